@@ -1,0 +1,68 @@
+//! Friends and friend requests (API.md §4).
+
+use rocket::{delete, get, post, routes, Route, State};
+use serde::{Deserialize, Serialize};
+
+use super::body::Body;
+use crate::auth::AuthUser;
+use crate::db::Db;
+use crate::domain::friends::{self, FriendView, PendingRequests, RequestOutcome};
+use crate::error::{created, ok, ok_msg, ApiResult};
+use crate::ids::RequestId;
+
+pub fn routes() -> Vec<Route> {
+    routes![list_friends, send_request, list_requests, accept_request, reject_request, remove_friend]
+}
+
+/// `GET /api/auth/friends`
+#[get("/auth/friends")]
+async fn list_friends(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<FriendView>> {
+    ok(friends::list(db, me.id).await?)
+}
+
+#[derive(Deserialize)]
+struct SendRequest {
+    user_id: String,
+    message: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RequestRef {
+    request_id: RequestId,
+}
+
+/// `POST /api/auth/friends/requests`
+#[post("/auth/friends/requests", data = "<body>")]
+async fn send_request(me: AuthUser, body: Body<SendRequest>, db: &State<Db>) -> ApiResult<RequestRef> {
+    match friends::send_request(db, me.id, &body.user_id, body.message.as_deref()).await? {
+        RequestOutcome::Pending(request_id) => created("好友请求已发送", RequestRef { request_id }),
+        RequestOutcome::BecameFriends(request_id) => ok_msg("已成为好友", RequestRef { request_id }),
+    }
+}
+
+/// `GET /api/auth/friends/requests`
+#[get("/auth/friends/requests")]
+async fn list_requests(me: AuthUser, db: &State<Db>) -> ApiResult<PendingRequests> {
+    ok(friends::pending(db, me.id).await?)
+}
+
+/// `POST /api/auth/friends/requests/<id>/accept`
+#[post("/auth/friends/requests/<id>/accept")]
+async fn accept_request(me: AuthUser, id: &str, db: &State<Db>) -> ApiResult<()> {
+    friends::answer(db, me.id, id, true).await?;
+    ok_msg("已添加好友", ())
+}
+
+/// `POST /api/auth/friends/requests/<id>/reject`
+#[post("/auth/friends/requests/<id>/reject")]
+async fn reject_request(me: AuthUser, id: &str, db: &State<Db>) -> ApiResult<()> {
+    friends::answer(db, me.id, id, false).await?;
+    ok_msg("已拒绝", ())
+}
+
+/// `DELETE /api/auth/friends/<user_id>`
+#[delete("/auth/friends/<user_id>")]
+async fn remove_friend(me: AuthUser, user_id: &str, db: &State<Db>) -> ApiResult<()> {
+    friends::remove(db, me.id, user_id).await?;
+    ok_msg("已删除好友", ())
+}

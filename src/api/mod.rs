@@ -1,0 +1,21 @@
+//! HTTP handlers: thin functions that parse the request, call `domain`, and wrap the result
+//! in the envelope. Each file exports `routes()`; `crate::build_rocket` mounts them once.
+
+pub mod accounts;
+pub mod body;
+pub mod conversations;
+pub mod friends;
+pub mod me;
+pub mod messages;
+
+use rocket::Route;
+
+/// Every route under `/api`.
+pub fn routes() -> Vec<Route> {
+    let mut routes = accounts::routes();
+    routes.extend(me::routes());
+    routes.extend(friends::routes());
+    routes.extend(conversations::routes());
+    routes.extend(messages::routes());
+    routes
+}

@@ -1,0 +1,108 @@
+//! The command line: `chatd [serve]`, `chatd migrate`, `chatd seed`.
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Config};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "chatd",
+    version,
+    about = "A self-hosted chat server in one binary on one SQLite file.",
+    long_about = "A self-hosted chat server in one binary on one SQLite file.\n\n\
+        Configuration comes from Rocket.toml (profiles debug/release/default) in the current \
+        folder, each key overridable by an environment variable ROCKET_<KEY>, e.g. \
+        ROCKET_PORT=9000 or ROCKET_DATABASE_PATH=/srv/chat.db.",
+    after_help = "Examples:\n  \
+        chatd                       migrate, then serve on the configured address\n  \
+        chatd migrate               apply pending schema migrations and exit\n  \
+        chatd seed                  load the demo users and chats (safe to repeat)\n  \
+        chatd seed --users 1000 --conversations 1000 --messages 100\n                              \
+        add a large synthetic data set for benchmarks"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply pending migrations, then serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations, print what was applied, and exit.
+    Migrate,
+    /// Apply pending migrations, then load demo data (or, with options, synthetic data).
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct SeedArgs {
+    /// Synthetic users to create (bench_1, bench_2, …; password "password123").
+    #[arg(long, default_value_t = 0)]
+    pub users: u32,
+    /// Synthetic group conversations, each with bench_1 and two other synthetic users.
+    #[arg(long, default_value_t = 0)]
+    pub conversations: u32,
+    /// Messages in each synthetic conversation.
+    #[arg(long, default_value_t = 0)]
+    pub messages: u32,
+}
+
+/// Runs the command line; the exit code is non-zero with a message on stderr on failure.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Migrate => migrate(),
+        Command::Seed(args) => seed(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("chatd: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config() -> Result<Config, String> {
+    Config::from_figment(&config::figment())
+}
+
+fn migrate() -> Result<(), String> {
+    let config = load_config()?;
+    let applied = crate::db::migrate::run(&config.database_path)?;
+    let path = config.database_path.display();
+    if applied.is_empty() {
+        println!("{path}: schema is up to date, no migration applied");
+    } else {
+        for name in &applied {
+            println!("{path}: applied migration {name}");
+        }
+    }
+    Ok(())
+}
+
+fn seed(args: &SeedArgs) -> Result<(), String> {
+    let config = load_config()?;
+    crate::db::migrate::run(&config.database_path)?;
+    crate::seed::run(&config.database_path, args)
+}
+
+fn serve() -> Result<(), String> {
+    let rocket = crate::build_rocket(config::figment())?;
+    rocket::execute(async move {
+        let ignited = rocket
+            .ignite()
+            .await
+            .map_err(|e| format!("cannot start: {e}"))?;
+        ignited
+            .launch()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("server stopped with an error: {e}"))
+    })
+}

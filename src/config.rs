@@ -1,0 +1,101 @@
+//! chatd's own settings, read from the same figment as Rocket's (`Rocket.toml`, profiles,
+//! `ROCKET_<KEY>` environment overrides). Each test builds its own figment, so there is no
+//! global configuration anywhere.
+
+use std::path::PathBuf;
+
+use rocket::figment::Figment;
+use serde::Deserialize;
+
+/// Keys of API.md §9. Every key has a default, so an empty `Rocket.toml` is valid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub database_path: PathBuf,
+    pub jwt_secret: Option<String>,
+    pub token_ttl_secs: u64,
+    pub recall_window_secs: u64,
+    pub max_message_chars: usize,
+    pub max_group_members: usize,
+    pub allow_registration: bool,
+    pub require_friendship: bool,
+    pub event_retention_secs: u64,
+    /// Connections in the read pool (the writer is one extra connection).
+    pub db_readers: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_path: PathBuf::from("data/chat.db"),
+            jwt_secret: None,
+            token_ttl_secs: 604_800,
+            recall_window_secs: 120,
+            max_message_chars: 5000,
+            max_group_members: 500,
+            allow_registration: true,
+            require_friendship: true,
+            event_retention_secs: 604_800,
+            db_readers: 8,
+        }
+    }
+}
+
+/// Request bodies larger than this are refused with `413 请求体过大` (API.md §1).
+pub const BODY_LIMIT: u64 = 64 * 1024;
+
+impl Config {
+    /// Extracts and checks the settings; the error says which key is wrong and why.
+    pub fn from_figment(figment: &Figment) -> Result<Config, String> {
+        let config: Config = figment
+            .extract()
+            .map_err(|e| format!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let bad = |key: &str, why: &str| Err(format!("invalid configuration: `{key}` {why}"));
+        if self.database_path.as_os_str().is_empty() {
+            return bad("database_path", "must not be empty");
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return bad("jwt_secret", "must be at least 32 characters long");
+            }
+        }
+        if self.token_ttl_secs == 0 {
+            return bad("token_ttl_secs", "must be greater than 0");
+        }
+        if self.max_message_chars == 0 {
+            return bad("max_message_chars", "must be greater than 0");
+        }
+        if self.max_group_members < 2 {
+            return bad("max_group_members", "must be at least 2");
+        }
+        if self.db_readers == 0 {
+            return bad("db_readers", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// The figment chatd runs with: Rocket's (Rocket.toml + `ROCKET_*`) plus chatd's defaults for
+/// Rocket keys that the contract fixes (the 64 KiB body limit, quiet built-in logging).
+pub fn figment() -> Figment {
+    base_figment(rocket::Config::figment())
+}
+
+/// Applies chatd's fixed Rocket settings on top of any figment (tests pass their own).
+pub fn base_figment(figment: Figment) -> Figment {
+    use rocket::data::{Limits, ToByteUnit};
+    let limits = Limits::default()
+        .limit("json", BODY_LIMIT.bytes())
+        .limit("bytes", BODY_LIMIT.bytes())
+        .limit("string", BODY_LIMIT.bytes());
+    figment
+        .merge(("limits", limits))
+        // Requests are logged by our own tracing fairing (without headers or bodies).
+        .merge(("log_level", rocket::config::LogLevel::Off))
+        .merge(("cli_colors", false))
+}

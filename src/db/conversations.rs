@@ -1,0 +1,180 @@
+//! conversations and members.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Error;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Private,
+    Group,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Private => "private",
+            Kind::Group => "group",
+        }
+    }
+
+    fn parse(text: &str) -> Kind {
+        if text == "group" {
+            Kind::Group
+        } else {
+            Kind::Private
+        }
+    }
+}
+
+/// The key that makes a pair's private conversation unique, whatever the order.
+pub fn private_pair(a: UserId, b: UserId) -> String {
+    let (low, high) = if a.0 < b.0 { (a, b) } else { (b, a) };
+    format!("{}:{}", low.0, high.0)
+}
+
+pub fn find_private(conn: &Connection, a: UserId, b: UserId) -> Result<Option<ConversationId>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM conversations WHERE private_pair = ?1",
+            [private_pair(a, b)],
+            |r| r.get(0).map(ConversationId),
+        )
+        .optional()?)
+}
+
+pub fn insert(
+    conn: &Connection,
+    kind: Kind,
+    name: Option<&str>,
+    pair: Option<&str>,
+    now: i64,
+) -> Result<ConversationId, Error> {
+    conn.execute(
+        "INSERT INTO conversations (kind, name, private_pair, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![kind.as_str(), name, pair, now],
+    )?;
+    Ok(ConversationId(conn.last_insert_rowid()))
+}
+
+/// Adds members in one statement (`ids` as a JSON array via `json_each`).
+pub fn add_members(
+    conn: &Connection,
+    id: ConversationId,
+    users: &[UserId],
+    role: &str,
+    now: i64,
+) -> Result<(), Error> {
+    conn.execute(
+        "INSERT OR IGNORE INTO members (conversation_id, user_id, role, joined_at)
+         SELECT ?1, value, ?2, ?3 FROM json_each(?4)",
+        params![id.0, role, now, super::friends::json_ids(users)],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub kind: Kind,
+    pub last_read_id: i64,
+    /// For a private chat: the other member (None if that account is gone).
+    pub other: Option<UserId>,
+}
+
+/// The caller's membership of a conversation; `None` if they are not a current member (or it
+/// does not exist: the two are indistinguishable to the caller by design).
+pub fn membership(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Option<Membership>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT c.kind, m.last_read_id,
+                    CASE WHEN c.kind = 'private' THEN
+                      (SELECT o.user_id FROM members o
+                       WHERE o.conversation_id = c.id AND o.user_id != ?2 LIMIT 1)
+                    END
+             FROM members m JOIN conversations c ON c.id = m.conversation_id
+             WHERE m.conversation_id = ?1 AND m.user_id = ?2",
+            params![id.0, user.0],
+            |r| {
+                Ok(Membership {
+                    kind: Kind::parse(&r.get::<_, String>(0)?),
+                    last_read_id: r.get(1)?,
+                    other: r.get::<_, Option<i64>>(2)?.map(UserId),
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Moves a read marker forward only; returns the marker afterwards.
+pub fn advance_read_marker(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+    to: MessageId,
+) -> Result<i64, Error> {
+    Ok(conn.query_row(
+        "UPDATE members SET last_read_id = max(last_read_id, ?3)
+         WHERE conversation_id = ?1 AND user_id = ?2 RETURNING last_read_id",
+        params![id.0, user.0, to.0],
+        |r| r.get(0),
+    )?)
+}
+
+/// One row of the conversation list, before rendering.
+#[derive(Debug)]
+pub struct ListRow {
+    pub id: ConversationId,
+    pub kind: Kind,
+    pub name: Option<String>,
+    pub other_name: Option<String>,
+    pub created_at: i64,
+    pub is_pinned: bool,
+    pub member_count: i64,
+    pub unread_count: i64,
+    pub last_message_id: Option<MessageId>,
+}
+
+/// Every conversation of `me` in one statement. Each correlated subquery is an index range:
+/// members by conversation, messages by (conversation_id, id) walked from the newest, and
+/// deleted_messages by primary key; nothing scans all messages.
+pub fn list_for_user(conn: &Connection, me: UserId) -> Result<Vec<ListRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
+           (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
+           CASE WHEN c.kind = 'private' THEN
+             (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
+              WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
+           END,
+           (SELECT COUNT(*) FROM messages x
+            WHERE x.conversation_id = c.id AND x.id > m.last_read_id
+              AND x.status = 0 AND x.sender_id != ?1
+              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                              WHERE d.user_id = ?1 AND d.message_id = x.id)),
+           (SELECT x.id FROM messages x
+            WHERE x.conversation_id = c.id
+              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                              WHERE d.user_id = ?1 AND d.message_id = x.id)
+            ORDER BY x.id DESC LIMIT 1)
+         FROM members m JOIN conversations c ON c.id = m.conversation_id
+         WHERE m.user_id = ?1",
+    )?;
+    let rows = stmt.query_map([me.0], |r| {
+        Ok(ListRow {
+            id: ConversationId(r.get(0)?),
+            kind: Kind::parse(&r.get::<_, String>(1)?),
+            name: r.get(2)?,
+            created_at: r.get(3)?,
+            is_pinned: r.get(4)?,
+            member_count: r.get(5)?,
+            other_name: r.get(6)?,
+            unread_count: r.get(7)?,
+            last_message_id: r.get::<_, Option<i64>>(8)?.map(MessageId),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

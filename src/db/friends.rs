@@ -1,0 +1,167 @@
+//! friendships and friend_requests.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Error;
+use crate::ids::{RequestId, UserId};
+
+pub fn are_friends(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM friendships WHERE user_id = ?1 AND friend_id = ?2",
+            params![a.0, b.0],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// How many of `others` are not friends of `me` (one query for a whole member list).
+pub fn count_non_friends(conn: &Connection, me: UserId, others: &[UserId]) -> Result<usize, Error> {
+    let ids = json_ids(others);
+    let friends: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM friendships
+         WHERE user_id = ?1 AND friend_id IN (SELECT value FROM json_each(?2))",
+        params![me.0, ids],
+        |r| r.get(0),
+    )?;
+    Ok(others.len().saturating_sub(usize::try_from(friends).unwrap_or(0)))
+}
+
+/// Makes two users friends (both directions) and closes any pending requests between them.
+pub fn befriend(conn: &Connection, a: UserId, b: UserId, now: i64) -> Result<(), Error> {
+    conn.execute(
+        "INSERT OR IGNORE INTO friendships (user_id, friend_id, since)
+         VALUES (?1, ?2, ?3), (?2, ?1, ?3)",
+        params![a.0, b.0, now],
+    )?;
+    conn.execute(
+        "UPDATE friend_requests SET status = 1
+         WHERE status = 0 AND ((from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1))",
+        params![a.0, b.0],
+    )?;
+    Ok(())
+}
+
+/// Ends a friendship; `false` when there was none.
+pub fn unfriend(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Error> {
+    let removed = conn.execute(
+        "DELETE FROM friendships
+         WHERE (user_id = ?1 AND friend_id = ?2) OR (user_id = ?2 AND friend_id = ?1)",
+        params![a.0, b.0],
+    )?;
+    Ok(removed > 0)
+}
+
+pub struct Friend {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub since: i64,
+}
+
+pub fn list(conn: &Connection, me: UserId) -> Result<Vec<Friend>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username, u.display_name, f.since
+         FROM friendships f JOIN users u ON u.id = f.friend_id
+         WHERE f.user_id = ?1
+         ORDER BY u.username",
+    )?;
+    let rows = stmt.query_map([me.0], |r| {
+        Ok(Friend {
+            id: UserId(r.get(0)?),
+            username: r.get(1)?,
+            display_name: r.get(2)?,
+            since: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The pending request from `from` to `to`, if any.
+pub fn pending_between(
+    conn: &Connection,
+    from: UserId,
+    to: UserId,
+) -> Result<Option<RequestId>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 AND status = 0",
+            params![from.0, to.0],
+            |r| r.get(0).map(RequestId),
+        )
+        .optional()?)
+}
+
+pub fn insert_request(
+    conn: &Connection,
+    from: UserId,
+    to: UserId,
+    message: &str,
+    now: i64,
+) -> Result<RequestId, Error> {
+    conn.execute(
+        "INSERT INTO friend_requests (from_id, to_id, message, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![from.0, to.0, message, now],
+    )?;
+    Ok(RequestId(conn.last_insert_rowid()))
+}
+
+/// The sender of a pending request addressed to `to`.
+pub fn pending_sender(
+    conn: &Connection,
+    id: RequestId,
+    to: UserId,
+) -> Result<Option<UserId>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT from_id FROM friend_requests WHERE id = ?1 AND to_id = ?2 AND status = 0",
+            params![id.0, to.0],
+            |r| r.get(0).map(UserId),
+        )
+        .optional()?)
+}
+
+pub fn reject(conn: &Connection, id: RequestId) -> Result<(), Error> {
+    conn.execute("UPDATE friend_requests SET status = 2 WHERE id = ?1", [id.0])?;
+    Ok(())
+}
+
+pub struct PendingRequest {
+    pub id: RequestId,
+    pub other: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub message: String,
+    pub created_at: i64,
+    pub incoming: bool,
+}
+
+/// Pending requests to and from `me`, oldest first, with the other user's names.
+pub fn pending_for(conn: &Connection, me: UserId) -> Result<Vec<PendingRequest>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, u.id, u.username, u.display_name, r.message, r.created_at, r.to_id = ?1
+         FROM friend_requests r
+         JOIN users u ON u.id = CASE WHEN r.to_id = ?1 THEN r.from_id ELSE r.to_id END
+         WHERE r.status = 0 AND (r.to_id = ?1 OR r.from_id = ?1)
+         ORDER BY r.id",
+    )?;
+    let rows = stmt.query_map([me.0], |r| {
+        Ok(PendingRequest {
+            id: RequestId(r.get(0)?),
+            other: UserId(r.get(1)?),
+            username: r.get(2)?,
+            display_name: r.get(3)?,
+            message: r.get(4)?,
+            created_at: r.get(5)?,
+            incoming: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A JSON array of raw ids, for `json_each` (one parameter for a whole id list).
+pub fn json_ids(ids: &[UserId]) -> String {
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    serde_json::to_string(&raw).unwrap_or_else(|_| "[]".into())
+}

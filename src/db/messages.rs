@@ -1,0 +1,227 @@
+//! messages and deleted_messages.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::error::Error;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+pub const NORMAL: i64 = 0;
+pub const RECALLED: i64 = 1;
+pub const SYSTEM: i64 = 2;
+
+/// A stored message with its sender's current display name, before per-viewer rendering.
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
+    pub sender_name: String,
+    pub content: String,
+    pub status: i64,
+    pub action: Option<String>,
+    pub targets: Vec<UserId>,
+    pub action_name: Option<String>,
+    pub created_at: i64,
+}
+
+const ROW_COLUMNS: &str = "x.id, x.conversation_id, x.sender_id, u.display_name, x.content,
+    x.status, x.action, x.action_targets, x.action_name, x.created_at";
+
+fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    let targets: Option<String> = r.get(7)?;
+    let targets = targets
+        .and_then(|t| serde_json::from_str::<Vec<i64>>(&t).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(UserId)
+        .collect();
+    Ok(MessageRow {
+        id: MessageId(r.get(0)?),
+        conversation_id: ConversationId(r.get(1)?),
+        sender_id: UserId(r.get(2)?),
+        sender_name: r.get(3)?,
+        content: r.get(4)?,
+        status: r.get(5)?,
+        action: r.get(6)?,
+        targets,
+        action_name: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+/// A message that someone sent with a `client_msg_id` before.
+pub fn find_by_client_id(
+    conn: &Connection,
+    sender: UserId,
+    client_msg_id: &str,
+) -> Result<Option<(MessageId, i64)>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT id, created_at FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2",
+            params![sender.0, client_msg_id],
+            |r| Ok((MessageId(r.get(0)?), r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub fn insert_normal(
+    conn: &Connection,
+    conversation: ConversationId,
+    sender: UserId,
+    content: &str,
+    client_msg_id: Option<&str>,
+    now: i64,
+) -> Result<MessageId, Error> {
+    conn.execute(
+        "INSERT INTO messages (conversation_id, sender_id, content, status, client_msg_id, created_at)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5)",
+        params![conversation.0, sender.0, content, client_msg_id, now],
+    )?;
+    Ok(MessageId(conn.last_insert_rowid()))
+}
+
+/// A system message: `actor` did `action` to `targets` (with an optional name).
+pub fn insert_system(
+    conn: &Connection,
+    conversation: ConversationId,
+    actor: UserId,
+    action: &str,
+    targets: &[UserId],
+    name: Option<&str>,
+    now: i64,
+) -> Result<MessageId, Error> {
+    conn.execute(
+        "INSERT INTO messages (conversation_id, sender_id, content, status, action,
+                               action_targets, action_name, created_at)
+         VALUES (?1, ?2, '', 2, ?3, ?4, ?5, ?6)",
+        params![
+            conversation.0,
+            actor.0,
+            action,
+            super::friends::json_ids(targets),
+            name,
+            now
+        ],
+    )?;
+    Ok(MessageId(conn.last_insert_rowid()))
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Cursor {
+    Newest,
+    Before(MessageId),
+    After(MessageId),
+}
+
+/// A page of a conversation as `viewer` sees it (their deleted messages left out), oldest
+/// first.
+pub fn page(
+    conn: &Connection,
+    conversation: ConversationId,
+    viewer: UserId,
+    cursor: Cursor,
+    limit: u32,
+) -> Result<Vec<MessageRow>, Error> {
+    let (bound, order, from) = match cursor {
+        Cursor::Newest => ("", "DESC", i64::MAX),
+        Cursor::Before(id) => ("AND x.id < ?3", "DESC", id.0),
+        Cursor::After(id) => ("AND x.id > ?3", "ASC", id.0),
+    };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+         WHERE x.conversation_id = ?1 {bound}
+           AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                           WHERE d.user_id = ?2 AND d.message_id = x.id)
+         ORDER BY x.id {order} LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let from = if matches!(cursor, Cursor::Newest) { None } else { Some(from) };
+    let rows = stmt.query_map(params![conversation.0, viewer.0, from, limit], row_from)?;
+    let mut rows: Vec<MessageRow> = rows.collect::<Result<_, _>>()?;
+    if order == "DESC" {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Messages by id (any conversations), in one query.
+pub fn by_ids(conn: &Connection, ids: &[MessageId]) -> Result<Vec<MessageRow>, Error> {
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+         WHERE x.id IN (SELECT value FROM json_each(?1))"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let json = serde_json::to_string(&raw).map_err(Error::internal)?;
+    let rows = stmt.query_map([json], row_from)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Current display names of the given users, in one query.
+pub fn display_names(conn: &Connection, ids: &[UserId]) -> Result<HashMap<UserId, String>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, display_name FROM users WHERE id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([super::friends::json_ids(ids)], |r| {
+        Ok((UserId(r.get(0)?), r.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// What recall and delete need to know about a message, as seen by `viewer`.
+#[derive(Debug)]
+pub struct Target {
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
+    pub status: i64,
+    pub created_at: i64,
+    pub deleted_by_viewer: bool,
+}
+
+/// The message if it lies in a conversation `viewer` is a current member of.
+pub fn find_for_member(
+    conn: &Connection,
+    id: MessageId,
+    viewer: UserId,
+) -> Result<Option<Target>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT x.conversation_id, x.sender_id, x.status, x.created_at,
+                    EXISTS (SELECT 1 FROM deleted_messages d
+                            WHERE d.user_id = ?2 AND d.message_id = x.id)
+             FROM messages x
+             JOIN members m ON m.conversation_id = x.conversation_id AND m.user_id = ?2
+             WHERE x.id = ?1",
+            params![id.0, viewer.0],
+            |r| {
+                Ok(Target {
+                    conversation_id: ConversationId(r.get(0)?),
+                    sender_id: UserId(r.get(1)?),
+                    status: r.get(2)?,
+                    created_at: r.get(3)?,
+                    deleted_by_viewer: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Marks a message recalled and erases its text.
+pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE messages SET status = 1, content = '' WHERE id = ?1",
+        [id.0],
+    )?;
+    Ok(())
+}
+
+pub fn delete_for(conn: &Connection, user: UserId, id: MessageId) -> Result<(), Error> {
+    conn.execute(
+        "INSERT OR IGNORE INTO deleted_messages (user_id, message_id) VALUES (?1, ?2)",
+        params![user.0, id.0],
+    )?;
+    Ok(())
+}

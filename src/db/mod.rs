@@ -1,0 +1,125 @@
+//! Storage: one SQLite file in WAL mode, many readers and one writer.
+//!
+//! * Readers come from an r2d2 pool of `query_only` connections; `Db::read` runs the closure
+//!   on Tokio's blocking pool, never on an async worker.
+//! * Writes have one owner, the writer thread (`writer.rs`). `Db::write` sends it a closure
+//!   and awaits the answer, which arrives only after the transaction holding that closure's
+//!   changes has committed (group commit: one transaction and one fsync for every write that
+//!   was waiting). Because there is only one writing connection, no user ever sees
+//!   SQLITE_BUSY.
+//! * The table-family modules hold plain, parameterized SQL in functions taking
+//!   `&Connection`, usable from both sides.
+
+pub mod conversations;
+pub mod friends;
+pub mod messages;
+pub mod migrate;
+pub mod users;
+mod writer;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+
+use crate::error::Error;
+pub use writer::Writer;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// Cheap to clone; shared through Rocket's managed state.
+#[derive(Clone)]
+pub struct Db {
+    readers: Pool,
+    writer: Writer,
+}
+
+/// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
+/// WAL) before the writer answers, so an acknowledged write survives a crash of the process
+/// and of the machine. Group commit keeps that affordable.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;",
+    )
+}
+
+/// Opens (creating if needed) the database file with WAL on, for migrations, the writer and
+/// the command-line tools.
+pub fn open(path: &Path) -> Result<Connection, String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the database folder {}: {e}", dir.display()))?;
+    }
+    let fail = |e: rusqlite::Error| format!("cannot open the database {}: {e}", path.display());
+    let conn = Connection::open(path).map_err(fail)?;
+    configure(&conn).map_err(fail)?;
+    // WAL is a property of the file: set once, every later connection uses it.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(fail)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(format!(
+            "cannot open the database {}: WAL mode unavailable ({mode})",
+            path.display()
+        ));
+    }
+    Ok(conn)
+}
+
+impl Db {
+    /// Opens the pool and starts the writer. The schema must already be migrated.
+    pub fn start(path: &Path, readers: u32) -> Result<Db, String> {
+        let writer_conn = open(path)?;
+        // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
+        // storage too").
+        writer_conn
+            .execute_batch("PRAGMA secure_delete = ON;")
+            .map_err(|e| format!("cannot configure the database: {e}"))?;
+        let manager = SqliteConnectionManager::file(path).with_init(|conn| {
+            configure(conn)?;
+            conn.execute_batch("PRAGMA query_only = ON;")
+        });
+        let readers = r2d2::Pool::builder()
+            .max_size(readers)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
+        Ok(Db {
+            readers,
+            writer: Writer::spawn(writer_conn),
+        })
+    }
+
+    /// Runs a read on a pooled connection, off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("read task failed: {e}")))?
+    }
+
+    /// Runs `f` on the writer inside a savepoint of the current group transaction. `Err`
+    /// undoes exactly `f`'s changes; `Ok` is returned once the transaction is durable.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        self.writer.run(f).await
+    }
+}
+
+/// Milliseconds since the Unix epoch: how chatd stores every time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

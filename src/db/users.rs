@@ -1,0 +1,175 @@
+//! users and revoked_tokens.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::error::Error;
+use crate::ids::UserId;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug)]
+pub struct Credentials {
+    pub id: UserId,
+    pub password_hash: String,
+    pub token_gen: i64,
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, created_at";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId(row.get(0)?),
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        created_at: row.get(3)?,
+    })
+}
+
+/// Inserts a user; `None` when the username is taken (ignoring case).
+pub fn insert(
+    conn: &Connection,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Option<UserId>, Error> {
+    let inserted = conn.execute(
+        "INSERT INTO users (username, display_name, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
+        params![username, display_name, password_hash, now],
+    )?;
+    Ok((inserted == 1).then(|| UserId(conn.last_insert_rowid())))
+}
+
+pub fn find(conn: &Connection, id: UserId) -> Result<Option<User>, Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id.0], user_from_row).optional()?)
+}
+
+pub fn exists(conn: &Connection, id: UserId) -> Result<bool, Error> {
+    Ok(conn
+        .query_row("SELECT 1 FROM users WHERE id = ?1", [id.0], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn find_by_username(conn: &Connection, username: &str) -> Result<Option<User>, Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
+    Ok(conn
+        .query_row(&sql, [username], user_from_row)
+        .optional()?)
+}
+
+pub fn credentials_by_username(
+    conn: &Connection,
+    username: &str,
+) -> Result<Option<Credentials>, Error> {
+    credentials(conn, "username = ?1", &username)
+}
+
+pub fn credentials_by_id(conn: &Connection, id: UserId) -> Result<Option<Credentials>, Error> {
+    credentials(conn, "id = ?1", &id.0)
+}
+
+fn credentials(
+    conn: &Connection,
+    condition: &str,
+    key: &dyn rusqlite::ToSql,
+) -> Result<Option<Credentials>, Error> {
+    let sql = format!("SELECT id, password_hash, token_gen FROM users WHERE {condition}");
+    Ok(conn
+        .query_row(&sql, [key], |r| {
+            Ok(Credentials {
+                id: UserId(r.get(0)?),
+                password_hash: r.get(1)?,
+                token_gen: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn set_display_name(conn: &Connection, id: UserId, name: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE users SET display_name = ?2 WHERE id = ?1",
+        params![id.0, name],
+    )?;
+    Ok(())
+}
+
+/// Stores a new hash and moves to the next token generation; returns that generation.
+pub fn set_password(conn: &Connection, id: UserId, hash: &str) -> Result<i64, Error> {
+    Ok(conn.query_row(
+        "UPDATE users SET password_hash = ?2, token_gen = token_gen + 1 WHERE id = ?1
+         RETURNING token_gen",
+        params![id.0, hash],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether a token (user, generation, jti) is still honoured: the user exists, no password
+/// change happened since it was issued, and it was not logged out.
+pub fn token_is_live(conn: &Connection, id: UserId, gen: i64, jti: &str) -> Result<bool, Error> {
+    let live = conn
+        .query_row(
+            "SELECT 1 FROM users WHERE id = ?1 AND token_gen = ?2
+               AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?3)",
+            params![id.0, gen, jti],
+            |_| Ok(()),
+        )
+        .optional()?;
+    Ok(live.is_some())
+}
+
+/// Revokes one token and forgets revocations of tokens that have expired on their own.
+pub fn revoke_token(conn: &Connection, jti: &str, expires_at: i64, now: i64) -> Result<(), Error> {
+    conn.execute(
+        "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)",
+        params![jti, expires_at],
+    )?;
+    conn.execute(
+        "DELETE FROM revoked_tokens WHERE expires_at < ?1",
+        [now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug)]
+pub struct Found {
+    pub user: User,
+    pub is_friend: bool,
+}
+
+/// Up to `limit` users whose username starts with, or whose display name contains, `q`
+/// (case-insensitive; `%`, `_` and `\` in `q` are literal), excluding `me`. Prefix matches on
+/// the username come first, then by username.
+pub fn search(conn: &Connection, me: UserId, q: &str, limit: u32) -> Result<Vec<Found>, Error> {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let prefix = format!("{escaped}%");
+    let contains = format!("%{escaped}%");
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username, u.display_name, u.created_at,
+                EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ?1 AND f.friend_id = u.id),
+                u.username LIKE ?2 ESCAPE '\\' AS prefix_hit
+         FROM users u
+         WHERE u.id != ?1
+           AND (u.username LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?3 ESCAPE '\\')
+         ORDER BY prefix_hit DESC, u.username
+         LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![me.0, prefix, contains, limit], |r| {
+        Ok(Found {
+            user: user_from_row(r)?,
+            is_friend: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,126 @@
+//! The single writer: one OS thread owns the writing connection and takes jobs from a
+//! channel (the tokio-rusqlite shape). It drains whatever is queued, runs each job in its own
+//! savepoint inside one transaction, commits once (one fsync for the whole batch), and only
+//! then answers every job. A failing job rolls back its own savepoint and gets its own error;
+//! its neighbours in the batch are unaffected. The thread ends when the last `Writer` handle
+//! is dropped, after finishing what is queued.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+
+use rocket::tokio::sync::oneshot;
+use rusqlite::Connection;
+
+use crate::error::Error;
+
+/// Called with `true` once the batch is durable, `false` if the commit failed.
+type Reply = Box<dyn FnOnce(bool) + Send>;
+/// A job returns whether it succeeded (keep its savepoint) and how to answer its caller.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+
+/// Most jobs in one transaction: bounds the latency a batch adds to its first job.
+const MAX_BATCH: usize = 512;
+
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub fn spawn(conn: Connection) -> Writer {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("chatd-writer".into())
+            .spawn(move || run(conn, queue))
+            .expect("spawning the writer thread");
+        Writer { jobs }
+    }
+
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| Err(Error::internal("a write job panicked")));
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |committed| {
+                let answer = match result {
+                    Ok(_) if !committed => Err(Error::internal("commit failed")),
+                    other => other,
+                };
+                let _ = tx.send(answer);
+            });
+            (ok, reply)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::internal("the writer has stopped"))?;
+        rx.await
+            .map_err(|_| Error::internal("the writer dropped a job"))?
+    }
+}
+
+fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let replies = run_batch(&conn, batch);
+        let committed = replies.0;
+        for reply in replies.1 {
+            reply(committed);
+        }
+    }
+    // Leave a small WAL behind on a clean stop.
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
+    let mut replies = Vec::with_capacity(batch.len());
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        tracing::error!("writer cannot begin a transaction: {e}");
+        // Answer every job with an error without running it.
+        for job in batch {
+            replies.push(fail_reply(job));
+        }
+        return (false, replies);
+    }
+    for job in batch {
+        if conn.execute_batch("SAVEPOINT job").is_err() {
+            replies.push(fail_reply(job));
+            continue;
+        }
+        let (ok, reply) = job(conn);
+        let end = if ok {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
+        if let Err(e) = conn.execute_batch(end) {
+            tracing::error!("writer cannot end a savepoint: {e}");
+        }
+        replies.push(reply);
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => (true, replies),
+        Err(e) => {
+            tracing::error!("writer commit failed: {e}");
+            let _ = conn.execute_batch("ROLLBACK");
+            (false, replies)
+        }
+    }
+}
+
+/// A reply for a job that never ran: its closure is dropped, so its caller's channel closes
+/// and the caller answers 500.
+fn fail_reply(job: Job) -> Reply {
+    drop(job);
+    Box::new(|_| {})
+}

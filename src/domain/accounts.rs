@@ -1,0 +1,212 @@
+//! Sign-up, log-in, the caller's profile, password changes, logout and user search.
+
+use serde::Serialize;
+
+use super::time::rfc3339_ms;
+use super::validate;
+use crate::auth::{self, AuthUser, Issued, LoginThrottle, Tokens};
+use crate::config::Config;
+use crate::db::{self, now_ms, Db};
+use crate::error::Error;
+use crate::ids::UserId;
+
+#[derive(Debug, Serialize)]
+pub struct Registered {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicUser {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoggedIn {
+    pub token: String,
+    pub expires_at: String,
+    pub user: PublicUser,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub created_at: String,
+}
+
+impl From<db::users::User> for Profile {
+    fn from(u: db::users::User) -> Self {
+        Profile {
+            user_id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            created_at: rfc3339_ms(u.created_at),
+        }
+    }
+}
+
+pub async fn register(
+    db: &Db,
+    config: &Config,
+    tokens: &Tokens,
+    username: &str,
+    password: &str,
+    display_name: Option<&str>,
+) -> Result<Registered, Error> {
+    if !config.allow_registration {
+        return Err(Error::RegistrationClosed);
+    }
+    let username = validate::username(username)?.to_string();
+    let password = validate::password(password)?.to_string();
+    let display_name = match display_name {
+        Some(name) => validate::display_name(name)?.to_string(),
+        None => username.clone(),
+    };
+    let hash = auth::hash_password(password).await?;
+    let (name, shown) = (username.clone(), display_name.clone());
+    let id = db
+        .write(move |conn| db::users::insert(conn, &name, &shown, &hash, now_ms()))
+        .await?
+        .ok_or(Error::UsernameTaken)?;
+    let Issued { token, expires_at } = tokens.issue(id, 0)?;
+    Ok(Registered {
+        user_id: id,
+        username,
+        display_name,
+        token,
+        expires_at,
+    })
+}
+
+pub async fn login(
+    db: &Db,
+    tokens: &Tokens,
+    throttle: &LoginThrottle,
+    username: &str,
+    password: &str,
+) -> Result<LoggedIn, Error> {
+    if throttle.is_locked(username) {
+        return Err(Error::TooManyLoginAttempts);
+    }
+    let name = username.to_string();
+    let found = db
+        .read(move |conn| {
+            let Some(user) = db::users::find_by_username(conn, &name)? else {
+                return Ok(None);
+            };
+            let creds = db::users::credentials_by_id(conn, user.id)?;
+            Ok(creds.map(|c| (user, c)))
+        })
+        .await?;
+    let hash = found.as_ref().map(|(_, c)| c.password_hash.clone());
+    if !auth::verify_password(password.to_string(), hash).await? {
+        throttle.record_failure(username);
+        return Err(Error::BadCredentials);
+    }
+    let Some((user, creds)) = found else {
+        return Err(Error::BadCredentials);
+    };
+    throttle.clear(username);
+    let Issued { token, expires_at } = tokens.issue(user.id, creds.token_gen)?;
+    Ok(LoggedIn {
+        token,
+        expires_at,
+        user: PublicUser {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+        },
+    })
+}
+
+pub async fn profile(db: &Db, me: UserId) -> Result<Profile, Error> {
+    db.read(move |conn| db::users::find(conn, me))
+        .await?
+        .map(Profile::from)
+        .ok_or(Error::Unauthorized)
+}
+
+pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, Error> {
+    let name = validate::display_name(display_name)?.to_string();
+    db.write(move |conn| {
+        db::users::set_display_name(conn, me, &name)?;
+        db::users::find(conn, me)
+    })
+    .await?
+    .map(Profile::from)
+    .ok_or(Error::Unauthorized)
+}
+
+pub async fn change_password(
+    db: &Db,
+    tokens: &Tokens,
+    me: UserId,
+    old: &str,
+    new: &str,
+) -> Result<Issued, Error> {
+    let new = validate::password(new)?.to_string();
+    let creds = db
+        .read(move |conn| db::users::credentials_by_id(conn, me))
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if !auth::verify_password(old.to_string(), Some(creds.password_hash.clone())).await? {
+        return Err(Error::WrongOldPassword);
+    }
+    let hash = auth::hash_password(new).await?;
+    let expected = creds.token_gen;
+    let gen = db
+        .write(move |conn| {
+            // A concurrent password change wins over this one rather than being undone.
+            let current = db::users::credentials_by_id(conn, me)?.ok_or(Error::Unauthorized)?;
+            if current.token_gen != expected {
+                return Err(Error::WrongOldPassword);
+            }
+            db::users::set_password(conn, me, &hash)
+        })
+        .await?;
+    tokens.issue(me, gen)
+}
+
+pub async fn logout(db: &Db, me: &AuthUser) -> Result<(), Error> {
+    let (jti, exp) = (me.jti.clone(), me.exp);
+    db.write(move |conn| db::users::revoke_token(conn, &jti, exp, now_ms() / 1000))
+        .await
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchHit {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub is_friend: bool,
+}
+
+pub async fn search(db: &Db, me: UserId, q: Option<&str>) -> Result<Vec<SearchHit>, Error> {
+    let q = q.map(str::trim).unwrap_or_default();
+    if q.is_empty() {
+        return Err(Error::bad_request("q 不能为空"));
+    }
+    if q.chars().count() > 64 {
+        return Err(Error::bad_request("q 过长"));
+    }
+    let q = q.to_string();
+    let found = db
+        .read(move |conn| db::users::search(conn, me, &q, 20))
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|f| SearchHit {
+            user_id: f.user.id,
+            username: f.user.username,
+            display_name: f.user.display_name,
+            is_friend: f.is_friend,
+        })
+        .collect())
+}

@@ -1,0 +1,222 @@
+//! The conversation list, the detail view and creating conversations (API.md §5).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::render::{self, MessageView};
+use super::time::rfc3339_ms;
+use super::validate;
+use crate::config::Config;
+use crate::db::conversations::{self as convs, Kind};
+use crate::db::messages::{self, Cursor};
+use crate::db::{self, now_ms, Db};
+use crate::error::Error;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+const PREVIEW_CHARS: usize = 100;
+
+#[derive(Debug, Serialize)]
+pub struct ListItem {
+    pub conversation_id: ConversationId,
+    pub title: String,
+    pub last_message_preview: String,
+    pub last_message_time: String,
+    pub unread_count: i64,
+    pub is_pinned: bool,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub member_count: i64,
+}
+
+/// The caller's conversations in three queries, however many there are: the list itself,
+/// the newest visible message of each, and the names its system messages mention.
+pub async fn list(db: &Db, me: UserId) -> Result<Vec<ListItem>, Error> {
+    let mut items = db
+        .read(move |conn| {
+            let rows = convs::list_for_user(conn, me)?;
+            let last_ids: Vec<MessageId> = rows.iter().filter_map(|r| r.last_message_id).collect();
+            let last = messages::by_ids(conn, &last_ids)?;
+            let last: HashMap<MessageId, (i64, MessageView)> = render::messages_for(
+                conn,
+                me,
+                last.clone(),
+            )?
+            .into_iter()
+            .zip(last.iter().map(|m| m.created_at))
+            .map(|(view, at)| (view.id, (at, view)))
+            .collect();
+            Ok(rows
+                .into_iter()
+                .map(|row| {
+                    let newest = row.last_message_id.and_then(|id| last.get(&id));
+                    let (sort_ms, preview) = match newest {
+                        Some((at, view)) => (*at, render::preview(&view.content, PREVIEW_CHARS)),
+                        None => (row.created_at, String::new()),
+                    };
+                    let title = match row.kind {
+                        Kind::Group => row.name.unwrap_or_default(),
+                        Kind::Private => row.other_name.unwrap_or_default(),
+                    };
+                    let item = ListItem {
+                        conversation_id: row.id,
+                        title,
+                        last_message_preview: preview,
+                        last_message_time: rfc3339_ms(sort_ms),
+                        unread_count: row.unread_count,
+                        is_pinned: row.is_pinned,
+                        kind: row.kind.as_str(),
+                        member_count: row.member_count,
+                    };
+                    (sort_ms / 1000, item)
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    // Pinned first, then newest (at the shown, whole-second precision), then by id.
+    items.sort_by(|(a_secs, a), (b_secs, b)| {
+        b.is_pinned
+            .cmp(&a.is_pinned)
+            .then(b_secs.cmp(a_secs))
+            .then(a.conversation_id.cmp(&b.conversation_id))
+    });
+    Ok(items.into_iter().map(|(_, item)| item).collect())
+}
+
+/// Query parameters of the detail view, still raw.
+#[derive(Debug, Default)]
+pub struct PageQuery<'a> {
+    pub limit: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
+
+fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
+    let limit = match q.limit {
+        None => 50,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| Error::bad_request("limit 须为1–200"))?,
+    };
+    let id = |raw: &str, name: &str| {
+        MessageId::parse(raw).ok_or_else(|| Error::bad_request(format!("{name} 不是有效的消息 id")))
+    };
+    let cursor = match (q.before, q.after) {
+        (Some(_), Some(_)) => return Err(Error::bad_request("before 与 after 不能同时使用")),
+        (Some(b), None) => Cursor::Before(id(b, "before")?),
+        (None, Some(a)) => Cursor::After(id(a, "after")?),
+        (None, None) => Cursor::Newest,
+    };
+    Ok((cursor, limit))
+}
+
+/// A page of messages for the caller. Reading a page that is not older history (no
+/// `before`) moves the caller's read marker to its newest message (only ever forward).
+pub async fn messages(
+    db: &Db,
+    me: UserId,
+    conversation: &str,
+    query: PageQuery<'_>,
+) -> Result<Vec<MessageView>, Error> {
+    let id = ConversationId::parse(conversation).ok_or(Error::ConversationNotFound)?;
+    let (cursor, limit) = parse_page(&query)?;
+    let (views, read_to) = db
+        .read(move |conn| {
+            let member = convs::membership(conn, id, me)?.ok_or(Error::ConversationNotFound)?;
+            let rows = messages::page(conn, id, me, cursor, limit)?;
+            let newest = rows.last().map(|m| m.id.0).unwrap_or(0);
+            let moves = !matches!(cursor, Cursor::Before(_)) && newest > member.last_read_id;
+            let views = render::messages_for(conn, me, rows)?;
+            Ok((views, moves.then_some(MessageId(newest))))
+        })
+        .await?;
+    if let Some(to) = read_to {
+        // The member may have left in between: then there is no marker to move.
+        db.write(move |conn| {
+            if convs::membership(conn, id, me)?.is_some() {
+                convs::advance_read_marker(conn, id, me, to)?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(views)
+}
+
+/// `true` when a new conversation was made, `false` when the pair already had one.
+pub async fn create_private(
+    db: &Db,
+    config: &Config,
+    me: UserId,
+    friend: Option<&str>,
+) -> Result<(ConversationId, bool), Error> {
+    let raw = friend.ok_or_else(|| Error::bad_request("缺少 friend_id"))?;
+    let friend = UserId::parse(raw).ok_or(Error::UserNotFound)?;
+    if friend == me {
+        return Err(Error::bad_request("不能与自己创建私聊"));
+    }
+    let require_friendship = config.require_friendship;
+    db.write(move |conn| {
+        if !db::users::exists(conn, friend)? {
+            return Err(Error::UserNotFound);
+        }
+        if let Some(existing) = convs::find_private(conn, me, friend)? {
+            return Ok((existing, false));
+        }
+        if require_friendship && !db::friends::are_friends(conn, me, friend)? {
+            return Err(Error::NotFriends);
+        }
+        let now = now_ms();
+        let pair = convs::private_pair(me, friend);
+        let id = convs::insert(conn, Kind::Private, None, Some(&pair), now)?;
+        convs::add_members(conn, id, &[me, friend], "member", now)?;
+        Ok((id, true))
+    })
+    .await
+}
+
+pub async fn create_group(
+    db: &Db,
+    config: &Config,
+    me: UserId,
+    name: &str,
+    member_ids: &[String],
+) -> Result<ConversationId, Error> {
+    let name = validate::group_name(name)?.to_string();
+    let mut others: Vec<UserId> = Vec::with_capacity(member_ids.len());
+    let mut seen = std::collections::HashSet::new();
+    for raw in member_ids {
+        let id = UserId::parse(raw).ok_or(Error::UserNotFound)?;
+        if id != me && seen.insert(id) {
+            others.push(id);
+        }
+    }
+    if others.is_empty() {
+        return Err(Error::bad_request("至少需要一位其他成员"));
+    }
+    if others.len() + 1 > config.max_group_members {
+        return Err(Error::bad_request(format!(
+            "群成员不能超过{}人",
+            config.max_group_members
+        )));
+    }
+    let require_friendship = config.require_friendship;
+    db.write(move |conn| {
+        let known = messages::display_names(conn, &others)?;
+        if known.len() != others.len() {
+            return Err(Error::UserNotFound);
+        }
+        if require_friendship && db::friends::count_non_friends(conn, me, &others)? > 0 {
+            return Err(Error::NotFriends);
+        }
+        let now = now_ms();
+        let id = convs::insert(conn, Kind::Group, Some(&name), None, now)?;
+        convs::add_members(conn, id, &[me], "owner", now)?;
+        convs::add_members(conn, id, &others, "member", now)?;
+        messages::insert_system(conn, id, me, render::action::CREATED, &others, None, now)?;
+        Ok(id)
+    })
+    .await
+}

@@ -1,0 +1,138 @@
+//! Friend requests and friendships (API.md §4).
+
+use serde::Serialize;
+
+use super::time::rfc3339_ms;
+use super::validate;
+use crate::db::{self, now_ms, Db};
+use crate::error::Error;
+use crate::ids::{RequestId, UserId};
+
+#[derive(Debug, Serialize)]
+pub struct FriendView {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub since: String,
+}
+
+pub async fn list(db: &Db, me: UserId) -> Result<Vec<FriendView>, Error> {
+    let friends = db.read(move |conn| db::friends::list(conn, me)).await?;
+    Ok(friends
+        .into_iter()
+        .map(|f| FriendView {
+            user_id: f.id,
+            username: f.username,
+            display_name: f.display_name,
+            since: rfc3339_ms(f.since),
+        })
+        .collect())
+}
+
+/// What sending a request did.
+#[derive(Debug)]
+pub enum RequestOutcome {
+    /// A new pending request, or the one already pending from the caller.
+    Pending(RequestId),
+    /// The other user had asked first: both are friends now (their request is accepted).
+    BecameFriends(RequestId),
+}
+
+pub async fn send_request(
+    db: &Db,
+    me: UserId,
+    to: &str,
+    message: Option<&str>,
+) -> Result<RequestOutcome, Error> {
+    let to = UserId::parse(to).ok_or(Error::UserNotFound)?;
+    if to == me {
+        return Err(Error::bad_request("不能添加自己为好友"));
+    }
+    let message = validate::request_message(message.unwrap_or_default())?.to_string();
+    db.write(move |conn| {
+        if !db::users::exists(conn, to)? {
+            return Err(Error::UserNotFound);
+        }
+        if db::friends::are_friends(conn, me, to)? {
+            return Err(Error::AlreadyFriends);
+        }
+        if let Some(theirs) = db::friends::pending_between(conn, to, me)? {
+            db::friends::befriend(conn, me, to, now_ms())?;
+            return Ok(RequestOutcome::BecameFriends(theirs));
+        }
+        if let Some(mine) = db::friends::pending_between(conn, me, to)? {
+            return Ok(RequestOutcome::Pending(mine));
+        }
+        let id = db::friends::insert_request(conn, me, to, &message, now_ms())?;
+        Ok(RequestOutcome::Pending(id))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    pub request_id: RequestId,
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PendingRequests {
+    pub incoming: Vec<RequestView>,
+    pub outgoing: Vec<RequestView>,
+}
+
+pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
+    let all = db.read(move |conn| db::friends::pending_for(conn, me)).await?;
+    let mut out = PendingRequests {
+        incoming: Vec::new(),
+        outgoing: Vec::new(),
+    };
+    for r in all {
+        let view = RequestView {
+            request_id: r.id,
+            user_id: r.other,
+            username: r.username,
+            display_name: r.display_name,
+            message: r.message,
+            created_at: rfc3339_ms(r.created_at),
+        };
+        if r.incoming {
+            out.incoming.push(view);
+        } else {
+            out.outgoing.push(view);
+        }
+    }
+    Ok(out)
+}
+
+/// Accepts (`true`) or rejects a pending request addressed to the caller. Anything else —
+/// unknown, malformed, someone else's, already answered — is `404`.
+pub async fn answer(db: &Db, me: UserId, request: &str, accept: bool) -> Result<(), Error> {
+    let request = RequestId::parse(request).ok_or(Error::FriendRequestNotFound)?;
+    db.write(move |conn| {
+        let from = db::friends::pending_sender(conn, request, me)?
+            .ok_or(Error::FriendRequestNotFound)?;
+        if accept {
+            db::friends::befriend(conn, me, from, now_ms())
+        } else {
+            db::friends::reject(conn, request)
+        }
+    })
+    .await
+}
+
+pub async fn remove(db: &Db, me: UserId, friend: &str) -> Result<(), Error> {
+    let friend = UserId::parse(friend).ok_or(Error::UserNotFound)?;
+    db.write(move |conn| {
+        if db::friends::unfriend(conn, me, friend)? {
+            Ok(())
+        } else {
+            Err(Error::UserNotFound)
+        }
+    })
+    .await
+}

@@ -1,0 +1,124 @@
+//! Sending, recalling and deleting messages (API.md §6).
+
+use serde::Serialize;
+
+use super::render;
+use super::time::rfc3339_ms;
+use super::validate;
+use crate::config::Config;
+use crate::db::conversations::{self as convs, Kind};
+use crate::db::messages::{self, NORMAL};
+use crate::db::{self, now_ms, Db};
+use crate::error::Error;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+#[derive(Debug, Serialize)]
+pub struct Sent {
+    pub message_id: MessageId,
+    pub created_at: String,
+}
+
+/// Raw fields of a send request.
+#[derive(Debug)]
+pub struct Draft<'a> {
+    pub conversation_id: &'a str,
+    pub content: &'a str,
+    pub client_msg_id: Option<&'a str>,
+}
+
+pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Result<Sent, Error> {
+    let conversation =
+        ConversationId::parse(draft.conversation_id).ok_or(Error::ConversationNotFound)?;
+    let content = validate::message_content(draft.content, config.max_message_chars)?.to_string();
+    let client_id = draft
+        .client_msg_id
+        .map(validate::client_msg_id)
+        .transpose()?
+        .map(str::to_string);
+    let require_friendship = config.require_friendship;
+    // Membership, friendship, the retry check and the insert commit together.
+    let (id, at) = db
+        .write(move |conn| {
+            let member =
+                convs::membership(conn, conversation, me)?.ok_or(Error::ConversationNotFound)?;
+            if let Some(client_id) = &client_id {
+                if let Some(original) = messages::find_by_client_id(conn, me, client_id)? {
+                    return Ok(original);
+                }
+            }
+            if require_friendship && member.kind == Kind::Private {
+                let friends = match member.other {
+                    Some(other) => db::friends::are_friends(conn, me, other)?,
+                    None => false,
+                };
+                if !friends {
+                    return Err(Error::NotFriends);
+                }
+            }
+            let now = now_ms();
+            let id = messages::insert_normal(
+                conn,
+                conversation,
+                me,
+                &content,
+                client_id.as_deref(),
+                now,
+            )?;
+            convs::advance_read_marker(conn, conversation, me, id)?;
+            Ok((id, now))
+        })
+        .await?;
+    Ok(Sent {
+        message_id: id,
+        created_at: rfc3339_ms(at),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct Recalled {
+    pub system_message_id: MessageId,
+}
+
+/// Recalls the caller's own normal message within the recall window: its text is erased
+/// and a system message takes its place in the conversation's flow.
+pub async fn recall(db: &Db, config: &Config, me: UserId, message: &str) -> Result<Recalled, Error> {
+    let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
+    let window_ms = i64::try_from(config.recall_window_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
+    db.write(move |conn| {
+        let target = messages::find_for_member(conn, id, me)?
+            .filter(|t| !t.deleted_by_viewer)
+            .ok_or(Error::MessageNotFound)?;
+        let now = now_ms();
+        let in_window = now < target.created_at.saturating_add(window_ms);
+        if target.sender_id != me || target.status != NORMAL || !in_window {
+            return Err(Error::RecallRefused);
+        }
+        messages::mark_recalled(conn, id)?;
+        let system = messages::insert_system(
+            conn,
+            target.conversation_id,
+            me,
+            render::action::RECALLED,
+            &[],
+            None,
+            now,
+        )?;
+        convs::advance_read_marker(conn, target.conversation_id, me, system)?;
+        Ok(Recalled {
+            system_message_id: system,
+        })
+    })
+    .await
+}
+
+/// Hides a message from the caller only. Idempotent.
+pub async fn delete_for_me(db: &Db, me: UserId, message: &str) -> Result<(), Error> {
+    let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
+    db.write(move |conn| {
+        messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
+        messages::delete_for(conn, me, id)
+    })
+    .await
+}

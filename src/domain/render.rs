@@ -1,0 +1,165 @@
+//! Rendering stored messages for one viewer (API.md §5 and §7): `sender_name` "我" for the
+//! viewer's own messages, system messages as text with the viewer's own name as "你" and
+//! current display names joined by "、".
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::time::rfc3339_ms;
+use crate::db::messages::{self, MessageRow, SYSTEM};
+use crate::error::Error;
+use crate::ids::{MessageId, UserId};
+
+/// A message as the detail view shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub id: MessageId,
+    pub sender_id: UserId,
+    pub sender_name: String,
+    pub content: String,
+    pub status: i64,
+    pub created_at: String,
+}
+
+/// System-message actions as stored in `messages.action`.
+pub mod action {
+    pub const CREATED: &str = "created";
+    pub const INVITED: &str = "invited";
+    pub const REMOVED: &str = "removed";
+    pub const LEFT: &str = "left";
+    pub const RENAMED: &str = "renamed";
+    pub const OWNER_CHANGED: &str = "owner_changed";
+    pub const RECALLED: &str = "recalled";
+}
+
+/// Renders rows for `viewer`, looking up every name the system messages need in one query.
+pub fn messages_for(
+    conn: &Connection,
+    viewer: UserId,
+    rows: Vec<MessageRow>,
+) -> Result<Vec<MessageView>, Error> {
+    let mut wanted: Vec<UserId> = rows
+        .iter()
+        .filter(|r| r.status == SYSTEM)
+        .flat_map(|r| r.targets.iter().copied())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let names = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        messages::display_names(conn, &wanted)?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| view(viewer, row, &names))
+        .collect())
+}
+
+fn view(viewer: UserId, row: MessageRow, names: &HashMap<UserId, String>) -> MessageView {
+    let content = if row.status == SYSTEM {
+        system_text(viewer, &row, names)
+    } else {
+        row.content
+    };
+    let sender_name = if row.sender_id == viewer {
+        "我".to_string()
+    } else {
+        row.sender_name
+    };
+    MessageView {
+        id: row.id,
+        sender_id: row.sender_id,
+        sender_name,
+        content,
+        status: row.status,
+        created_at: rfc3339_ms(row.created_at),
+    }
+}
+
+/// The §7 template for a system message, for this viewer.
+pub fn system_text(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, String>) -> String {
+    let name_of = |id: UserId, current: Option<&String>| -> String {
+        if id == viewer {
+            "你".to_string()
+        } else {
+            current.cloned().unwrap_or_default()
+        }
+    };
+    let actor = name_of(row.sender_id, Some(&row.sender_name));
+    let targets = row
+        .targets
+        .iter()
+        .map(|id| name_of(*id, names.get(id)))
+        .collect::<Vec<_>>()
+        .join("、");
+    let name = row.action_name.as_deref().unwrap_or_default();
+    match row.action.as_deref().unwrap_or_default() {
+        action::CREATED | action::INVITED => format!("{actor}邀请{targets}加入了群聊"),
+        action::REMOVED => format!("{actor}将{targets}移出了群聊"),
+        action::LEFT => format!("{actor}退出了群聊"),
+        action::RENAMED => format!("{actor}修改群名为「{name}」"),
+        action::OWNER_CHANGED => format!("{targets}已成为新群主"),
+        action::RECALLED => format!("{actor}撤回了一条消息"),
+        _ => String::new(),
+    }
+}
+
+/// The first `max` characters of `text`.
+pub fn preview(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ConversationId;
+
+    fn system(actor: i64, action: &str, targets: &[i64], name: Option<&str>) -> MessageRow {
+        MessageRow {
+            id: MessageId(9),
+            conversation_id: ConversationId(1),
+            sender_id: UserId(actor),
+            sender_name: "张三".into(),
+            content: String::new(),
+            status: SYSTEM,
+            action: Some(action.into()),
+            targets: targets.iter().copied().map(UserId).collect(),
+            action_name: name.map(Into::into),
+            created_at: 0,
+        }
+    }
+
+    fn names() -> HashMap<UserId, String> {
+        [(UserId(2), "李四".to_string()), (UserId(3), "王五".to_string())].into()
+    }
+
+    #[test]
+    fn invitation_names_the_viewer_as_you_and_joins_names() {
+        let row = system(1, action::CREATED, &[2, 3], None);
+        assert_eq!(system_text(UserId(2), &row, &names()), "张三邀请你、王五加入了群聊");
+        assert_eq!(system_text(UserId(1), &row, &names()), "你邀请李四、王五加入了群聊");
+        assert_eq!(system_text(UserId(4), &row, &names()), "张三邀请李四、王五加入了群聊");
+    }
+
+    #[test]
+    fn every_template() {
+        let n = names();
+        let text = |a, t: &[i64], name| system_text(UserId(4), &system(1, a, t, name), &n);
+        assert_eq!(text(action::REMOVED, &[2], None), "张三将李四移出了群聊");
+        assert_eq!(text(action::LEFT, &[], None), "张三退出了群聊");
+        assert_eq!(text(action::RENAMED, &[], Some("家")), "张三修改群名为「家」");
+        assert_eq!(text(action::OWNER_CHANGED, &[3], None), "王五已成为新群主");
+        assert_eq!(text(action::RECALLED, &[], None), "张三撤回了一条消息");
+        let mine = system_text(UserId(1), &system(1, action::RECALLED, &[], None), &n);
+        assert_eq!(mine, "你撤回了一条消息");
+    }
+
+    #[test]
+    fn preview_cuts_characters_not_bytes() {
+        assert_eq!(preview(&"字".repeat(150), 100).chars().count(), 100);
+        assert_eq!(preview("短", 100), "短");
+    }
+}

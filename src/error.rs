@@ -1,0 +1,226 @@
+//! The one error type and the one place that knows every status/message pair of the
+//! contract. Handlers return `ApiResult<T>`; Rocket's catchers answer with the same envelope,
+//! so no request ever sees Rocket's HTML error page.
+
+use std::borrow::Cow;
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket::serde::json::serde_json;
+use serde::Serialize;
+
+/// Every outcome of the contract that is not a success.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `400 参数错误`, optionally followed by `：reason`.
+    #[error("参数错误")]
+    BadRequest(Option<String>),
+    /// `400 发送失败`, optionally followed by `：reason` (sending a message).
+    #[error("发送失败")]
+    SendFailed(Option<String>),
+    #[error("未授权")]
+    Unauthorized,
+    #[error("用户名或密码错误")]
+    BadCredentials,
+    #[error("无权限")]
+    Forbidden,
+    #[error("注册已关闭")]
+    RegistrationClosed,
+    #[error("原密码错误")]
+    WrongOldPassword,
+    #[error("对方不是你的好友")]
+    NotFriends,
+    #[error("不可撤回（超时或无权限）")]
+    RecallRefused,
+    #[error("用户不存在")]
+    UserNotFound,
+    #[error("会话不存在")]
+    ConversationNotFound,
+    #[error("消息不存在")]
+    MessageNotFound,
+    #[error("请求不存在")]
+    FriendRequestNotFound,
+    #[error("接口不存在")]
+    RouteNotFound,
+    #[error("用户名已存在")]
+    UsernameTaken,
+    #[error("已经是好友")]
+    AlreadyFriends,
+    #[error("请求体过大")]
+    PayloadTooLarge,
+    #[error("尝试次数过多，请稍后再试")]
+    TooManyLoginAttempts,
+    #[error("请求过于频繁")]
+    TooManyRequests,
+    /// `500 服务器错误`; the detail is logged, never sent.
+    #[error("服务器错误")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<Success<T>, Error>;
+
+impl Error {
+    pub fn bad_request(reason: impl Into<String>) -> Error {
+        Error::BadRequest(Some(reason.into()))
+    }
+
+    pub fn send_failed(reason: impl Into<String>) -> Error {
+        Error::SendFailed(Some(reason.into()))
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Error {
+        Error::Internal(detail.to_string())
+    }
+
+    pub fn status(&self) -> Status {
+        use Error::*;
+        match self {
+            BadRequest(_) | SendFailed(_) => Status::BadRequest,
+            Unauthorized | BadCredentials => Status::Unauthorized,
+            Forbidden | RegistrationClosed | WrongOldPassword | NotFriends | RecallRefused => {
+                Status::Forbidden
+            }
+            UserNotFound | ConversationNotFound | MessageNotFound | FriendRequestNotFound
+            | RouteNotFound => Status::NotFound,
+            UsernameTaken | AlreadyFriends => Status::Conflict,
+            PayloadTooLarge => Status::PayloadTooLarge,
+            TooManyLoginAttempts | TooManyRequests => Status::TooManyRequests,
+            Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    /// The contract's message, with the optional reason after a full-width colon.
+    pub fn message(&self) -> Cow<'static, str> {
+        match self {
+            Error::BadRequest(Some(reason)) => format!("参数错误：{reason}").into(),
+            Error::SendFailed(Some(reason)) => format!("发送失败：{reason}").into(),
+            other => Cow::Owned(other.to_string()),
+        }
+    }
+
+    /// The envelope for a status that reached a catcher without one of our errors.
+    pub fn from_status(status: Status) -> Error {
+        match status.code {
+            400 | 422 => Error::BadRequest(None),
+            401 => Error::Unauthorized,
+            403 => Error::Forbidden,
+            404 => Error::RouteNotFound,
+            413 => Error::PayloadTooLarge,
+            429 => Error::TooManyRequests,
+            _ => Error::Internal(format!("unhandled status {status}")),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(e: r2d2::Error) -> Self {
+        Error::Internal(format!("pool: {e}"))
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    code: u16,
+    message: &'a str,
+    data: Option<T>,
+}
+
+/// Builds the JSON envelope response; the HTTP status always equals `code`.
+fn envelope<T: Serialize>(status: Status, message: &str, data: Option<T>) -> Response<'static> {
+    let body = serde_json::to_vec(&Envelope {
+        code: status.code,
+        message,
+        data,
+    })
+    .unwrap_or_else(|_| r#"{"code":500,"message":"服务器错误","data":null}"#.as_bytes().to_vec());
+    Response::build()
+        .status(status)
+        .header(ContentType::JSON)
+        .sized_body(body.len(), Cursor::new(body))
+        .finalize()
+}
+
+impl<'r> Responder<'r, 'static> for Error {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if let Error::Internal(detail) = &self {
+            tracing::error!(method = %req.method(), path = %req.uri().path(), "internal error: {detail}");
+        }
+        Ok(envelope::<()>(self.status(), &self.message(), None))
+    }
+}
+
+/// A successful answer: status, the contract's message and the data.
+#[derive(Debug)]
+pub struct Success<T> {
+    pub status: Status,
+    pub message: &'static str,
+    pub data: T,
+}
+
+impl<'r, T: Serialize> Responder<'r, 'static> for Success<T> {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Ok(envelope(self.status, self.message, Some(self.data)))
+    }
+}
+
+/// `200 "success"` with data.
+pub fn ok<T>(data: T) -> ApiResult<T> {
+    Ok(Success {
+        status: Status::Ok,
+        message: "success",
+        data,
+    })
+}
+
+/// `200` with the contract's message.
+pub fn ok_msg<T>(message: &'static str, data: T) -> ApiResult<T> {
+    Ok(Success {
+        status: Status::Ok,
+        message,
+        data,
+    })
+}
+
+/// `201` with the contract's message.
+pub fn created<T>(message: &'static str, data: T) -> ApiResult<T> {
+    Ok(Success {
+        status: Status::Created,
+        message,
+        data,
+    })
+}
+
+/// Where a failing guard leaves its precise error for the catcher to render.
+#[derive(Default)]
+pub struct GuardError(pub std::sync::Mutex<Option<Error>>);
+
+impl GuardError {
+    pub fn stash(req: &Request<'_>, error: Error) -> Status {
+        let status = error.status();
+        if let Ok(mut slot) = req.local_cache(GuardError::default).0.lock() {
+            *slot = Some(error);
+        }
+        status
+    }
+}
+
+/// Every error status Rocket produces itself (no route, failed guard, body too large, a
+/// panic in a handler) becomes the envelope here.
+#[rocket::catch(default)]
+pub fn default_catcher(status: Status, req: &Request<'_>) -> Error {
+    let stashed = req
+        .local_cache(GuardError::default)
+        .0
+        .lock()
+        .ok()
+        .and_then(|mut slot| slot.take());
+    stashed.unwrap_or_else(|| Error::from_status(status))
+}

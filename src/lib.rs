@@ -1,0 +1,54 @@
+//! chatd: a self-hosted chat server in one binary on one SQLite file.
+//!
+//! # Layout
+//!
+//! * `cli`     — the command line (`serve`, `migrate`, `seed`) and start-up checks.
+//! * `config`  — chatd's settings, read from Rocket's figment (`Rocket.toml`, `ROCKET_*`).
+//! * `error`   — the one error type, the envelope, and the catchers.
+//! * `auth`    — JWTs, argon2id password hashes, the `AuthUser` guard, login throttling.
+//! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`).
+//! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()`.
+//! * `domain/` — the rules: validation, permissions, per-viewer rendering.
+//! * `db/`     — plain SQL; a pool of readers and one group-committing writer thread.
+//! * `seed`    — demo data and large synthetic data sets.
+//! * `logging` — tracing set-up and the request-log fairing.
+//!
+//! Nothing is global: `build_rocket` takes a figment, so every test runs its own app on its
+//! own database file.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod logging;
+pub mod seed;
+
+use rocket::figment::Figment;
+use rocket::{catchers, Build, Rocket};
+
+use crate::auth::{LoginThrottle, Tokens};
+use crate::config::Config;
+use crate::db::Db;
+
+/// Everything the server needs, checked and opened: configuration, migrated database,
+/// running writer, signing keys. Any failure is a message that says what to fix.
+pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
+    let figment = config::base_figment(figment);
+    let config = Config::from_figment(&figment)?;
+    db::migrate::run(&config.database_path)?;
+    let secret = auth::load_secret(config.jwt_secret.as_deref(), &config.database_path)?;
+    let tokens = Tokens::new(&secret, config.token_ttl_secs);
+    let db = Db::start(&config.database_path, config.db_readers)?;
+    Ok(rocket::custom(figment)
+        .manage(config)
+        .manage(db)
+        .manage(tokens)
+        .manage(LoginThrottle::default())
+        .mount("/api", api::routes())
+        .register("/", catchers![error::default_catcher])
+        .attach(logging::RequestLog))
+}

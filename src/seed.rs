@@ -1,0 +1,208 @@
+//! `chatd seed`: the demo data set, or a large synthetic one for benchmarks. Each data set is
+//! recorded in `seed_marks` in the same transaction that loads it, so loading it again adds
+//! nothing.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::cli::SeedArgs;
+use crate::db::conversations::{self as convs, Kind};
+use crate::db::{self, friends, messages, now_ms, users};
+use crate::domain::render::action;
+use crate::error::Error;
+use crate::ids::UserId;
+
+/// The password of every demo account (documented in the README).
+pub const DEMO_PASSWORD: &str = "chatd-demo";
+/// The password of every synthetic account.
+pub const SYNTHETIC_PASSWORD: &str = "password123";
+
+const DEMO_USERS: [(&str, &str); 4] = [
+    ("zhangsan", "张三"),
+    ("lisi", "李四"),
+    ("wangwu", "王五"),
+    ("zhaoliu", "赵六"),
+];
+
+pub fn run(path: &Path, args: &SeedArgs) -> Result<(), String> {
+    let mut conn = db::open(path)?;
+    let synthetic = args.users > 0 || args.conversations > 0 || args.messages > 0;
+    let result = if synthetic {
+        load_synthetic(&mut conn, args)
+    } else {
+        load_demo(&mut conn)
+    };
+    result.map_err(|e| format!("seeding failed: {}", describe(&e)))
+}
+
+fn describe(e: &Error) -> String {
+    match e {
+        Error::Internal(detail) => detail.clone(),
+        other => other.message().into_owned(),
+    }
+}
+
+/// Marks a data set as loaded; `false` if it already was.
+fn mark(conn: &Connection, name: &str) -> Result<bool, Error> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO seed_marks (name, loaded_at) VALUES (?1, ?2)",
+        params![name, now_ms()],
+    )?;
+    Ok(inserted == 1)
+}
+
+fn load_demo(conn: &mut Connection) -> Result<(), Error> {
+    let hash = crate::auth::hash_password_now(DEMO_PASSWORD)?;
+    let tx = conn.transaction()?;
+    if !mark(&tx, "demo")? {
+        println!("demo data is already loaded; nothing added");
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut ids = Vec::new();
+    for (username, name) in DEMO_USERS {
+        let id = match users::insert(&tx, username, name, &hash, now)? {
+            Some(id) => id,
+            None => users::find_by_username(&tx, username)?
+                .map(|u| u.id)
+                .ok_or_else(|| Error::internal("demo user vanished"))?,
+        };
+        ids.push(id);
+    }
+    let [zhang, li, wang, zhao] = [ids[0], ids[1], ids[2], ids[3]];
+    for (a, b) in [(zhang, li), (zhang, wang), (zhang, zhao), (li, wang)] {
+        friends::befriend(&tx, a, b, now)?;
+    }
+    if friends::pending_between(&tx, wang, zhao)?.is_none() {
+        friends::insert_request(&tx, wang, zhao, "我是王五", now)?;
+    }
+
+    let private = match convs::find_private(&tx, zhang, li)? {
+        Some(id) => id,
+        None => {
+            let pair = convs::private_pair(zhang, li);
+            let id = convs::insert(&tx, Kind::Private, None, Some(&pair), now)?;
+            convs::add_members(&tx, id, &[zhang, li], "member", now)?;
+            id
+        }
+    };
+    for (sender, text) in [
+        (li, "下午一起吃饭？"),
+        (zhang, "可以，几点？"),
+        (li, "12点半，公司楼下见"),
+    ] {
+        messages::insert_normal(&tx, private, sender, text, None, now)?;
+    }
+
+    let group = convs::insert(&tx, Kind::Group, Some("周末聚餐"), None, now)?;
+    convs::add_members(&tx, group, &[zhang], "owner", now)?;
+    convs::add_members(&tx, group, &[li, wang], "member", now)?;
+    messages::insert_system(&tx, group, zhang, action::CREATED, &[li, wang], None, now)?;
+    for (sender, text) in [
+        (zhang, "这周六中午聚餐，大家有空吗？"),
+        (wang, "有空！"),
+        (li, "我也可以，去哪家？"),
+    ] {
+        messages::insert_normal(&tx, group, sender, text, None, now)?;
+    }
+    tx.commit()?;
+    println!(
+        "demo data loaded: users {} (password \"{DEMO_PASSWORD}\")",
+        DEMO_USERS.map(|(u, _)| u).join(", ")
+    );
+    Ok(())
+}
+
+/// Messages per transaction while loading synthetic data.
+const CHUNK: u64 = 50_000;
+
+fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
+    if args.conversations > 0 && args.users < 3 {
+        return Err(Error::bad_request("--conversations needs --users 3 or more"));
+    }
+    let name = format!(
+        "synthetic:u{}:c{}:m{}",
+        args.users, args.conversations, args.messages
+    );
+    let started = Instant::now();
+    // One hash for every synthetic account: argon2 is slow by design, and these accounts
+    // exist only for benchmarks.
+    let hash = crate::auth::hash_password_now(SYNTHETIC_PASSWORD)?;
+    let tx = conn.transaction()?;
+    if !mark(&tx, &name)? {
+        println!("synthetic data set {name} is already loaded; nothing added");
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(args.users as usize);
+    {
+        let mut find = tx.prepare("SELECT id FROM users WHERE username = ?1")?;
+        for i in 1..=args.users {
+            let username = format!("bench_{i}");
+            let id = match users::insert(&tx, &username, &format!("测试用户{i}"), &hash, now)? {
+                Some(id) => id,
+                None => UserId(find.query_row([&username], |r| r.get(0))?),
+            };
+            ids.push(id);
+        }
+    }
+    tx.commit()?;
+    eprintln!("seed: {} users ready", ids.len());
+
+    let total = u64::from(args.conversations) * u64::from(args.messages);
+    let mut done: u64 = 0;
+    let mut tx = conn.transaction()?;
+    let mut in_tx: u64 = 0;
+    let others = ids.len() - 1;
+    for c in 0..args.conversations as usize {
+        let members = [ids[0], ids[1 + c % others], ids[1 + (c + 1) % others]];
+        for friend in &members[1..] {
+            friends::befriend(&tx, members[0], *friend, now)?;
+        }
+        let group = convs::insert(&tx, Kind::Group, Some(&format!("测试群 {}", c + 1)), None, now)?;
+        convs::add_members(&tx, group, &members[..1], "owner", now)?;
+        convs::add_members(&tx, group, &members[1..], "member", now)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO messages (conversation_id, sender_id, content, status, created_at)
+                 VALUES (?1, ?2, ?3, 0, ?4)",
+            )?;
+            for m in 0..args.messages as usize {
+                let sender = members[m % 3];
+                insert.execute(params![group.0, sender.0, format!("测试消息 {}", m + 1), now])?;
+            }
+        }
+        done += u64::from(args.messages);
+        in_tx += u64::from(args.messages);
+        if in_tx >= CHUNK {
+            tx.commit()?;
+            tx = conn.transaction()?;
+            in_tx = 0;
+            eprintln!(
+                "seed: {done}/{total} messages ({:.0}%), {:.1}s",
+                done as f64 * 100.0 / total.max(1) as f64,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    tx.commit()?;
+    println!(
+        "synthetic data loaded: {} users, {} conversations, {} messages in {:.1}s \
+         (log in as bench_1 / \"{SYNTHETIC_PASSWORD}\")",
+        args.users,
+        args.conversations,
+        total,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Whether a data set was loaded (for tests and tools).
+pub fn is_loaded(conn: &Connection, name: &str) -> Result<bool, Error> {
+    Ok(conn
+        .query_row("SELECT 1 FROM seed_marks WHERE name = ?1", [name], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
