@@ -1,0 +1,12 @@
+//! Integration tests: every test drives the real Rocket app (`rocket::local`) against its own
+//! SQLite file in a temporary folder. One test binary, one module per area.
+
+mod helpers;
+
+mod accounts;
+mod cli;
+mod conversations;
+mod crash;
+mod errors;
+mod friends;
+mod messages;
