@@ -1,1 +1,181 @@
-//! placeholder
+//! The real binary under concurrent sends is killed with SIGKILL and restarted on the same
+//! file: every acknowledged message is there exactly once.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// A `chatd serve` on a free loopback port, in `dir` (so its database is `dir/data/chat.db`).
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(dir: &Path) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatd"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
+            cmd.env_remove(key);
+        }
+        let mut child = cmd
+            .arg("serve")
+            .current_dir(dir)
+            .env("ROCKET_PORT", "0")
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start chatd");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(url) = line.split("listening on ").nth(1) {
+                        let _ = tx.send(url.trim().to_string());
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("chatd printed its URL");
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// POST JSON, returning (status, body); `None` if the connection failed.
+pub fn post(agent: &ureq::Agent, url: &str, token: Option<&str>, body: Value) -> Option<(u16, Value)> {
+    let mut req = agent.post(url);
+    if let Some(token) = token {
+        req = req.header("Authorization", &format!("Bearer {token}"));
+    }
+    let mut res = req.send_json(body).ok()?;
+    let status = res.status().as_u16();
+    let body = res.body_mut().read_json::<Value>().ok()?;
+    Some((status, body))
+}
+
+fn register(agent: &ureq::Agent, base: &str, name: &str) -> (String, String) {
+    let (status, body) = post(
+        agent,
+        &format!("{base}/api/register"),
+        None,
+        json!({"username": name, "password": "password123"}),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let data = &body["data"];
+    (data["user_id"].as_str().unwrap().into(), data["token"].as_str().unwrap().into())
+}
+
+#[test]
+fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let base = server.base.clone();
+    let http = agent();
+    let (a_id, a_token) = register(&http, &base, "alice");
+    let (b_id, b_token) = register(&http, &base, "bob");
+    let _ = b_id;
+    let (_, req) = post(&http, &format!("{base}/api/auth/friends/requests"), Some(&a_token), json!({"user_id": "u_2"})).unwrap();
+    let request = req["data"]["request_id"].as_str().unwrap().to_string();
+    post(&http, &format!("{base}/api/auth/friends/requests/{request}/accept"), Some(&b_token), json!({})).unwrap();
+    let (_, conv) = post(&http, &format!("{base}/api/auth/conversations/private"), Some(&a_token), json!({"friend_id": "u_2"})).unwrap();
+    let conversation = conv["data"]["conversation_id"].as_str().unwrap().to_string();
+    assert_eq!(a_id, "u_1");
+
+    let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut senders = Vec::new();
+    for worker in 0..8 {
+        let (acked, stop, base, conversation) =
+            (acked.clone(), stop.clone(), base.clone(), conversation.clone());
+        let token = if worker % 2 == 0 { a_token.clone() } else { b_token.clone() };
+        senders.push(std::thread::spawn(move || {
+            let http = agent();
+            for n in 0.. {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let content = format!("w{worker}-n{n}");
+                let body = json!({"conversation_id": conversation, "content": content, "client_msg_id": content});
+                match post(&http, &format!("{base}/api/auth/messages"), Some(&token), body) {
+                    Some((201, body)) => {
+                        let id = body["data"]["message_id"].as_str().unwrap().to_string();
+                        acked.lock().unwrap().push((content, id));
+                    }
+                    Some((status, body)) => panic!("unexpected {status}: {body}"),
+                    None => break, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill once a good number of sends were acknowledged (bounded in time either way).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 300 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut server = server;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for sender in senders {
+        sender.join().expect("sender thread");
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "only {} sends were acknowledged", acked.len());
+
+    // Restart on the same file: it must come up and hold every acknowledged message once.
+    let restarted = Server::start(dir.path());
+    let conn = rusqlite::Connection::open(dir.path().join("data/chat.db")).unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
+    for (content, id) in &acked {
+        let n: i64 = id.trim_start_matches("m_").parse().unwrap();
+        let (stored, copies): (String, i64) = conn
+            .query_row(
+                "SELECT (SELECT content FROM messages WHERE id = ?1),
+                        (SELECT COUNT(*) FROM messages WHERE content = ?2)",
+                rusqlite::params![n, content],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(&stored, content);
+        assert_eq!(copies, 1, "{content} stored {copies} times");
+    }
+    // And it serves: a retry of an acknowledged send returns the original id.
+    let (content, id) = &acked[0];
+    let token = if content.starts_with("w0") || content.starts_with("w2") || content.starts_with("w4") || content.starts_with("w6") { &a_token } else { &b_token };
+    let (status, body) = post(
+        &agent(),
+        &format!("{}/api/auth/messages", restarted.base),
+        Some(token),
+        json!({"conversation_id": conversation, "content": content, "client_msg_id": content}),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(&body["data"]["message_id"], &json!(id));
+}

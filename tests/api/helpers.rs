@@ -72,6 +72,16 @@ impl TestApp {
     pub fn spawn_with(overrides: &[(&str, Value)]) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("chat.db");
+        TestApp::build(dir, db_path, overrides)
+    }
+
+    /// The app on an existing database file (e.g. one made by `chatd seed`).
+    pub fn spawn_on(db_path: &std::path::Path) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::build(dir, db_path.to_path_buf(), &[])
+    }
+
+    fn build(dir: TempDir, db_path: PathBuf, overrides: &[(&str, Value)]) -> TestApp {
         let mut figment = rocket::Config::figment()
             .merge(("database_path", db_path.clone()))
             .merge(("jwt_secret", "test-secret-test-secret-test-secret!"));
