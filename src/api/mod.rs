@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod body;
 pub mod conversations;
 pub mod friends;
+pub mod groups;
 pub mod me;
 pub mod messages;
 
@@ -16,6 +17,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(me::routes());
     routes.extend(friends::routes());
     routes.extend(conversations::routes());
+    routes.extend(groups::routes());
     routes.extend(messages::routes());
     routes
 }

@@ -178,3 +178,161 @@ pub fn list_for_user(conn: &Connection, me: UserId) -> Result<Vec<ListRow>, Erro
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+pub fn set_pinned(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+    pinned: bool,
+) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE members SET is_pinned = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+        params![id.0, user.0, pinned],
+    )?;
+    Ok(())
+}
+
+/// The newest message id of a conversation (0 when empty).
+pub fn newest_message(conn: &Connection, id: ConversationId) -> Result<i64, Error> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?)
+}
+
+/// Unread normal messages from others after the caller's marker, minus their deletions.
+pub fn unread_count(conn: &Connection, id: ConversationId, user: UserId) -> Result<i64, Error> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
+         WHERE m.conversation_id = ?1 AND m.user_id = ?2
+           AND x.id > m.last_read_id AND x.status = 0 AND x.sender_id != ?2
+           AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                           WHERE d.user_id = ?2 AND d.message_id = x.id)",
+        params![id.0, user.0],
+        |r| r.get(0),
+    )?)
+}
+
+#[derive(Debug)]
+pub struct Member {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub joined_at: i64,
+}
+
+/// Current members, owner first, then in the order they joined.
+pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username, u.display_name, m.role, m.joined_at
+         FROM members m JOIN users u ON u.id = m.user_id
+         WHERE m.conversation_id = ?1
+         ORDER BY m.role = 'owner' DESC, m.joined_at, m.rowid",
+    )?;
+    let rows = stmt.query_map([id.0], |r| {
+        Ok(Member {
+            id: UserId(r.get(0)?),
+            username: r.get(1)?,
+            display_name: r.get(2)?,
+            role: r.get(3)?,
+            joined_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Which of `users` are current members (one query).
+pub fn current_members_among(
+    conn: &Connection,
+    id: ConversationId,
+    users: &[UserId],
+) -> Result<Vec<UserId>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM members
+         WHERE conversation_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))",
+    )?;
+    let rows = stmt.query_map(params![id.0, super::friends::json_ids(users)], |r| {
+        r.get(0).map(UserId)
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Error> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM members WHERE conversation_id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+pub fn role(conn: &Connection, id: ConversationId, user: UserId) -> Result<Option<String>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT role FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+            params![id.0, user.0],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn remove_member(conn: &Connection, id: ConversationId, user: UserId) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+        params![id.0, user.0],
+    )?;
+    Ok(())
+}
+
+/// Makes the longest-standing member the owner; returns them (None if nobody is left).
+pub fn promote_longest_standing(conn: &Connection, id: ConversationId) -> Result<Option<UserId>, Error> {
+    let next: Option<i64> = conn
+        .query_row(
+            "SELECT user_id FROM members WHERE conversation_id = ?1
+             ORDER BY joined_at, rowid LIMIT 1",
+            [id.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(user) = next {
+        conn.execute(
+            "UPDATE members SET role = 'owner' WHERE conversation_id = ?1 AND user_id = ?2",
+            params![id.0, user],
+        )?;
+    }
+    Ok(next.map(UserId))
+}
+
+pub fn rename(conn: &Connection, id: ConversationId, name: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE conversations SET name = ?2 WHERE id = ?1",
+        params![id.0, name],
+    )?;
+    Ok(())
+}
+
+/// Removes a conversation nobody belongs to any more, with its messages.
+pub fn delete_empty(conn: &Connection, id: ConversationId) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM deleted_messages WHERE message_id IN
+           (SELECT id FROM messages WHERE conversation_id = ?1)",
+        [id.0],
+    )?;
+    conn.execute("DELETE FROM messages WHERE conversation_id = ?1", [id.0])?;
+    conn.execute("DELETE FROM conversations WHERE id = ?1", [id.0])?;
+    Ok(())
+}
+
+/// Whether a message belongs to a conversation.
+pub fn has_message(conn: &Connection, id: ConversationId, message: MessageId) -> Result<bool, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM messages WHERE id = ?1 AND conversation_id = ?2",
+            params![message.0, id.0],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}

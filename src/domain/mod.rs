@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod conversations;
 pub mod friends;
+pub mod groups;
 pub mod messages;
 pub mod render;
 pub mod time;

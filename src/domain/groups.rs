@@ -1,0 +1,234 @@
+//! Managing a conversation (API.md §5 "Managing a conversation", §7): pin, read markers,
+//! members, invite, remove, leave, owner hand-over and rename. Every membership and name
+//! change appends a system message in the same transaction as the change.
+
+use serde::Serialize;
+
+use super::render::action;
+use super::time::rfc3339_ms;
+use super::validate;
+use crate::config::Config;
+use crate::db::conversations::{self as convs, Kind, Membership};
+use crate::db::{self, messages, now_ms, Db};
+use crate::error::Error;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
+    ConversationId::parse(raw).ok_or(Error::ConversationNotFound)
+}
+
+/// The caller's membership, or `404 会话不存在`.
+fn member_of(
+    conn: &rusqlite::Connection,
+    id: ConversationId,
+    me: UserId,
+) -> Result<Membership, Error> {
+    convs::membership(conn, id, me)?.ok_or(Error::ConversationNotFound)
+}
+
+/// The caller's membership of a group; `400` for a private chat.
+fn group_member(
+    conn: &rusqlite::Connection,
+    id: ConversationId,
+    me: UserId,
+) -> Result<Membership, Error> {
+    let member = member_of(conn, id, me)?;
+    if member.kind != Kind::Group {
+        return Err(Error::bad_request("私聊不支持此操作"));
+    }
+    Ok(member)
+}
+
+pub async fn pin(db: &Db, me: UserId, conversation: &str, pinned: bool) -> Result<bool, Error> {
+    let id = conversation_id(conversation)?;
+    db.write(move |conn| {
+        member_of(conn, id, me)?;
+        convs::set_pinned(conn, id, me, pinned)?;
+        Ok(pinned)
+    })
+    .await
+}
+
+/// Moves the read marker to `message` (default: the newest message), never backwards, and
+/// returns the caller's unread count afterwards.
+pub async fn mark_read(
+    db: &Db,
+    me: UserId,
+    conversation: &str,
+    message: Option<&str>,
+) -> Result<i64, Error> {
+    let id = conversation_id(conversation)?;
+    let message = message
+        .map(|raw| MessageId::parse(raw).ok_or(Error::MessageNotFound))
+        .transpose()?;
+    db.write(move |conn| {
+        member_of(conn, id, me)?;
+        let to = match message {
+            Some(m) if convs::has_message(conn, id, m)? => m,
+            Some(_) => return Err(Error::MessageNotFound),
+            None => MessageId(convs::newest_message(conn, id)?),
+        };
+        convs::advance_read_marker(conn, id, me, to)?;
+        convs::unread_count(conn, id, me)
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub joined_at: String,
+}
+
+pub async fn members(db: &Db, me: UserId, conversation: &str) -> Result<Vec<MemberView>, Error> {
+    let id = conversation_id(conversation)?;
+    let members = db
+        .read(move |conn| {
+            member_of(conn, id, me)?;
+            convs::members(conn, id)
+        })
+        .await?;
+    Ok(members
+        .into_iter()
+        .map(|m| MemberView {
+            user_id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            role: m.role,
+            joined_at: rfc3339_ms(m.joined_at),
+        })
+        .collect())
+}
+
+/// Parses a member list: malformed ids are unknown users; the caller and duplicates are
+/// dropped, order kept.
+pub fn parse_member_ids(me: UserId, raw: &[String]) -> Result<Vec<UserId>, Error> {
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = Vec::with_capacity(raw.len());
+    for text in raw {
+        let id = UserId::parse(text).ok_or(Error::UserNotFound)?;
+        if id != me && seen.insert(id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The rules for adding `users` to a group of `current` members: all exist, all are the
+/// inviter's friends (when required), and the group stays within `max_group_members`.
+pub fn check_new_members(
+    conn: &rusqlite::Connection,
+    config: &Config,
+    me: UserId,
+    users: &[UserId],
+    current: usize,
+) -> Result<(), Error> {
+    if current + users.len() > config.max_group_members {
+        return Err(Error::bad_request(format!(
+            "群成员不能超过{}人",
+            config.max_group_members
+        )));
+    }
+    if messages::display_names(conn, users)?.len() != users.len() {
+        return Err(Error::UserNotFound);
+    }
+    if config.require_friendship && db::friends::count_non_friends(conn, me, users)? > 0 {
+        return Err(Error::NotFriends);
+    }
+    Ok(())
+}
+
+/// Invites users into a group. Users already in it are skipped; inviting only members is a
+/// no-op without a system message.
+pub async fn invite(
+    db: &Db,
+    config: &Config,
+    me: UserId,
+    conversation: &str,
+    member_ids: &[String],
+) -> Result<(), Error> {
+    let id = conversation_id(conversation)?;
+    let wanted = parse_member_ids(me, member_ids)?;
+    let config = config.clone();
+    db.write(move |conn| {
+        group_member(conn, id, me)?;
+        if wanted.is_empty() {
+            return Err(Error::bad_request("至少需要一位其他成员"));
+        }
+        let already = convs::current_members_among(conn, id, &wanted)?;
+        let new: Vec<UserId> = wanted.into_iter().filter(|u| !already.contains(u)).collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        check_new_members(conn, &config, me, &new, convs::member_count(conn, id)?)?;
+        let now = now_ms();
+        convs::add_members(conn, id, &new, "member", now)?;
+        messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
+        Ok(())
+    })
+    .await
+}
+
+/// What removing a member turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Left,
+    Removed,
+}
+
+/// The owner removes a member, or a member removes themself (leaves). When the owner leaves,
+/// the longest-standing remaining member becomes owner; the last one out deletes the group.
+pub async fn remove_member(
+    db: &Db,
+    me: UserId,
+    conversation: &str,
+    user: &str,
+) -> Result<Removal, Error> {
+    let id = conversation_id(conversation)?;
+    let target = UserId::parse(user);
+    db.write(move |conn| {
+        group_member(conn, id, me)?;
+        let target = target.ok_or(Error::UserNotFound)?;
+        let now = now_ms();
+        if target == me {
+            let was_owner = convs::role(conn, id, me)?.as_deref() == Some("owner");
+            convs::remove_member(conn, id, me)?;
+            if convs::member_count(conn, id)? == 0 {
+                convs::delete_empty(conn, id)?;
+                return Ok(Removal::Left);
+            }
+            messages::insert_system(conn, id, me, action::LEFT, &[], None, now)?;
+            if was_owner {
+                if let Some(next) = convs::promote_longest_standing(conn, id)? {
+                    messages::insert_system(conn, id, me, action::OWNER_CHANGED, &[next], None, now)?;
+                }
+            }
+            return Ok(Removal::Left);
+        }
+        if convs::role(conn, id, me)?.as_deref() != Some("owner") {
+            return Err(Error::Forbidden);
+        }
+        if convs::role(conn, id, target)?.is_none() {
+            return Err(Error::UserNotFound);
+        }
+        convs::remove_member(conn, id, target)?;
+        messages::insert_system(conn, id, me, action::REMOVED, &[target], None, now)?;
+        Ok(Removal::Removed)
+    })
+    .await
+}
+
+pub async fn rename(db: &Db, me: UserId, conversation: &str, name: &str) -> Result<(), Error> {
+    let id = conversation_id(conversation)?;
+    let name = validate::group_name(name)?.to_string();
+    db.write(move |conn| {
+        group_member(conn, id, me)?;
+        convs::rename(conn, id, &name)?;
+        messages::insert_system(conn, id, me, action::RENAMED, &[], Some(&name), now_ms())?;
+        Ok(())
+    })
+    .await
+}
