@@ -125,6 +125,25 @@ pub fn advance_read_marker(
     )?)
 }
 
+const LIST_SQL: &str = "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
+           (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
+           CASE WHEN c.kind = 'private' THEN
+             (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
+              WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
+           END,
+           (SELECT COUNT(*) FROM messages x
+            WHERE x.conversation_id = c.id AND x.id > m.last_read_id
+              AND x.status = 0 AND x.sender_id != ?1
+              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                              WHERE d.user_id = ?1 AND d.message_id = x.id)),
+           (SELECT x.id FROM messages x
+            WHERE x.conversation_id = c.id
+              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                              WHERE d.user_id = ?1 AND d.message_id = x.id)
+            ORDER BY x.id DESC LIMIT 1)
+         FROM members m JOIN conversations c ON c.id = m.conversation_id
+         WHERE m.user_id = ?1";
+
 /// One row of the conversation list, before rendering.
 #[derive(Debug)]
 pub struct ListRow {
@@ -143,26 +162,7 @@ pub struct ListRow {
 /// members by conversation, messages by (conversation_id, id) walked from the newest, and
 /// deleted_messages by primary key; nothing scans all messages.
 pub fn list_for_user(conn: &Connection, me: UserId) -> Result<Vec<ListRow>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
-           (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
-           CASE WHEN c.kind = 'private' THEN
-             (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
-              WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
-           END,
-           (SELECT COUNT(*) FROM messages x
-            WHERE x.conversation_id = c.id AND x.id > m.last_read_id
-              AND x.status = 0 AND x.sender_id != ?1
-              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                              WHERE d.user_id = ?1 AND d.message_id = x.id)),
-           (SELECT x.id FROM messages x
-            WHERE x.conversation_id = c.id
-              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                              WHERE d.user_id = ?1 AND d.message_id = x.id)
-            ORDER BY x.id DESC LIMIT 1)
-         FROM members m JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.user_id = ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(LIST_SQL)?;
     let rows = stmt.query_map([me.0], |r| {
         Ok(ListRow {
             id: ConversationId(r.get(0)?),
@@ -335,4 +335,12 @@ pub fn has_message(conn: &Connection, id: ConversationId, message: MessageId) ->
         )
         .optional()?
         .is_some())
+}
+
+/// The query plan of `list_for_user`, for tests that check it never scans a whole table.
+pub fn explain_list(conn: &Connection) -> Result<Vec<String>, Error> {
+    let sql = format!("EXPLAIN QUERY PLAN {LIST_SQL}");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([1], |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

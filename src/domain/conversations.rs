@@ -68,16 +68,18 @@ pub async fn list(db: &Db, me: UserId) -> Result<Vec<ListItem>, Error> {
                         kind: row.kind.as_str(),
                         member_count: row.member_count,
                     };
-                    (sort_ms / 1000, item)
+                    let newest_id = row.last_message_id.map_or(0, |m| m.0);
+                    ((sort_ms / 1000, newest_id), item)
                 })
                 .collect::<Vec<_>>())
         })
         .await?;
-    // Pinned first, then newest (at the shown, whole-second precision), then by id.
-    items.sort_by(|(a_secs, a), (b_secs, b)| {
+    // Pinned first, then newest by the shown whole-second time; within one second the
+    // newer message id wins (ids, not clocks, decide order), then the conversation id.
+    items.sort_by(|(a_key, a), (b_key, b)| {
         b.is_pinned
             .cmp(&a.is_pinned)
-            .then(b_secs.cmp(a_secs))
+            .then(b_key.cmp(a_key))
             .then(a.conversation_id.cmp(&b.conversation_id))
     });
     Ok(items.into_iter().map(|(_, item)| item).collect())

@@ -9,4 +9,5 @@ mod conversations;
 mod crash;
 mod errors;
 mod friends;
+mod groups;
 mod messages;
