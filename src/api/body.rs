@@ -32,8 +32,15 @@ async fn read_json<T: DeserializeOwned>(data: Data<'_>) -> Result<Option<T>, Err
         Ok(_) => return Err(Error::PayloadTooLarge),
         Err(_) => return Err(Error::bad_request("请求体读取失败")),
     };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Ok(None),
+        // Every body of the API is an object; serde would also take a struct written as an
+        // array of its fields, which the contract does not allow.
+        Some(b'{') => {}
+        Some(b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+            return Err(Error::bad_request("请求体须为 JSON 对象"));
+        }
+        Some(_) => return Err(Error::bad_request("请求体不是有效的 JSON")),
     }
     match serde_json::from_slice::<T>(&bytes) {
         Ok(value) => Ok(Some(value)),

@@ -33,6 +33,7 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 pub struct Db {
     readers: Pool,
     writer: Writer,
+    path: std::path::PathBuf,
 }
 
 /// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
@@ -90,6 +91,7 @@ impl Db {
         Ok(Db {
             readers,
             writer: Writer::spawn(writer_conn),
+            path: path.to_path_buf(),
         })
     }
 
@@ -116,6 +118,30 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
     {
         self.writer.run(f).await
+    }
+}
+
+impl Db {
+    /// Copies the WAL into the database file and truncates it, so that text erased by a
+    /// committed change (a recall) no longer lingers in old WAL frames. Runs on its own short
+    /// connection off the async workers; retries a few times if readers hold old snapshots.
+    pub async fn truncate_wal(&self) -> Result<(), Error> {
+        let path = self.path.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(Duration::from_secs(5))?;
+            for _ in 0..5 {
+                let busy: i64 =
+                    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+                if busy == 0 {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(Error::internal("WAL checkpoint stayed busy"))
+        })
+        .await
+        .map_err(Error::internal)?
     }
 }
 

@@ -86,7 +86,7 @@ pub async fn recall(db: &Db, config: &Config, me: UserId, message: &str) -> Resu
     let window_ms = i64::try_from(config.recall_window_secs)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
-    db.write(move |conn| {
+    let recalled = db.write(move |conn| {
         let target = messages::find_for_member(conn, id, me)?
             .filter(|t| !t.deleted_by_viewer)
             .ok_or(Error::MessageNotFound)?;
@@ -110,7 +110,13 @@ pub async fn recall(db: &Db, config: &Config, me: UserId, message: &str) -> Resu
             system_message_id: system,
         })
     })
-    .await
+    .await?;
+    // The old text may still sit in WAL frames: checkpoint them away before answering. The
+    // recall itself is committed either way, so a failure here is logged, not returned.
+    if let Err(e) = db.truncate_wal().await {
+        tracing::warn!("recall committed, but the WAL could not be truncated yet: {e}");
+    }
+    Ok(recalled)
 }
 
 /// Hides a message from the caller only. Idempotent.

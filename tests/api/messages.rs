@@ -1,1 +1,1599 @@
-//! placeholder
+//! §6 Messages: sending (`POST /api/auth/messages`), recalling
+//! (`DELETE /api/auth/messages/recall`) and deleting for oneself
+//! (`DELETE /api/auth/messages/delete`), seen through the detail view, the conversation list
+//! and the database itself.
+
+use std::thread::sleep;
+use std::time::Duration;
+
+use rocket::http::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{Resp, TestApp, User};
+
+const RECALL_REFUSED: &str = "不可撤回（超时或无权限）";
+
+// ---------------------------------------------------------------------------------------------
+// Private helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Two friends 李四 (`lisi`) and 张三 (`zhangsan`) and their private conversation.
+fn pair(app: &TestApp) -> (User, User, String) {
+    let lisi = app.user_named("lisi", "李四");
+    let zhangsan = app.user_named("zhangsan", "张三");
+    app.befriend(&lisi, &zhangsan);
+    let chat = app.private_chat(&lisi, &zhangsan);
+    (lisi, zhangsan, chat)
+}
+
+/// 李四 owns a group with 张三 and 王五; returns (lisi, zhangsan, wangwu, group).
+fn trio(app: &TestApp) -> (User, User, User, String) {
+    let lisi = app.user_named("lisi", "李四");
+    let zhangsan = app.user_named("zhangsan", "张三");
+    let wangwu = app.user_named("wangwu", "王五");
+    app.befriend(&lisi, &zhangsan);
+    app.befriend(&lisi, &wangwu);
+    let group = app.group(&lisi, "项目讨论组", &[&zhangsan, &wangwu]);
+    (lisi, zhangsan, wangwu, group)
+}
+
+fn send_body(app: &TestApp, from: &User, body: Value) -> Resp {
+    app.post("/api/auth/messages", &from.token, body)
+}
+
+fn send_with_client_id(
+    app: &TestApp,
+    from: &User,
+    chat: &str,
+    content: &str,
+    client: &str,
+) -> Resp {
+    send_body(
+        app,
+        from,
+        json!({"conversation_id": chat, "content": content, "client_msg_id": client}),
+    )
+}
+
+fn recall(app: &TestApp, who: &User, id: &str) -> Resp {
+    app.delete(
+        "/api/auth/messages/recall",
+        &who.token,
+        Some(json!({ "id": id })),
+    )
+}
+
+fn delete_for_me(app: &TestApp, who: &User, id: &str) -> Resp {
+    app.delete(
+        "/api/auth/messages/delete",
+        &who.token,
+        Some(json!({ "id": id })),
+    )
+}
+
+/// The number inside a prefixed id (`m_12` → 12).
+fn num(id: &str) -> i64 {
+    id.split_once('_')
+        .expect("prefixed id")
+        .1
+        .parse()
+        .expect("numeric id")
+}
+
+fn ids(messages: &[Value]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn find(messages: &[Value], id: &str) -> Value {
+    messages
+        .iter()
+        .find(|m| m["id"] == json!(id))
+        .unwrap_or_else(|| panic!("{id} not in {messages:?}"))
+        .clone()
+}
+
+/// Asserts a message id looks like `m_<n>`, n a positive decimal without leading zeros.
+#[track_caller]
+fn assert_message_id(value: &Value) -> String {
+    let id = value
+        .as_str()
+        .unwrap_or_else(|| panic!("message id {value} is not a string"));
+    let digits = id
+        .strip_prefix("m_")
+        .unwrap_or_else(|| panic!("{id} lacks m_"));
+    assert!(
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
+        "{id}"
+    );
+    assert!(!digits.starts_with('0'), "{id}");
+    id.to_string()
+}
+
+/// Asserts an RFC 3339 UTC time with whole seconds and a `Z`, close to now.
+#[track_caller]
+fn assert_recent_time(value: &Value) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("time {value} is not a string"));
+    assert_eq!(text.len(), "2026-01-15T09:40:00Z".len(), "{text}");
+    assert!(text.ends_with('Z'), "{text}");
+    let parsed =
+        chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    assert_eq!(parsed.offset().local_minus_utc(), 0, "{text}");
+    let age = chrono::Utc::now()
+        .signed_duration_since(parsed)
+        .num_seconds();
+    assert!((0..30).contains(&age), "{text} is {age} s old");
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    app.sqlite()
+        .query_row(sql, [], |row| row.get(0))
+        .expect(sql)
+}
+
+fn stored_content(app: &TestApp, id: &str) -> String {
+    let sql = format!("SELECT content FROM messages WHERE id = {}", num(id));
+    app.sqlite()
+        .query_row(&sql, [], |row| row.get(0))
+        .expect("message row")
+}
+
+fn stored_status(app: &TestApp, id: &str) -> i64 {
+    let sql = format!("SELECT status FROM messages WHERE id = {}", num(id));
+    app.sqlite()
+        .query_row(&sql, [], |row| row.get(0))
+        .expect("message row")
+}
+
+fn messages_in(app: &TestApp, chat: &str) -> i64 {
+    count(
+        app,
+        &format!(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = {}",
+            num(chat)
+        ),
+    )
+}
+
+/// Removes a membership directly in the database (no leave route yet): a former member.
+fn remove_member(app: &TestApp, chat: &str, user: &User) {
+    let sql = format!(
+        "DELETE FROM members WHERE conversation_id = {} AND user_id = {}",
+        num(chat),
+        num(&user.id)
+    );
+    assert_eq!(app.sqlite().execute(&sql, []).expect("remove member"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/auth/messages
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn send_returns_201_with_message_id_and_rfc3339_created_at() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    let res = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "大家下午见！"}),
+    );
+
+    res.expect(201, "消息已发送");
+    let data = res.data().as_object().expect("data object");
+    assert_eq!(
+        data.len(),
+        2,
+        "data is exactly {{message_id, created_at}}: {data:?}"
+    );
+    let id = assert_message_id(&res.data()["message_id"]);
+    assert_recent_time(&res.data()["created_at"]);
+
+    let shown = app.messages(&lisi, &chat);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["id"], json!(id));
+    assert_eq!(shown[0]["sender_id"], json!(lisi.id));
+    assert_eq!(shown[0]["sender_name"], json!("我"));
+    assert_eq!(shown[0]["content"], json!("大家下午见！"));
+    assert_eq!(shown[0]["status"], json!(0));
+    assert_eq!(shown[0]["created_at"], res.data()["created_at"]);
+}
+
+#[test]
+fn sent_message_appears_for_the_recipient_with_the_senders_display_name() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "下午一起吃饭？");
+
+    let shown = app.messages(&zhangsan, &chat);
+
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["id"], json!(id));
+    assert_eq!(shown[0]["sender_id"], json!(lisi.id));
+    assert_eq!(shown[0]["sender_name"], json!("李四"));
+    assert_eq!(shown[0]["content"], json!("下午一起吃饭？"));
+    assert_eq!(shown[0]["status"], json!(0));
+}
+
+#[test]
+fn successive_messages_get_increasing_ids_and_are_listed_oldest_first() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let first = app.send(&lisi, &chat, "一");
+    let second = app.send(&zhangsan, &chat, "二");
+    let third = app.send(&lisi, &chat, "三");
+
+    assert!(num(&first) < num(&second) && num(&second) < num(&third));
+    assert_eq!(
+        ids(&app.messages(&zhangsan, &chat)),
+        vec![first, second, third]
+    );
+}
+
+#[test]
+fn content_is_stored_exactly_as_sent() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let samples = [
+        "  leading and trailing spaces  ",
+        "line one\nline two\n",
+        "\ttabbed\r\n",
+        "emoji 😀👍🏽👨‍👩‍👧 and 中文",
+        "<img src=x onerror=alert(1)>",
+        "<script>alert('x')</script> & \"quotes\" \\ backslash",
+        "'; DROP TABLE messages; --",
+        "%_ like wildcards",
+    ];
+
+    let sent: Vec<String> = samples.iter().map(|s| app.send(&lisi, &chat, s)).collect();
+
+    for viewer in [&lisi, &zhangsan] {
+        let shown = app.messages(viewer, &chat);
+        for (id, sample) in sent.iter().zip(samples) {
+            assert_eq!(
+                find(&shown, id)["content"],
+                json!(sample),
+                "as seen by {}",
+                viewer.username
+            );
+        }
+    }
+    for (id, sample) in sent.iter().zip(samples) {
+        assert_eq!(stored_content(&app, id), sample);
+    }
+}
+
+#[test]
+fn empty_content_is_refused_with_send_failed() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    send_body(&app, &lisi, json!({"conversation_id": chat, "content": ""}))
+        .expect_prefix(400, "发送失败");
+
+    assert_eq!(messages_in(&app, &chat), 0);
+}
+
+#[test]
+fn whitespace_only_content_is_refused_with_send_failed() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    for blank in [" ", "   ", "\n", " \t\r\n ", "\u{3000}"] {
+        let res = send_body(
+            &app,
+            &lisi,
+            json!({"conversation_id": chat, "content": blank}),
+        );
+        res.expect_prefix(400, "发送失败");
+        assert_eq!(res.body["data"], Value::Null, "{blank:?}");
+    }
+    assert_eq!(messages_in(&app, &chat), 0);
+}
+
+#[test]
+fn content_of_exactly_max_message_chars_characters_is_accepted() {
+    let app = TestApp::spawn_with(&[("max_message_chars", json!(10))]);
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let ten = "字".repeat(10); // 30 bytes in UTF-8: the limit counts characters
+
+    let id = app.send(&lisi, &chat, &ten);
+
+    assert_eq!(
+        find(&app.messages(&lisi, &chat), &id)["content"],
+        json!(ten)
+    );
+}
+
+#[test]
+fn content_one_character_over_max_message_chars_is_refused() {
+    let app = TestApp::spawn_with(&[("max_message_chars", json!(10))]);
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    let res = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "字".repeat(11)}),
+    );
+
+    res.expect_prefix(400, "发送失败");
+    assert_eq!(messages_in(&app, &chat), 0);
+}
+
+#[test]
+fn max_message_chars_counts_characters_not_utf16_units() {
+    let app = TestApp::spawn_with(&[("max_message_chars", json!(10))]);
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    // Ten astral-plane characters: 10 chars, 20 UTF-16 units, 40 bytes.
+    app.send(&lisi, &chat, &"😀".repeat(10));
+    send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "😀".repeat(11)}),
+    )
+    .expect_prefix(400, "发送失败");
+}
+
+#[test]
+fn default_max_message_chars_is_5000() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    app.send(&lisi, &chat, &"a".repeat(5000));
+    send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "a".repeat(5001)}),
+    )
+    .expect_prefix(400, "发送失败");
+}
+
+#[test]
+fn missing_fields_and_wrong_types_are_bad_parameters() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let bodies = [
+        json!({}),
+        json!({"content": "hi"}),
+        json!({"conversation_id": chat}),
+        json!({"conversation_id": chat, "content": null}),
+        json!({"conversation_id": null, "content": "hi"}),
+        json!({"conversation_id": chat, "content": 123}),
+        json!({"conversation_id": chat, "content": ["hi"]}),
+        json!({"conversation_id": num(&chat), "content": "hi"}),
+        json!({"conversation_id": chat, "content": "hi", "client_msg_id": 5}),
+        json!({"conversation_id": chat, "content": "hi", "client_msg_id": ["a"]}),
+        json!([chat, "hi"]),
+        json!("hi"),
+    ];
+
+    for body in bodies {
+        let res = send_body(&app, &lisi, body.clone());
+        res.expect_prefix(400, "参数错误");
+        assert_eq!(res.body["data"], Value::Null, "{body}");
+    }
+    assert_eq!(messages_in(&app, &chat), 0);
+}
+
+#[test]
+fn unparsable_json_body_is_a_bad_parameter() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    for raw in [
+        format!("{{\"conversation_id\": \"{chat}\", \"content\": "),
+        String::new(),
+        "nope".into(),
+    ] {
+        app.raw(
+            Method::Post,
+            "/api/auth/messages",
+            Some(&lisi.token),
+            Some(raw),
+        )
+        .expect_prefix(400, "参数错误");
+    }
+}
+
+#[test]
+fn unknown_fields_in_the_body_are_ignored() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    let res = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "hi", "extra": {"a": 1}, "status": 2}),
+    );
+
+    res.expect(201, "消息已发送");
+    let shown = app.messages(&lisi, &chat);
+    assert_eq!(shown[0]["status"], json!(0));
+}
+
+#[test]
+fn explicit_null_client_msg_id_is_the_same_as_none() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    let body = json!({"conversation_id": chat, "content": "hi", "client_msg_id": null});
+    let a = send_body(&app, &lisi, body.clone());
+    let b = send_body(&app, &lisi, body);
+
+    a.expect(201, "消息已发送");
+    b.expect(201, "消息已发送");
+    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
+    assert_eq!(messages_in(&app, &chat), 2);
+}
+
+#[test]
+fn sending_to_an_unknown_conversation_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, _chat) = pair(&app);
+
+    let res = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": "c_999999", "content": "hi"}),
+    );
+
+    res.expect(404, "会话不存在");
+    assert_eq!(res.body["data"], Value::Null);
+}
+
+#[test]
+fn sending_to_a_malformed_conversation_id_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let n = num(&chat);
+    let malformed = [
+        String::new(),
+        "abc".into(),
+        "c_".into(),
+        "c_0".into(),
+        format!("c_0{n}"),
+        format!("c_-{n}"),
+        format!("c_{n}x"),
+        format!("C_{n}"),
+        format!("m_{n}"),
+        format!("u_{n}"),
+        format!("{n}"),
+        " c_1".into(),
+        "c_99999999999999999999999".into(),
+    ];
+
+    for id in malformed {
+        send_body(&app, &lisi, json!({"conversation_id": id, "content": "hi"}))
+            .expect(404, "会话不存在");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 0);
+}
+
+#[test]
+fn a_non_member_cannot_send_into_a_private_chat() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let wangwu = app.user_named("wangwu", "王五");
+    app.befriend(&wangwu, &lisi);
+    app.befriend(&wangwu, &zhangsan);
+
+    send_body(
+        &app,
+        &wangwu,
+        json!({"conversation_id": chat, "content": "偷听"}),
+    )
+    .expect(404, "会话不存在");
+
+    assert_eq!(messages_in(&app, &chat), 0);
+    assert!(app.messages(&lisi, &chat).is_empty());
+}
+
+#[test]
+fn a_non_member_cannot_send_into_a_group() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, _wangwu, group) = trio(&app);
+    let outsider = app.user("outsider");
+    app.befriend(&outsider, &lisi);
+    let before = messages_in(&app, &group);
+
+    send_body(
+        &app,
+        &outsider,
+        json!({"conversation_id": group, "content": "hi"}),
+    )
+    .expect(404, "会话不存在");
+
+    assert_eq!(messages_in(&app, &group), before);
+}
+
+#[test]
+fn sending_into_a_private_chat_after_the_friendship_ended_is_403() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    app.send(&lisi, &chat, "再见");
+    app.delete(
+        &format!("/api/auth/friends/{}", zhangsan.id),
+        &lisi.token,
+        None,
+    )
+    .expect(200, "已删除好友");
+
+    for who in [&lisi, &zhangsan] {
+        send_body(
+            &app,
+            who,
+            json!({"conversation_id": chat, "content": "还在吗"}),
+        )
+        .expect(403, "对方不是你的好友");
+    }
+    assert_eq!(messages_in(&app, &chat), 1);
+}
+
+#[test]
+fn group_members_can_send_and_every_member_sees_it() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, wangwu, group) = trio(&app);
+
+    let id = app.send(&zhangsan, &group, "大家好");
+
+    for (viewer, name) in [(&lisi, "张三"), (&zhangsan, "我"), (&wangwu, "张三")] {
+        let message = find(&app.messages(viewer, &group), &id);
+        assert_eq!(message["sender_id"], json!(zhangsan.id));
+        assert_eq!(message["sender_name"], json!(name));
+        assert_eq!(message["content"], json!("大家好"));
+        assert_eq!(message["status"], json!(0));
+    }
+}
+
+#[test]
+fn same_client_msg_id_twice_returns_the_original_and_stores_one_message() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+
+    let first = send_with_client_id(&app, &lisi, &chat, "只发一次", "7f3c-retry");
+    first.expect(201, "消息已发送");
+    // Cross a whole-second boundary so a recomputed created_at would differ.
+    sleep(Duration::from_millis(1100));
+    let retry = send_with_client_id(&app, &lisi, &chat, "只发一次", "7f3c-retry");
+
+    retry.expect(201, "消息已发送");
+    assert_eq!(retry.data()["message_id"], first.data()["message_id"]);
+    assert_eq!(retry.data()["created_at"], first.data()["created_at"]);
+    assert_eq!(retry.data(), first.data());
+
+    let shown = app.messages(&zhangsan, &chat);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0]["id"], first.data()["message_id"]);
+    assert_eq!(shown[0]["content"], json!("只发一次"));
+    assert_eq!(messages_in(&app, &chat), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE client_msg_id = '7f3c-retry'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_retry_with_different_content_still_returns_the_original_unchanged() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    let first = send_with_client_id(&app, &lisi, &chat, "原文", "abc");
+    let retry = send_with_client_id(&app, &lisi, &chat, "改过的", "abc");
+
+    retry.expect(201, "消息已发送");
+    assert_eq!(retry.data(), first.data());
+    let shown = app.messages(&lisi, &chat);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["content"], json!("原文"));
+}
+
+#[test]
+fn a_retry_does_not_raise_the_recipients_unread_count() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+
+    for _ in 0..3 {
+        send_with_client_id(&app, &lisi, &chat, "hi", "once").expect(201, "消息已发送");
+    }
+
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(1)
+    );
+}
+
+#[test]
+fn different_client_msg_ids_store_two_messages() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    let a = send_with_client_id(&app, &lisi, &chat, "同样的内容", "id-a");
+    let b = send_with_client_id(&app, &lisi, &chat, "同样的内容", "id-b");
+
+    a.expect(201, "消息已发送");
+    b.expect(201, "消息已发送");
+    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
+    let shown = app.messages(&lisi, &chat);
+    assert_eq!(
+        ids(&shown),
+        vec![
+            a.data()["message_id"].as_str().unwrap().to_string(),
+            b.data()["message_id"].as_str().unwrap().to_string(),
+        ]
+    );
+    assert_eq!(messages_in(&app, &chat), 2);
+}
+
+#[test]
+fn same_client_msg_id_from_two_senders_stores_two_messages() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+
+    let a = send_with_client_id(&app, &lisi, &chat, "我的", "shared-id");
+    let b = send_with_client_id(&app, &zhangsan, &chat, "你的", "shared-id");
+
+    a.expect(201, "消息已发送");
+    b.expect(201, "消息已发送");
+    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
+    let shown = app.messages(&lisi, &chat);
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown[0]["content"], json!("我的"));
+    assert_eq!(shown[0]["sender_id"], json!(lisi.id));
+    assert_eq!(shown[1]["content"], json!("你的"));
+    assert_eq!(shown[1]["sender_id"], json!(zhangsan.id));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE client_msg_id = 'shared-id'"
+        ),
+        2
+    );
+}
+
+#[test]
+fn client_msg_id_is_unique_per_sender_across_conversations() {
+    // docs/api.md §6: unique per sender across all conversations.
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, _wangwu, group) = trio(&app);
+    let chat = app.private_chat(&lisi, &zhangsan);
+
+    let first = send_with_client_id(&app, &lisi, &chat, "私聊", "global-id");
+    let again = send_with_client_id(&app, &lisi, &group, "群聊", "global-id");
+
+    again.expect(201, "消息已发送");
+    assert_eq!(again.data(), first.data());
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE client_msg_id = 'global-id'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn client_msg_id_of_64_characters_is_accepted() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    send_with_client_id(&app, &lisi, &chat, "a", &"x".repeat(64)).expect(201, "消息已发送");
+    send_with_client_id(&app, &lisi, &chat, "b", &"字".repeat(64)).expect(201, "消息已发送");
+
+    assert_eq!(messages_in(&app, &chat), 2);
+}
+
+#[test]
+fn client_msg_id_of_65_characters_is_refused() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    send_with_client_id(&app, &lisi, &chat, "a", &"x".repeat(65)).expect_prefix(400, "发送失败");
+    send_with_client_id(&app, &lisi, &chat, "b", &"字".repeat(65)).expect_prefix(400, "发送失败");
+
+    assert_eq!(messages_in(&app, &chat), 0);
+}
+
+#[test]
+fn empty_client_msg_id_is_refused() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+
+    send_with_client_id(&app, &lisi, &chat, "a", "").expect_prefix(400, "发送失败");
+
+    assert_eq!(messages_in(&app, &chat), 0);
+}
+
+#[test]
+fn the_senders_unread_stays_zero_and_the_recipients_increments() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+
+    app.send(&lisi, &chat, "一");
+    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(1)
+    );
+
+    app.send(&lisi, &chat, "二");
+    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(2)
+    );
+}
+
+#[test]
+fn sending_moves_the_senders_read_marker_past_earlier_unread_messages() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    app.send(&zhangsan, &chat, "在吗");
+    app.send(&zhangsan, &chat, "在吗？？");
+    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(2));
+
+    app.send(&lisi, &chat, "在");
+
+    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(1)
+    );
+}
+
+#[test]
+fn the_list_preview_and_time_follow_the_newest_message() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    app.send(&lisi, &chat, "旧的");
+    let res = send_body(
+        &app,
+        &zhangsan,
+        json!({"conversation_id": chat, "content": "新的"}),
+    );
+
+    for viewer in [&lisi, &zhangsan] {
+        let entry = app.entry(viewer, &chat).unwrap();
+        assert_eq!(entry["last_message_preview"], json!("新的"));
+        assert_eq!(entry["last_message_time"], res.data()["created_at"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// DELETE /api/auth/messages/recall
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn recall_returns_200_with_a_system_message_id() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "发错了");
+
+    let res = recall(&app, &lisi, &id);
+
+    res.expect(200, "消息已撤回");
+    let data = res.data().as_object().expect("data object");
+    assert_eq!(
+        data.len(),
+        1,
+        "data is exactly {{system_message_id}}: {data:?}"
+    );
+    let system = assert_message_id(&res.data()["system_message_id"]);
+    assert!(num(&system) > num(&id));
+}
+
+#[test]
+fn after_recall_the_sender_sees_the_placeholder_and_you_recalled_a_message() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let sent = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "发错了"}),
+    );
+    let id = sent.data()["message_id"].as_str().unwrap().to_string();
+    let system = recall(&app, &lisi, &id).data()["system_message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let shown = app.messages(&lisi, &chat);
+
+    assert_eq!(ids(&shown), vec![id.clone(), system.clone()]);
+    let original = &shown[0];
+    assert_eq!(original["id"], json!(id));
+    assert_eq!(original["sender_id"], json!(lisi.id));
+    assert_eq!(original["sender_name"], json!("我"));
+    assert_eq!(original["content"], json!(""));
+    assert_eq!(original["status"], json!(1));
+    assert_eq!(original["created_at"], sent.data()["created_at"]);
+    let notice = &shown[1];
+    assert_eq!(notice["id"], json!(system));
+    assert_eq!(notice["sender_id"], json!(lisi.id));
+    assert_eq!(notice["sender_name"], json!("我"));
+    assert_eq!(notice["content"], json!("你撤回了一条消息"));
+    assert_eq!(notice["status"], json!(2));
+    assert_recent_time(&notice["created_at"]);
+}
+
+#[test]
+fn after_recall_the_other_member_sees_the_placeholder_and_name_recalled_a_message() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let before = app.send(&zhangsan, &chat, "之前的消息");
+    let id = app.send(&lisi, &chat, "发错了");
+    let system = recall(&app, &lisi, &id).data()["system_message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let shown = app.messages(&zhangsan, &chat);
+
+    assert_eq!(
+        ids(&shown),
+        vec![before.clone(), id.clone(), system.clone()]
+    );
+    assert_eq!(shown[0]["content"], json!("之前的消息"));
+    assert_eq!(shown[0]["status"], json!(0));
+    assert_eq!(shown[1]["sender_id"], json!(lisi.id));
+    assert_eq!(shown[1]["sender_name"], json!("李四"));
+    assert_eq!(shown[1]["content"], json!(""));
+    assert_eq!(shown[1]["status"], json!(1));
+    assert_eq!(shown[2]["sender_id"], json!(lisi.id));
+    assert_eq!(shown[2]["sender_name"], json!("李四"));
+    assert_eq!(shown[2]["content"], json!("李四撤回了一条消息"));
+    assert_eq!(shown[2]["status"], json!(2));
+}
+
+#[test]
+fn recall_in_a_group_is_rendered_for_every_member() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, wangwu, group) = trio(&app);
+    let id = app.send(&zhangsan, &group, "发错群了");
+    let system = recall(&app, &zhangsan, &id).data()["system_message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    for (viewer, name, text) in [
+        (&zhangsan, "我", "你撤回了一条消息"),
+        (&lisi, "张三", "张三撤回了一条消息"),
+        (&wangwu, "张三", "张三撤回了一条消息"),
+    ] {
+        let shown = app.messages(viewer, &group);
+        let tail: Vec<String> = ids(&shown).into_iter().rev().take(2).collect();
+        assert_eq!(
+            tail,
+            vec![system.clone(), id.clone()],
+            "as seen by {}",
+            viewer.username
+        );
+        let original = find(&shown, &id);
+        assert_eq!(original["content"], json!(""));
+        assert_eq!(original["status"], json!(1));
+        assert_eq!(original["sender_name"], json!(name));
+        let notice = find(&shown, &system);
+        assert_eq!(
+            notice["content"],
+            json!(text),
+            "as seen by {}",
+            viewer.username
+        );
+        assert_eq!(notice["status"], json!(2));
+        assert_eq!(notice["sender_id"], json!(zhangsan.id));
+        assert_eq!(notice["sender_name"], json!(name));
+    }
+}
+
+#[test]
+fn the_recall_notice_uses_the_current_display_name() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+
+    app.patch(
+        "/api/auth/me",
+        &lisi.token,
+        json!({"display_name": "李老四"}),
+    )
+    .expect(200, "success");
+
+    let shown = app.messages(&zhangsan, &chat);
+    assert_eq!(shown[1]["content"], json!("李老四撤回了一条消息"));
+    assert_eq!(shown[1]["sender_name"], json!("李老四"));
+}
+
+#[test]
+fn recall_erases_the_text_from_storage() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let marker = "SECRET-MARKER-9b1e7c-密码是123456";
+    let id = app.send(&lisi, &chat, marker);
+    assert_eq!(stored_content(&app, &id), marker);
+
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+
+    assert_eq!(stored_content(&app, &id), "");
+    assert_eq!(stored_status(&app, &id), 1);
+    let conn = app.sqlite();
+    let leftovers: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE instr(content, ?1) > 0 \
+             OR instr(coalesce(action_name, ''), ?1) > 0 \
+             OR instr(coalesce(action_targets, ''), ?1) > 0",
+            [marker],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(leftovers, 0, "the recalled text is still in some row");
+}
+
+#[test]
+fn recall_leaves_the_text_in_no_file_of_the_database_folder() {
+    // API.md §5/§6: the recalled text is gone "from storage too". The database file, its
+    // write-ahead log and shared-memory file are all storage: once the 200 is sent, no byte
+    // of the text may remain in any of them.
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let marker = "DISK-MARKER-4d2a-只有撤回前存在";
+    let id = app.send(&lisi, &chat, marker);
+
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+
+    for entry in std::fs::read_dir(app.dir.path()).expect("database folder") {
+        let path = entry.expect("dir entry").path();
+        let bytes = std::fs::read(&path).expect("read database file");
+        let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+        assert!(
+            !found,
+            "the recalled text is still on disk in {}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn recall_by_someone_other_than_the_sender_is_403() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "我的消息");
+
+    let res = recall(&app, &zhangsan, &id);
+
+    res.expect(403, RECALL_REFUSED);
+    assert_eq!(res.body["data"], Value::Null);
+    assert_eq!(stored_content(&app, &id), "我的消息");
+    assert_eq!(stored_status(&app, &id), 0);
+    assert_eq!(messages_in(&app, &chat), 1);
+}
+
+#[test]
+fn even_the_group_owner_cannot_recall_a_members_message() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, _wangwu, group) = trio(&app);
+    let id = app.send(&zhangsan, &group, "成员的消息");
+
+    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+
+    assert_eq!(
+        find(&app.messages(&zhangsan, &group), &id)["status"],
+        json!(0)
+    );
+}
+
+#[test]
+fn recalling_a_system_message_is_403() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+    let system = recall(&app, &lisi, &id).data()["system_message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = messages_in(&app, &chat);
+
+    recall(&app, &lisi, &system).expect(403, RECALL_REFUSED);
+
+    assert_eq!(messages_in(&app, &chat), before);
+    assert_eq!(stored_status(&app, &system), 2);
+}
+
+#[test]
+fn recalling_the_group_creation_message_is_403_even_for_its_actor() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, _wangwu, group) = trio(&app);
+    let created = app.messages(&lisi, &group);
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["status"], json!(2));
+    let id = created[0]["id"].as_str().unwrap();
+
+    recall(&app, &lisi, id).expect(403, RECALL_REFUSED);
+}
+
+#[test]
+fn recalling_an_already_recalled_message_is_403() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+
+    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+
+    assert_eq!(messages_in(&app, &chat), 2, "no second system message");
+}
+
+#[test]
+fn recall_after_the_window_is_403() {
+    let app = TestApp::spawn_with(&[("recall_window_secs", json!(1))]);
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "太晚了");
+    sleep(Duration::from_millis(1200));
+
+    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+
+    let shown = app.messages(&zhangsan, &chat);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["content"], json!("太晚了"));
+    assert_eq!(shown[0]["status"], json!(0));
+    assert_eq!(stored_content(&app, &id), "太晚了");
+}
+
+#[test]
+fn recall_within_a_short_window_succeeds() {
+    let app = TestApp::spawn_with(&[("recall_window_secs", json!(5))]);
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "马上撤回");
+
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+}
+
+#[test]
+fn a_recall_window_of_zero_disables_recall() {
+    let app = TestApp::spawn_with(&[("recall_window_secs", json!(0))]);
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "不能撤回");
+
+    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+
+    assert_eq!(stored_status(&app, &id), 0);
+}
+
+#[test]
+fn recall_within_the_default_window_succeeds_after_a_moment() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "default window is 120 s");
+    sleep(Duration::from_millis(1200));
+
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+}
+
+#[test]
+fn recalling_an_unknown_message_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    app.send(&lisi, &chat, "x");
+
+    let res = recall(&app, &lisi, "m_999999");
+
+    res.expect(404, "消息不存在");
+    assert_eq!(res.body["data"], Value::Null);
+}
+
+#[test]
+fn recalling_a_malformed_message_id_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+    let n = num(&id);
+
+    for bad in [
+        String::new(),
+        "abc".into(),
+        "m_".into(),
+        "m_0".into(),
+        format!("m_0{n}"),
+        format!("m_-{n}"),
+        format!("M_{n}"),
+        format!("c_{n}"),
+        format!("{n}"),
+        format!("m_{n} "),
+        "m_99999999999999999999999".into(),
+    ] {
+        recall(&app, &lisi, &bad).expect(404, "消息不存在");
+    }
+    assert_eq!(stored_status(&app, &id), 0, "nothing was recalled");
+}
+
+#[test]
+fn recall_with_a_missing_or_mistyped_id_is_a_bad_parameter() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+
+    for body in [
+        json!({}),
+        json!({"id": null}),
+        json!({"id": num(&id)}),
+        json!({"id": [id]}),
+    ] {
+        app.delete("/api/auth/messages/recall", &lisi.token, Some(body))
+            .expect_prefix(400, "参数错误");
+    }
+    app.delete("/api/auth/messages/recall", &lisi.token, None)
+        .expect_prefix(400, "参数错误");
+    assert_eq!(stored_status(&app, &id), 0);
+}
+
+#[test]
+fn recall_by_a_non_member_is_404_not_403() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let wangwu = app.user_named("wangwu", "王五");
+    app.befriend(&wangwu, &lisi);
+    app.befriend(&wangwu, &zhangsan);
+    let id = app.send(&lisi, &chat, "私密");
+
+    recall(&app, &wangwu, &id).expect(404, "消息不存在");
+
+    assert_eq!(stored_status(&app, &id), 0);
+}
+
+#[test]
+fn recalling_a_message_the_caller_deleted_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "先删后撤");
+    delete_for_me(&app, &lisi, &id).expect(200, "已删除");
+
+    recall(&app, &lisi, &id).expect(404, "消息不存在");
+
+    assert_eq!(stored_status(&app, &id), 0);
+    assert_eq!(
+        find(&app.messages(&zhangsan, &chat), &id)["content"],
+        json!("先删后撤")
+    );
+}
+
+#[test]
+fn the_list_preview_after_recall_is_the_system_text_per_viewer() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "撤回前的预览");
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    let system_time = app.messages(&lisi, &chat)[1]["created_at"].clone();
+
+    let mine = app.entry(&lisi, &chat).unwrap();
+    assert_eq!(mine["last_message_preview"], json!("你撤回了一条消息"));
+    assert_eq!(mine["last_message_time"], system_time);
+    let theirs = app.entry(&zhangsan, &chat).unwrap();
+    assert_eq!(theirs["last_message_preview"], json!("李四撤回了一条消息"));
+    assert_eq!(theirs["last_message_time"], system_time);
+}
+
+#[test]
+fn the_group_list_preview_after_recall_is_the_system_text_per_viewer() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, wangwu, group) = trio(&app);
+    let id = app.send(&wangwu, &group, "x");
+    recall(&app, &wangwu, &id).expect(200, "消息已撤回");
+
+    assert_eq!(
+        app.entry(&wangwu, &group).unwrap()["last_message_preview"],
+        json!("你撤回了一条消息")
+    );
+    for viewer in [&lisi, &zhangsan] {
+        assert_eq!(
+            app.entry(viewer, &group).unwrap()["last_message_preview"],
+            json!("王五撤回了一条消息")
+        );
+    }
+}
+
+#[test]
+fn a_recalled_message_no_longer_counts_as_unread() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    app.send(&lisi, &chat, "留着");
+    let id = app.send(&lisi, &chat, "撤回");
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(2)
+    );
+
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(1)
+    );
+    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
+}
+
+#[test]
+fn recalling_the_only_unread_message_leaves_no_unread() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "撤回");
+
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(0)
+    );
+}
+
+#[test]
+fn recall_keeps_the_recallers_unread_at_zero_and_later_messages_still_count() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, _wangwu, group) = trio(&app);
+    let id = app.send(&lisi, &group, "x");
+    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    assert_eq!(app.entry(&lisi, &group).unwrap()["unread_count"], json!(0));
+
+    app.send(&zhangsan, &group, "y");
+
+    assert_eq!(app.entry(&lisi, &group).unwrap()["unread_count"], json!(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// DELETE /api/auth/messages/delete
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn delete_returns_200_with_null_data() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+
+    let res = delete_for_me(&app, &zhangsan, &id);
+
+    res.expect(200, "已删除");
+    assert_eq!(
+        res.body.get("data"),
+        Some(&Value::Null),
+        "data is present and null"
+    );
+}
+
+#[test]
+fn a_deleted_message_disappears_from_the_callers_detail_only() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let first = app.send(&lisi, &chat, "第一条");
+    let second = app.send(&lisi, &chat, "第二条");
+    let third = app.send(&zhangsan, &chat, "第三条");
+    let before_for_lisi = app.messages(&lisi, &chat);
+
+    delete_for_me(&app, &zhangsan, &second).expect(200, "已删除");
+
+    assert_eq!(ids(&app.messages(&zhangsan, &chat)), vec![first, third]);
+    assert_eq!(
+        app.messages(&lisi, &chat),
+        before_for_lisi,
+        "the other member sees no change"
+    );
+    assert_eq!(stored_content(&app, &second), "第二条");
+    assert_eq!(stored_status(&app, &second), 0);
+}
+
+#[test]
+fn deleting_the_newest_message_falls_back_to_the_previous_one_in_the_preview() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let first = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "上一条"}),
+    );
+    sleep(Duration::from_millis(1100)); // distinct whole-second times
+    let second = send_body(
+        &app,
+        &lisi,
+        json!({"conversation_id": chat, "content": "最新一条"}),
+    );
+    let second_id = second.data()["message_id"].as_str().unwrap().to_string();
+
+    delete_for_me(&app, &zhangsan, &second_id).expect(200, "已删除");
+
+    let theirs = app.entry(&zhangsan, &chat).unwrap();
+    assert_eq!(theirs["last_message_preview"], json!("上一条"));
+    assert_eq!(theirs["last_message_time"], first.data()["created_at"]);
+    let mine = app.entry(&lisi, &chat).unwrap();
+    assert_eq!(mine["last_message_preview"], json!("最新一条"));
+    assert_eq!(mine["last_message_time"], second.data()["created_at"]);
+}
+
+#[test]
+fn a_deleted_message_is_excluded_from_the_unread_count() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    app.send(&lisi, &chat, "一");
+    let second = app.send(&lisi, &chat, "二");
+    app.send(&lisi, &chat, "三");
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(3)
+    );
+
+    delete_for_me(&app, &zhangsan, &second).expect(200, "已删除");
+
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
+        json!(2)
+    );
+}
+
+#[test]
+fn the_sender_may_delete_their_own_message_for_themselves() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "我自己的");
+
+    delete_for_me(&app, &lisi, &id).expect(200, "已删除");
+
+    assert!(app.messages(&lisi, &chat).is_empty());
+    let theirs = app.messages(&zhangsan, &chat);
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["content"], json!("我自己的"));
+    assert_eq!(theirs[0]["status"], json!(0));
+    assert_eq!(
+        app.entry(&zhangsan, &chat).unwrap()["last_message_preview"],
+        json!("我自己的")
+    );
+}
+
+#[test]
+fn in_a_group_deleting_hides_the_message_for_the_caller_only() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, wangwu, group) = trio(&app);
+    let id = app.send(&lisi, &group, "群消息");
+
+    delete_for_me(&app, &wangwu, &id).expect(200, "已删除");
+
+    assert!(app
+        .messages(&wangwu, &group)
+        .iter()
+        .all(|m| m["id"] != json!(id)));
+    for viewer in [&lisi, &zhangsan] {
+        assert_eq!(
+            find(&app.messages(viewer, &group), &id)["content"],
+            json!("群消息")
+        );
+    }
+}
+
+#[test]
+fn deleting_again_is_still_200() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+
+    delete_for_me(&app, &zhangsan, &id).expect(200, "已删除");
+    let again = delete_for_me(&app, &zhangsan, &id);
+
+    again.expect(200, "已删除");
+    assert_eq!(again.body["data"], Value::Null);
+    assert!(app.messages(&zhangsan, &chat).is_empty());
+}
+
+#[test]
+fn system_and_recalled_messages_can_be_deleted_for_oneself() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+    let system = recall(&app, &lisi, &id).data()["system_message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    delete_for_me(&app, &zhangsan, &system).expect(200, "已删除");
+    delete_for_me(&app, &zhangsan, &id).expect(200, "已删除");
+
+    assert!(app.messages(&zhangsan, &chat).is_empty());
+    assert_eq!(ids(&app.messages(&lisi, &chat)), vec![id, system]);
+}
+
+#[test]
+fn deleting_an_unknown_message_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    app.send(&lisi, &chat, "x");
+
+    let res = delete_for_me(&app, &lisi, "m_999999");
+
+    res.expect(404, "消息不存在");
+    assert_eq!(res.body["data"], Value::Null);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM deleted_messages"), 0);
+}
+
+#[test]
+fn deleting_a_malformed_message_id_is_404() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+    let n = num(&id);
+
+    for bad in [
+        String::new(),
+        "abc".into(),
+        "m_".into(),
+        "m_0".into(),
+        format!("m_0{n}"),
+        format!("m_-{n}"),
+        format!("c_{n}"),
+        format!("{n}"),
+        "m_99999999999999999999999".into(),
+    ] {
+        delete_for_me(&app, &lisi, &bad).expect(404, "消息不存在");
+    }
+    assert_eq!(app.messages(&lisi, &chat).len(), 1);
+}
+
+#[test]
+fn delete_with_a_missing_or_mistyped_id_is_a_bad_parameter() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+
+    for body in [
+        json!({}),
+        json!({"id": null}),
+        json!({"id": num(&id)}),
+        json!({"id": true}),
+    ] {
+        app.delete("/api/auth/messages/delete", &lisi.token, Some(body))
+            .expect_prefix(400, "参数错误");
+    }
+    assert_eq!(app.messages(&lisi, &chat).len(), 1);
+}
+
+#[test]
+fn deleting_by_a_non_member_is_404_and_changes_nothing() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let outsider = app.user("outsider");
+    let id = app.send(&lisi, &chat, "x");
+
+    delete_for_me(&app, &outsider, &id).expect(404, "消息不存在");
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM deleted_messages"), 0);
+    assert_eq!(app.messages(&zhangsan, &chat).len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Non-members on every conversation and message route
+// ---------------------------------------------------------------------------------------------
+
+/// Asserts `who` gets 404 on the detail, send, recall and delete routes for `chat` / `id`.
+#[track_caller]
+fn assert_locked_out(app: &TestApp, who: &User, chat: &str, id: &str) {
+    app.get(&format!("/api/auth/conversations/{chat}"), &who.token)
+        .expect(404, "会话不存在");
+    app.get(
+        &format!("/api/auth/conversations/{chat}?limit=10"),
+        &who.token,
+    )
+    .expect(404, "会话不存在");
+    app.get(
+        &format!("/api/auth/conversations/{chat}?after={id}"),
+        &who.token,
+    )
+    .expect(404, "会话不存在");
+    send_body(app, who, json!({"conversation_id": chat, "content": "hi"}))
+        .expect(404, "会话不存在");
+    send_with_client_id(app, who, chat, "hi", "locked-out").expect(404, "会话不存在");
+    recall(app, who, id).expect(404, "消息不存在");
+    delete_for_me(app, who, id).expect(404, "消息不存在");
+}
+
+#[test]
+fn a_non_member_gets_404_on_every_route_of_a_private_chat() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, chat) = pair(&app);
+    let wangwu = app.user_named("wangwu", "王五");
+    app.befriend(&wangwu, &lisi);
+    app.befriend(&wangwu, &zhangsan);
+    let id = app.send(&lisi, &chat, "私聊内容");
+
+    assert_locked_out(&app, &wangwu, &chat, &id);
+
+    assert!(app.entry(&wangwu, &chat).is_none());
+    assert_eq!(messages_in(&app, &chat), 1);
+    assert_eq!(
+        find(&app.messages(&zhangsan, &chat), &id)["content"],
+        json!("私聊内容")
+    );
+}
+
+#[test]
+fn a_non_member_gets_404_on_every_route_of_a_group() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, _wangwu, group) = trio(&app);
+    let outsider = app.user("outsider");
+    app.befriend(&outsider, &lisi);
+    let id = app.send(&lisi, &group, "群内容");
+    let before = messages_in(&app, &group);
+
+    assert_locked_out(&app, &outsider, &group, &id);
+
+    assert!(app.entry(&outsider, &group).is_none());
+    assert_eq!(messages_in(&app, &group), before);
+}
+
+#[test]
+fn a_former_member_gets_404_even_for_their_own_messages() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, wangwu, group) = trio(&app);
+    let mine = app.send(&wangwu, &group, "我走了");
+    remove_member(&app, &group, &wangwu);
+
+    assert_locked_out(&app, &wangwu, &group, &mine);
+
+    assert_eq!(stored_status(&app, &mine), 0);
+    assert_eq!(
+        find(&app.messages(&lisi, &group), &mine)["content"],
+        json!("我走了")
+    );
+}
+
+#[test]
+fn a_retry_by_a_former_member_is_404() {
+    // docs/api.md §6: the retry answer holds only while the sender is still a member.
+    let app = TestApp::spawn();
+    let (_lisi, _zhangsan, wangwu, group) = trio(&app);
+    send_with_client_id(&app, &wangwu, &group, "hi", "retry-after-leaving")
+        .expect(201, "消息已发送");
+    remove_member(&app, &group, &wangwu);
+
+    send_with_client_id(&app, &wangwu, &group, "hi", "retry-after-leaving")
+        .expect(404, "会话不存在");
+}
+
+#[test]
+fn message_routes_require_a_token() {
+    let app = TestApp::spawn();
+    let (lisi, _zhangsan, chat) = pair(&app);
+    let id = app.send(&lisi, &chat, "x");
+
+    app.call(
+        Method::Post,
+        "/api/auth/messages",
+        None,
+        Some(json!({"conversation_id": chat, "content": "hi"})),
+    )
+    .expect(401, "未授权");
+    app.call(
+        Method::Delete,
+        "/api/auth/messages/recall",
+        None,
+        Some(json!({ "id": id })),
+    )
+    .expect(401, "未授权");
+    app.call(
+        Method::Delete,
+        "/api/auth/messages/delete",
+        None,
+        Some(json!({ "id": id })),
+    )
+    .expect(401, "未授权");
+    app.call(
+        Method::Get,
+        &format!("/api/auth/conversations/{chat}"),
+        None,
+        None,
+    )
+    .expect(401, "未授权");
+    assert_eq!(stored_status(&app, &id), 0);
+    assert_eq!(messages_in(&app, &chat), 1);
+}
