@@ -173,6 +173,8 @@ const DUMMY_HASH: &str =
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: UserId,
+    /// The password generation the token was issued under.
+    pub gen: i64,
     pub jti: String,
     /// Token expiry, seconds since the epoch.
     pub exp: i64,
@@ -206,12 +208,24 @@ impl<'r> FromRequest<'r> for AuthUser {
         {
             Ok(true) => Outcome::Success(AuthUser {
                 id: user,
+                gen: claims.gen,
                 jti: claims.jti,
                 exp: claims.exp,
             }),
             Ok(false) => fail(),
             Err(e) => Outcome::Error((GuardError::stash(req, e), ())),
         }
+    }
+}
+
+impl AuthUser {
+    /// Whether the token behind this caller is still honoured (not logged out, no password
+    /// change since): long-lived streams ask again from time to time.
+    pub async fn is_live(&self, db: &Db) -> bool {
+        let (id, gen, jti) = (self.id, self.gen, self.jti.clone());
+        db.read(move |conn| db::users::token_is_live(conn, id, gen, &jti))
+            .await
+            .unwrap_or(false)
     }
 }
 

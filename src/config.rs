@@ -20,6 +20,8 @@ pub struct Config {
     pub allow_registration: bool,
     pub require_friendship: bool,
     pub event_retention_secs: u64,
+    /// Seconds between `: ping` comments on an idle event stream (at most 15).
+    pub event_heartbeat_secs: u64,
     /// Connections in the read pool (the writer is one extra connection).
     pub db_readers: u32,
 }
@@ -36,6 +38,7 @@ impl Default for Config {
             allow_registration: true,
             require_friendship: true,
             event_retention_secs: 604_800,
+            event_heartbeat_secs: 15,
             db_readers: 8,
         }
     }
@@ -72,6 +75,9 @@ impl Config {
         }
         if self.max_group_members < 2 {
             return bad("max_group_members", "must be at least 2");
+        }
+        if !(1..=15).contains(&self.event_heartbeat_secs) {
+            return bad("event_heartbeat_secs", "must be between 1 and 15");
         }
         if self.db_readers == 0 {
             return bad("db_readers", "must be at least 1");

@@ -23,6 +23,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod logging;
 pub mod seed;
@@ -42,13 +43,17 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     db::migrate::run(&config.database_path)?;
     let secret = auth::load_secret(config.jwt_secret.as_deref(), &config.database_path)?;
     let tokens = Tokens::new(&secret, config.token_ttl_secs);
-    let db = Db::start(&config.database_path, config.db_readers)?;
+    let hub = events::Hub::default();
+    let db = Db::start(&config.database_path, config.db_readers, hub.clone())?;
     Ok(rocket::custom(figment)
         .manage(config)
         .manage(db)
         .manage(tokens)
         .manage(LoginThrottle::default())
+        .manage(hub)
+        .manage(events::stream::Tickets::default())
         .mount("/api", api::routes())
         .register("/", catchers![error::default_catcher])
-        .attach(logging::RequestLog))
+        .attach(logging::RequestLog)
+        .attach(events::stream::Pruner))
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::body::Body;
 use crate::auth::{AuthUser, Issued, Tokens};
 use crate::db::Db;
+use crate::events::Hub;
 use crate::domain::accounts::{self, Profile, SearchHit};
 use crate::error::{ok, ok_msg, ApiResult};
 
@@ -43,17 +44,21 @@ async fn change_password(
     body: Body<ChangePassword>,
     db: &State<Db>,
     tokens: &State<Tokens>,
+    hub: &State<Hub>,
 ) -> ApiResult<Issued> {
     let b = body.0;
     let issued =
         accounts::change_password(db, tokens, me.id, &b.old_password, &b.new_password).await?;
+    hub.notify(&[me.id]);
     ok_msg("密码已修改", issued)
 }
 
 /// `POST /api/auth/logout`
 #[post("/auth/logout")]
-async fn logout(me: AuthUser, db: &State<Db>) -> ApiResult<()> {
+async fn logout(me: AuthUser, db: &State<Db>, hub: &State<Hub>) -> ApiResult<()> {
     accounts::logout(db, &me).await?;
+    // Open streams of this user re-check their tokens; the one using this token ends.
+    hub.notify(&[me.id]);
     ok_msg("已退出", ())
 }
 

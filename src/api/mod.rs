@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod body;
 pub mod conversations;
+pub mod events;
 pub mod friends;
 pub mod groups;
 pub mod me;
@@ -19,5 +20,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(conversations::routes());
     routes.extend(groups::routes());
     routes.extend(messages::routes());
+    routes.extend(events::routes());
     routes
 }

@@ -142,7 +142,7 @@ const LIST_SQL: &str = "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
                               WHERE d.user_id = ?1 AND d.message_id = x.id)
             ORDER BY x.id DESC LIMIT 1)
          FROM members m JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.user_id = ?1";
+         WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conversation_id = ?2)";
 
 /// One row of the conversation list, before rendering.
 #[derive(Debug)]
@@ -161,9 +161,14 @@ pub struct ListRow {
 /// Every conversation of `me` in one statement. Each correlated subquery is an index range:
 /// members by conversation, messages by (conversation_id, id) walked from the newest, and
 /// deleted_messages by primary key; nothing scans all messages.
-pub fn list_for_user(conn: &Connection, me: UserId) -> Result<Vec<ListRow>, Error> {
+/// `only` restricts it to one conversation (for events).
+pub fn list_for_user(
+    conn: &Connection,
+    me: UserId,
+    only: Option<ConversationId>,
+) -> Result<Vec<ListRow>, Error> {
     let mut stmt = conn.prepare_cached(LIST_SQL)?;
-    let rows = stmt.query_map([me.0], |r| {
+    let rows = stmt.query_map(params![me.0, only.map(|c| c.0)], |r| {
         Ok(ListRow {
             id: ConversationId(r.get(0)?),
             kind: Kind::parse(&r.get::<_, String>(1)?),
@@ -341,6 +346,6 @@ pub fn has_message(conn: &Connection, id: ConversationId, message: MessageId) ->
 pub fn explain_list(conn: &Connection) -> Result<Vec<String>, Error> {
     let sql = format!("EXPLAIN QUERY PLAN {LIST_SQL}");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([1], |r| r.get::<_, String>(3))?;
+    let rows = stmt.query_map(params![1, None::<i64>], |r| r.get::<_, String>(3))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -11,6 +11,7 @@
 //!   `&Connection`, usable from both sides.
 
 pub mod conversations;
+pub mod events;
 pub mod friends;
 pub mod messages;
 pub mod migrate;
@@ -72,7 +73,7 @@ pub fn open(path: &Path) -> Result<Connection, String> {
 
 impl Db {
     /// Opens the pool and starts the writer. The schema must already be migrated.
-    pub fn start(path: &Path, readers: u32) -> Result<Db, String> {
+    pub fn start(path: &Path, readers: u32, hub: crate::events::Hub) -> Result<Db, String> {
         let writer_conn = open(path)?;
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
         // storage too").
@@ -90,7 +91,7 @@ impl Db {
             .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
         Ok(Db {
             readers,
-            writer: Writer::spawn(writer_conn),
+            writer: Writer::spawn(writer_conn, hub),
             path: path.to_path_buf(),
         })
     }

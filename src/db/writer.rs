@@ -12,6 +12,7 @@ use rocket::tokio::sync::oneshot;
 use rusqlite::Connection;
 
 use crate::error::Error;
+use crate::events::Hub;
 
 /// Called with `true` once the batch is durable, `false` if the commit failed.
 type Reply = Box<dyn FnOnce(bool) + Send>;
@@ -27,11 +28,11 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn spawn(conn: Connection) -> Writer {
+    pub fn spawn(conn: Connection, hub: Hub) -> Writer {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("chatd-writer".into())
-            .spawn(move || run(conn, queue))
+            .spawn(move || run(conn, queue, hub))
             .expect("spawning the writer thread");
         Writer { jobs }
     }
@@ -63,7 +64,8 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
+fn run(conn: Connection, queue: mpsc::Receiver<Job>, hub: Hub) {
+    let mut newest_event = super::events::newest_id(&conn).unwrap_or(0);
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -77,9 +79,30 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
         for reply in replies.1 {
             reply(committed);
         }
+        if committed {
+            newest_event = wake_streams(&conn, &hub, newest_event);
+        }
     }
     // Leave a small WAL behind on a clean stop.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+/// After a commit: wakes the streams of every user who got events in it. Done here, right
+/// after the callers were answered, so that no write path can forget to publish; it is one
+/// index-range query per batch and a non-blocking signal per user.
+fn wake_streams(conn: &Connection, hub: &Hub, seen: i64) -> i64 {
+    match super::events::users_since(conn, seen) {
+        Ok((users, newest)) => {
+            if !users.is_empty() {
+                hub.notify(&users);
+            }
+            newest.max(seen)
+        }
+        Err(e) => {
+            tracing::error!("cannot read new events: {e}");
+            seen
+        }
+    }
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {

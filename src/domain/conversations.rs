@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use rusqlite::Connection;
 use serde::Serialize;
 
 use super::render::{self, MessageView};
@@ -9,6 +10,7 @@ use super::time::rfc3339_ms;
 use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
+use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, Cursor};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
@@ -32,50 +34,52 @@ pub struct ListItem {
 /// The caller's conversations in three queries, however many there are: the list itself,
 /// the newest visible message of each, and the names its system messages mention.
 pub async fn list(db: &Db, me: UserId) -> Result<Vec<ListItem>, Error> {
-    let mut items = db
-        .read(move |conn| {
-            let rows = convs::list_for_user(conn, me)?;
-            let last_ids: Vec<MessageId> = rows.iter().filter_map(|r| r.last_message_id).collect();
-            let last = messages::by_ids(conn, &last_ids)?;
-            let last: HashMap<MessageId, (i64, MessageView)> = render::messages_for(
-                conn,
-                me,
-                last.clone(),
-            )?
-            .into_iter()
-            .zip(last.iter().map(|m| m.created_at))
-            .map(|(view, at)| (view.id, (at, view)))
-            .collect();
-            Ok(rows
-                .into_iter()
-                .map(|row| {
-                    let newest = row.last_message_id.and_then(|id| last.get(&id));
-                    let (sort_ms, preview) = match newest {
-                        Some((at, view)) => (*at, render::preview(&view.content, PREVIEW_CHARS)),
-                        None => (row.created_at, String::new()),
-                    };
-                    let title = match row.kind {
-                        Kind::Group => row.name.unwrap_or_default(),
-                        Kind::Private => row.other_name.unwrap_or_default(),
-                    };
-                    let item = ListItem {
-                        conversation_id: row.id,
-                        title,
-                        last_message_preview: preview,
-                        last_message_time: rfc3339_ms(sort_ms),
-                        unread_count: row.unread_count,
-                        is_pinned: row.is_pinned,
-                        kind: row.kind.as_str(),
-                        member_count: row.member_count,
-                    };
-                    let newest_id = row.last_message_id.map_or(0, |m| m.0);
-                    ((sort_ms / 1000, newest_id), item)
-                })
-                .collect::<Vec<_>>())
+    db.read(move |conn| list_items(conn, me, None)).await
+}
+
+/// The list (or, with `only`, the one entry of a conversation), sorted: pinned first, then
+/// newest by the shown whole-second time; within one second the newer message id wins (ids,
+/// not clocks, decide order), then the conversation id.
+pub fn list_items(
+    conn: &Connection,
+    me: UserId,
+    only: Option<ConversationId>,
+) -> Result<Vec<ListItem>, Error> {
+    let rows = convs::list_for_user(conn, me, only)?;
+    let last_ids: Vec<MessageId> = rows.iter().filter_map(|r| r.last_message_id).collect();
+    let last = messages::by_ids(conn, &last_ids)?;
+    let times: Vec<i64> = last.iter().map(|m| m.created_at).collect();
+    let last: HashMap<MessageId, (i64, MessageView)> = render::messages_for(conn, me, last)?
+        .into_iter()
+        .zip(times)
+        .map(|(view, at)| (view.id, (at, view)))
+        .collect();
+    let mut items: Vec<((i64, i64), ListItem)> = rows
+        .into_iter()
+        .map(|row| {
+            let newest = row.last_message_id.and_then(|id| last.get(&id));
+            let (sort_ms, preview) = match newest {
+                Some((at, view)) => (*at, render::preview(&view.content, PREVIEW_CHARS)),
+                None => (row.created_at, String::new()),
+            };
+            let title = match row.kind {
+                Kind::Group => row.name.unwrap_or_default(),
+                Kind::Private => row.other_name.unwrap_or_default(),
+            };
+            let newest_id = row.last_message_id.map_or(0, |m| m.0);
+            let item = ListItem {
+                conversation_id: row.id,
+                title,
+                last_message_preview: preview,
+                last_message_time: rfc3339_ms(sort_ms),
+                unread_count: row.unread_count,
+                is_pinned: row.is_pinned,
+                kind: row.kind.as_str(),
+                member_count: row.member_count,
+            };
+            ((sort_ms / 1000, newest_id), item)
         })
-        .await?;
-    // Pinned first, then newest by the shown whole-second time; within one second the
-    // newer message id wins (ids, not clocks, decide order), then the conversation id.
+        .collect();
     items.sort_by(|(a_key, a), (b_key, b)| {
         b.is_pinned
             .cmp(&a.is_pinned)
@@ -139,12 +143,23 @@ pub async fn messages(
         db.write(move |conn| {
             if convs::membership(conn, id, me)?.is_some() {
                 convs::advance_read_marker(conn, id, me, to)?;
+                read_marker_moved(conn, id, me)?;
             }
             Ok(())
         })
         .await?;
     }
     Ok(views)
+}
+
+/// Tells the caller's devices their unread count for `id` changed.
+pub fn read_marker_moved(conn: &Connection, id: ConversationId, me: UserId) -> Result<i64, Error> {
+    let unread = convs::unread_count(conn, id, me)?;
+    let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+        .conversation(id)
+        .data(serde_json::json!({ "unread_count": unread }));
+    events::to_users(conn, &[me], &event, now_ms())?;
+    Ok(unread)
 }
 
 /// `true` when a new conversation was made, `false` when the pair already had one.
@@ -174,6 +189,8 @@ pub async fn create_private(
         let pair = convs::private_pair(me, friend);
         let id = convs::insert(conn, Kind::Private, None, Some(&pair), now)?;
         convs::add_members(conn, id, &[me, friend], "member", now)?;
+        let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
+        events::to_users(conn, &[me, friend], &event, now)?;
         Ok((id, true))
     })
     .await
@@ -218,6 +235,8 @@ pub async fn create_group(
         convs::add_members(conn, id, &[me], "owner", now)?;
         convs::add_members(conn, id, &others, "member", now)?;
         messages::insert_system(conn, id, me, render::action::CREATED, &others, None, now)?;
+        let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
+        events::to_members(conn, id, &event, now)?;
         Ok(id)
     })
     .await

@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::time::rfc3339_ms;
 use super::validate;
+use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
+use serde_json::json;
 use crate::error::Error;
 use crate::ids::{RequestId, UserId};
 
@@ -58,12 +60,15 @@ pub async fn send_request(
         }
         if let Some(theirs) = db::friends::pending_between(conn, to, me)? {
             db::friends::befriend(conn, me, to, now_ms())?;
+            friendship_event(conn, kind::FRIEND_ADDED, me, to, None)?;
             return Ok(RequestOutcome::BecameFriends(theirs));
         }
         if let Some(mine) = db::friends::pending_between(conn, me, to)? {
             return Ok(RequestOutcome::Pending(mine));
         }
         let id = db::friends::insert_request(conn, me, to, &message, now_ms())?;
+        let extra = json!({ "request_id": id, "message": message });
+        friendship_event(conn, kind::FRIEND_REQUEST, me, to, Some(extra))?;
         Ok(RequestOutcome::Pending(id))
     })
     .await
@@ -117,7 +122,8 @@ pub async fn answer(db: &Db, me: UserId, request: &str, accept: bool) -> Result<
         let from = db::friends::pending_sender(conn, request, me)?
             .ok_or(Error::FriendRequestNotFound)?;
         if accept {
-            db::friends::befriend(conn, me, from, now_ms())
+            db::friends::befriend(conn, me, from, now_ms())?;
+            friendship_event(conn, kind::FRIEND_ADDED, me, from, None)
         } else {
             db::friends::reject(conn, request)
         }
@@ -125,11 +131,40 @@ pub async fn answer(db: &Db, me: UserId, request: &str, accept: bool) -> Result<
     .await
 }
 
+/// An event about `a` and `b` for both of them (every device): each side's copy names the
+/// other user. A friend request tells the recipient `direction: "incoming"` and the sender's
+/// devices `"outgoing"`.
+fn friendship_event(
+    conn: &rusqlite::Connection,
+    event_kind: &str,
+    a: UserId,
+    b: UserId,
+    extra: Option<serde_json::Value>,
+) -> Result<(), Error> {
+    let now = now_ms();
+    for (viewer, other, direction) in [(a, b, "outgoing"), (b, a, "incoming")] {
+        let Some(user) = db::users::find(conn, other)? else {
+            continue;
+        };
+        let mut data = json!({
+            "user_id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+        });
+        if let (Some(map), Some(serde_json::Value::Object(more))) = (data.as_object_mut(), &extra) {
+            map.extend(more.clone());
+            map.insert("direction".into(), direction.into());
+        }
+        events::to_users(conn, &[viewer], &NewEvent::new(event_kind).data(data), now)?;
+    }
+    Ok(())
+}
+
 pub async fn remove(db: &Db, me: UserId, friend: &str) -> Result<(), Error> {
     let friend = UserId::parse(friend).ok_or(Error::UserNotFound)?;
     db.write(move |conn| {
         if db::friends::unfriend(conn, me, friend)? {
-            Ok(())
+            friendship_event(conn, kind::FRIEND_REMOVED, me, friend, None)
         } else {
             Err(Error::UserNotFound)
         }

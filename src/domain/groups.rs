@@ -9,6 +9,8 @@ use super::time::rfc3339_ms;
 use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Membership};
+use crate::db::events::{self, kind, NewEvent};
+use serde_json::json;
 use crate::db::{self, messages, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -44,6 +46,10 @@ pub async fn pin(db: &Db, me: UserId, conversation: &str, pinned: bool) -> Resul
     db.write(move |conn| {
         member_of(conn, id, me)?;
         convs::set_pinned(conn, id, me, pinned)?;
+        let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+            .conversation(id)
+            .data(json!({ "is_pinned": pinned }));
+        events::to_users(conn, &[me], &event, now_ms())?;
         Ok(pinned)
     })
     .await
@@ -69,7 +75,7 @@ pub async fn mark_read(
             None => MessageId(convs::newest_message(conn, id)?),
         };
         convs::advance_read_marker(conn, id, me, to)?;
-        convs::unread_count(conn, id, me)
+        super::conversations::read_marker_moved(conn, id, me)
     })
     .await
 }
@@ -166,7 +172,9 @@ pub async fn invite(
         check_new_members(conn, &config, me, &new, convs::member_count(conn, id)?)?;
         let now = now_ms();
         convs::add_members(conn, id, &new, "member", now)?;
-        messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
+        let system = messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
+        events::to_users(conn, &new, &NewEvent::new(kind::CONVERSATION_CREATED).conversation(id), now)?;
+        members_changed(conn, id, &new, system, now)?;
         Ok(())
     })
     .await
@@ -196,14 +204,19 @@ pub async fn remove_member(
         if target == me {
             let was_owner = convs::role(conn, id, me)?.as_deref() == Some("owner");
             convs::remove_member(conn, id, me)?;
+            events::to_users(conn, &[me], &removed_event(id), now)?;
             if convs::member_count(conn, id)? == 0 {
                 convs::delete_empty(conn, id)?;
                 return Ok(Removal::Left);
             }
-            messages::insert_system(conn, id, me, action::LEFT, &[], None, now)?;
+            let left = messages::insert_system(conn, id, me, action::LEFT, &[], None, now)?;
+            members_changed(conn, id, &[], left, now)?;
             if was_owner {
                 if let Some(next) = convs::promote_longest_standing(conn, id)? {
-                    messages::insert_system(conn, id, me, action::OWNER_CHANGED, &[next], None, now)?;
+                    let system =
+                        messages::insert_system(conn, id, me, action::OWNER_CHANGED, &[next], None, now)?;
+                    let event = NewEvent::new(kind::MESSAGE_CREATED).message(system);
+                    events::to_members(conn, id, &event, now)?;
                 }
             }
             return Ok(Removal::Left);
@@ -215,10 +228,33 @@ pub async fn remove_member(
             return Err(Error::UserNotFound);
         }
         convs::remove_member(conn, id, target)?;
-        messages::insert_system(conn, id, me, action::REMOVED, &[target], None, now)?;
+        events::to_users(conn, &[target], &removed_event(id), now)?;
+        let system = messages::insert_system(conn, id, me, action::REMOVED, &[target], None, now)?;
+        members_changed(conn, id, &[], system, now)?;
         Ok(Removal::Removed)
     })
     .await
+}
+
+fn removed_event(id: ConversationId) -> NewEvent<'static> {
+    NewEvent::new(kind::CONVERSATION_REMOVED).conversation(id)
+}
+
+/// Events for a membership change: the system message for every member, and the new member
+/// count for everyone but `joined` (who got `conversation.created` instead).
+fn members_changed(
+    conn: &rusqlite::Connection,
+    id: ConversationId,
+    joined: &[UserId],
+    system: MessageId,
+    now: i64,
+) -> Result<(), Error> {
+    events::to_members(conn, id, &NewEvent::new(kind::MESSAGE_CREATED).message(system), now)?;
+    let count = convs::member_count(conn, id)?;
+    let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+        .conversation(id)
+        .data(json!({ "member_count": count }));
+    events::to_members_except(conn, id, joined, &event, now)
 }
 
 pub async fn rename(db: &Db, me: UserId, conversation: &str, name: &str) -> Result<(), Error> {
@@ -227,7 +263,13 @@ pub async fn rename(db: &Db, me: UserId, conversation: &str, name: &str) -> Resu
     db.write(move |conn| {
         group_member(conn, id, me)?;
         convs::rename(conn, id, &name)?;
-        messages::insert_system(conn, id, me, action::RENAMED, &[], Some(&name), now_ms())?;
+        let now = now_ms();
+        let system = messages::insert_system(conn, id, me, action::RENAMED, &[], Some(&name), now)?;
+        let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+            .conversation(id)
+            .data(json!({ "name": name }));
+        events::to_members(conn, id, &event, now)?;
+        events::to_members(conn, id, &NewEvent::new(kind::MESSAGE_CREATED).message(system), now)?;
         Ok(())
     })
     .await

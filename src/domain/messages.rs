@@ -7,6 +7,7 @@ use super::time::rfc3339_ms;
 use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
+use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, NORMAL};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
@@ -65,6 +66,8 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
                 now,
             )?;
             convs::advance_read_marker(conn, conversation, me, id)?;
+            let event = NewEvent::new(kind::MESSAGE_CREATED).message(id);
+            events::to_members(conn, conversation, &event, now)?;
             Ok((id, now))
         })
         .await?;
@@ -106,6 +109,10 @@ pub async fn recall(db: &Db, config: &Config, me: UserId, message: &str) -> Resu
             now,
         )?;
         convs::advance_read_marker(conn, target.conversation_id, me, system)?;
+        let event = NewEvent::new(kind::MESSAGE_RECALLED)
+            .message(id)
+            .data(serde_json::json!({ "system_message_id": system.0 }));
+        events::to_members(conn, target.conversation_id, &event, now)?;
         Ok(Recalled {
             system_message_id: system,
         })
@@ -123,8 +130,13 @@ pub async fn recall(db: &Db, config: &Config, me: UserId, message: &str) -> Resu
 pub async fn delete_for_me(db: &Db, me: UserId, message: &str) -> Result<(), Error> {
     let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
     db.write(move |conn| {
-        messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
-        messages::delete_for(conn, me, id)
+        let target = messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
+        messages::delete_for(conn, me, id)?;
+        let unread = convs::unread_count(conn, target.conversation_id, me)?;
+        let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+            .conversation(target.conversation_id)
+            .data(serde_json::json!({ "unread_count": unread, "deleted_message_id": id }));
+        events::to_users(conn, &[me], &event, now_ms())
     })
     .await
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod events;
 pub mod friends;
 pub mod groups;
 pub mod messages;

@@ -1,0 +1,90 @@
+//! `GET /api/auth/events` (SSE), and the ticket route for browsers (API.md §8).
+
+use std::time::Duration;
+
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::stream::EventStream;
+use rocket::{get, post, routes, Route, Shutdown, State};
+use serde::Serialize;
+
+use crate::auth::AuthUser;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{ok, ApiResult, Error};
+use crate::events::stream::{self, Resume, Tickets, TICKET_TTL};
+use crate::events::Hub;
+
+pub fn routes() -> Vec<Route> {
+    routes![events, ticket, events_with_ticket]
+}
+
+/// The `Last-Event-ID` header (sent by `EventSource` on reconnect).
+pub struct LastEventId(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for LastEventId {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        Outcome::Success(LastEventId(
+            req.headers().get_one("Last-Event-ID").map(str::to_string),
+        ))
+    }
+}
+
+fn heartbeat(config: &Config) -> Duration {
+    Duration::from_secs(config.event_heartbeat_secs)
+}
+
+/// `GET /api/auth/events` — the caller's event stream.
+#[get("/auth/events")]
+fn events(
+    me: AuthUser,
+    last: LastEventId,
+    db: &State<Db>,
+    hub: &State<Hub>,
+    config: &State<Config>,
+    shutdown: Shutdown,
+) -> EventStream![] {
+    let resume = Resume::parse(last.0.as_deref());
+    stream::open(db.inner().clone(), hub.inner().clone(), me, resume, heartbeat(config), shutdown)
+}
+
+#[derive(Serialize)]
+struct Ticket {
+    ticket: String,
+    expires_in: u64,
+}
+
+/// `POST /api/auth/events/ticket` — a single-use ticket, valid for 60 seconds, for
+/// `GET /api/events?ticket=…`.
+#[post("/auth/events/ticket")]
+fn ticket(me: AuthUser, tickets: &State<Tickets>) -> ApiResult<Ticket> {
+    ok(Ticket {
+        ticket: tickets.issue(&me),
+        expires_in: TICKET_TTL.as_secs(),
+    })
+}
+
+/// `GET /api/events?ticket=…&last_event_id=…` — the stream for clients that cannot send a
+/// header. `Last-Event-ID` (sent by `EventSource` on its own reconnects) wins over the query.
+#[allow(clippy::too_many_arguments)]
+#[get("/events?<ticket>&<last_event_id>")]
+async fn events_with_ticket(
+    ticket: Option<&str>,
+    last_event_id: Option<&str>,
+    last: LastEventId,
+    tickets: &State<Tickets>,
+    db: &State<Db>,
+    hub: &State<Hub>,
+    config: &State<Config>,
+    shutdown: Shutdown,
+) -> Result<EventStream![], Error> {
+    let user = ticket
+        .and_then(|t| tickets.redeem(t))
+        .ok_or(Error::Unauthorized)?;
+    if !user.is_live(db).await {
+        return Err(Error::Unauthorized);
+    }
+    let resume = Resume::parse(last.0.as_deref().or(last_event_id));
+    Ok(stream::open(db.inner().clone(), hub.inner().clone(), user, resume, heartbeat(config), shutdown))
+}

@@ -1,0 +1,183 @@
+//! events: the per-user event log behind `GET /api/auth/events`.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::ids::{ConversationId, MessageId, UserId};
+
+/// Event kinds (API.md §8).
+pub mod kind {
+    pub const MESSAGE_CREATED: &str = "message.created";
+    pub const MESSAGE_RECALLED: &str = "message.recalled";
+    pub const CONVERSATION_CREATED: &str = "conversation.created";
+    pub const CONVERSATION_UPDATED: &str = "conversation.updated";
+    pub const CONVERSATION_REMOVED: &str = "conversation.removed";
+    pub const FRIEND_REQUEST: &str = "friend.request";
+    pub const FRIEND_ADDED: &str = "friend.added";
+    pub const FRIEND_REMOVED: &str = "friend.removed";
+}
+
+/// What an event is about.
+#[derive(Debug, Default, Clone)]
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub conversation: Option<ConversationId>,
+    pub message: Option<MessageId>,
+    pub data: Option<Value>,
+}
+
+impl<'a> NewEvent<'a> {
+    pub fn new(kind: &'a str) -> Self {
+        NewEvent {
+            kind,
+            ..Default::default()
+        }
+    }
+
+    pub fn conversation(mut self, id: ConversationId) -> Self {
+        self.conversation = Some(id);
+        self
+    }
+
+    pub fn message(mut self, id: MessageId) -> Self {
+        self.message = Some(id);
+        self
+    }
+
+    pub fn data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
+fn data_text(event: &NewEvent<'_>) -> Option<String> {
+    event.data.as_ref().map(Value::to_string)
+}
+
+/// One event for every current member of `conversation` (one statement).
+pub fn to_members(conn: &Connection, conversation: ConversationId, event: &NewEvent<'_>, now: i64) -> Result<(), Error> {
+    to_members_except(conn, conversation, &[], event, now)
+}
+
+/// One event for every current member of `conversation` but `except`.
+pub fn to_members_except(
+    conn: &Connection,
+    conversation: ConversationId,
+    except: &[UserId],
+    event: &NewEvent<'_>,
+    now: i64,
+) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
+         SELECT user_id, ?2, ?1, ?3, ?4, ?5 FROM members
+         WHERE conversation_id = ?1 AND user_id NOT IN (SELECT value FROM json_each(?6))",
+        params![
+            conversation.0,
+            event.kind,
+            event.message.map(|m| m.0),
+            data_text(event),
+            now,
+            super::friends::json_ids(except)
+        ],
+    )?;
+    Ok(())
+}
+
+/// One event for each of `users` (one statement).
+pub fn to_users(conn: &Connection, users: &[UserId], event: &NewEvent<'_>, now: i64) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
+         SELECT value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?1)",
+        params![
+            super::friends::json_ids(users),
+            event.kind,
+            event.conversation.map(|c| c.0),
+            event.message.map(|m| m.0),
+            data_text(event),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// A stored event for one user, with whether that user is still a member of its
+/// conversation (events of conversations they left are not delivered).
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub conversation: Option<ConversationId>,
+    pub message: Option<MessageId>,
+    pub data: Option<Value>,
+    pub is_member: bool,
+}
+
+/// `user`'s events after `after`, oldest first, at most `limit`.
+pub fn since(conn: &Connection, user: UserId, after: i64, limit: u32) -> Result<Vec<EventRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.kind, e.conversation_id, e.message_id, e.data,
+                e.conversation_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM members m
+                    WHERE m.conversation_id = e.conversation_id AND m.user_id = e.user_id)
+         FROM events e
+         WHERE e.user_id = ?1 AND e.id > ?2
+         ORDER BY e.id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![user.0, after, limit], |r| {
+        let data: Option<String> = r.get(4)?;
+        Ok(EventRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            conversation: r.get::<_, Option<i64>>(2)?.map(ConversationId),
+            message: r.get::<_, Option<i64>>(3)?.map(MessageId),
+            data: data.and_then(|d| serde_json::from_str(&d).ok()),
+            is_member: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The newest event id (0 when there is none yet).
+pub fn newest_id(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The users with events after `after`, and the newest event id.
+pub fn users_since(conn: &Connection, after: i64) -> Result<(Vec<UserId>, i64), Error> {
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT user_id FROM events WHERE id > ?1")?;
+    let users = stmt
+        .query_map([after], |r| r.get(0).map(UserId))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((users, newest_id(conn)?))
+}
+
+/// Deletes events older than `before_ms`; remembers the newest id deleted.
+pub fn prune(conn: &Connection, before_ms: i64) -> Result<usize, Error> {
+    let newest_pruned: Option<i64> = conn.query_row(
+        "SELECT MAX(id) FROM events WHERE created_at < ?1",
+        [before_ms],
+        |r| r.get(0),
+    )?;
+    let Some(newest_pruned) = newest_pruned else {
+        return Ok(0);
+    };
+    let deleted = conn.execute("DELETE FROM events WHERE id <= ?1", [newest_pruned])?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('events_pruned_through', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+        [newest_pruned],
+    )?;
+    Ok(deleted)
+}
+
+/// The newest event id that has been pruned (0 if none).
+pub fn pruned_through(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = 'events_pruned_through'", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}

@@ -1,0 +1,201 @@
+//! One SSE connection: replay from storage after `Last-Event-ID`, then live, through the
+//! same loop (read my events after the cursor, send them, wait for a wake-up). Also the
+//! single-use stream tickets for browsers and the background pruning of old events.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::response::stream::{Event, EventStream};
+use rocket::tokio::select;
+use rocket::tokio::time::{interval, MissedTickBehavior};
+use rocket::{Orbit, Rocket, Shutdown};
+use serde_json::json;
+
+use super::Hub;
+use crate::auth::AuthUser;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::domain::events::render_for;
+
+/// Events read from storage per round trip.
+const PAGE: u32 = 256;
+
+/// Where a stream starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// No `Last-Event-ID`: live events only.
+    Fresh,
+    /// After this id.
+    After(i64),
+    /// An id that cannot be resumed from (unparsable): the client must resync.
+    Invalid,
+}
+
+impl Resume {
+    pub fn parse(raw: Option<&str>) -> Resume {
+        match raw.map(str::trim) {
+            None | Some("") => Resume::Fresh,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map_or(Resume::Invalid, Resume::After),
+        }
+    }
+}
+
+enum Step {
+    Wake,
+    Ping,
+    Stop,
+}
+
+/// The event stream of `user`.
+pub fn open(
+    db: Db,
+    hub: Hub,
+    user: AuthUser,
+    resume: Resume,
+    heartbeat: Duration,
+    mut shutdown: Shutdown,
+) -> EventStream![] {
+    EventStream! {
+        // Subscribe before the first read, so a commit between the two still wakes us.
+        let mut wake = hub.subscribe(user.id);
+        let Ok((newest, pruned)) = db
+            .read(|c| Ok((db::events::newest_id(c)?, db::events::pruned_through(c)?)))
+            .await
+        else {
+            return;
+        };
+        let mut cursor = match resume {
+            Resume::Fresh => newest,
+            Resume::After(id) if id >= pruned && id <= newest => id,
+            _ => {
+                yield Event::json(&json!({ "reason": "Last-Event-ID 已过期，请重新加载" }))
+                    .event("resync")
+                    .id(newest.to_string());
+                newest
+            }
+        };
+        let mut ticker = interval(heartbeat);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            // Drain everything after the cursor, page by page.
+            let mut sent_any = false;
+            loop {
+                let (uid, after) = (user.id, cursor);
+                let page = db
+                    .read(move |c| {
+                        let rows = db::events::since(c, uid, after, PAGE)?;
+                        let last = rows.last().map(|r| r.id);
+                        let full = rows.len() as u32 == PAGE;
+                        Ok((render_for(c, uid, rows)?, last, full))
+                    })
+                    .await;
+                let Ok((events, last, full)) = page else {
+                    return;
+                };
+                for event in events {
+                    sent_any = true;
+                    yield Event::json(&event.data).event(event.kind).id(event.id.to_string());
+                }
+                if let Some(last) = last {
+                    cursor = last;
+                }
+                if !full {
+                    break;
+                }
+            }
+            let step = select! {
+                changed = wake.changed() => if changed.is_ok() { Step::Wake } else { Step::Stop },
+                _ = ticker.tick() => Step::Ping,
+                _ = &mut shutdown => Step::Stop,
+            };
+            match step {
+                Step::Stop => break,
+                Step::Ping => {
+                    yield Event::comment("ping");
+                    if !user.is_live(&db).await {
+                        break;
+                    }
+                }
+                // A wake-up with nothing to send may be a logout: check the token.
+                Step::Wake if !sent_any => {
+                    if !user.is_live(&db).await {
+                        break;
+                    }
+                }
+                Step::Wake => {}
+            }
+        }
+    }
+    .heartbeat(None)
+}
+
+/// Single-use, short-lived tickets that let a browser's `EventSource` (which cannot send an
+/// `Authorization` header) open its stream without putting its long-lived token in a URL.
+#[derive(Default)]
+pub struct Tickets {
+    open: Mutex<HashMap<String, (AuthUser, Instant)>>,
+}
+
+/// How long a ticket may wait to be used.
+pub const TICKET_TTL: Duration = Duration::from_secs(60);
+
+impl Tickets {
+    pub fn issue(&self, user: &AuthUser) -> String {
+        let ticket = crate::auth::random_hex(24);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        open.retain(|_, (_, at)| now.duration_since(*at) < TICKET_TTL);
+        open.insert(ticket.clone(), (user.clone(), now));
+        ticket
+    }
+
+    /// The ticket's user, once; `None` if unknown, used or expired.
+    pub fn redeem(&self, ticket: &str) -> Option<AuthUser> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (user, at) = open.remove(ticket)?;
+        (at.elapsed() < TICKET_TTL).then_some(user)
+    }
+}
+
+/// Deletes events older than `event_retention_secs`, once a minute, until shutdown.
+pub struct Pruner;
+
+#[rocket::async_trait]
+impl Fairing for Pruner {
+    fn info(&self) -> Info {
+        Info {
+            name: "event pruner",
+            kind: Kind::Liftoff,
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let (Some(db), Some(config)) = (rocket.state::<Db>(), rocket.state::<Config>()) else {
+            return;
+        };
+        let (db, retention_ms) = (db.clone(), config.event_retention_secs.saturating_mul(1000));
+        let mut shutdown = rocket.shutdown();
+        rocket::tokio::spawn(async move {
+            let mut every = interval(Duration::from_secs(60));
+            loop {
+                select! {
+                    _ = every.tick() => {}
+                    _ = &mut shutdown => break,
+                }
+                let cutoff = db::now_ms().saturating_sub(i64::try_from(retention_ms).unwrap_or(i64::MAX));
+                match db.write(move |c| db::events::prune(c, cutoff)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("pruned {n} events older than the retention period"),
+                    Err(e) => tracing::error!("pruning events failed: {e:?}"),
+                }
+            }
+        });
+    }
+}
