@@ -98,9 +98,19 @@ pub fn load_secret(configured: Option<&str>, database_path: &Path) -> Result<Vec
     let path = secret_path(database_path);
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => return Err(format!("the JWT secret file {} is too short", path.display())),
+        Ok(_) => {
+            return Err(format!(
+                "the JWT secret file {} is too short",
+                path.display()
+            ))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot read the JWT secret file {}: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the JWT secret file {}: {e}",
+                path.display()
+            ))
+        }
     }
     let secret = random_hex(32);
     write_private(&path, &secret)

@@ -82,7 +82,10 @@ impl Error {
             Forbidden | RegistrationClosed | WrongOldPassword | NotFriends | RecallRefused => {
                 Status::Forbidden
             }
-            UserNotFound | ConversationNotFound | MessageNotFound | FriendRequestNotFound
+            UserNotFound
+            | ConversationNotFound
+            | MessageNotFound
+            | FriendRequestNotFound
             | RouteNotFound => Status::NotFound,
             UsernameTaken | AlreadyFriends => Status::Conflict,
             PayloadTooLarge => Status::PayloadTooLarge,
@@ -140,7 +143,11 @@ fn envelope<T: Serialize>(status: Status, message: &str, data: Option<T>) -> Res
         message,
         data,
     })
-    .unwrap_or_else(|_| r#"{"code":500,"message":"服务器错误","data":null}"#.as_bytes().to_vec());
+    .unwrap_or_else(|_| {
+        r#"{"code":500,"message":"服务器错误","data":null}"#
+            .as_bytes()
+            .to_vec()
+    });
     Response::build()
         .status(status)
         .header(ContentType::JSON)

@@ -60,7 +60,16 @@ mod tests {
         assert_eq!(UserId::parse("u_42"), Some(UserId(42)));
         assert_eq!(MessageId::parse("m_1"), Some(MessageId(1)));
         for bad in [
-            "", "u_", "u_0", "u_01", "u_-1", "u_+1", "u_1a", "c_1", "U_1", "u_ 1",
+            "",
+            "u_",
+            "u_0",
+            "u_01",
+            "u_-1",
+            "u_+1",
+            "u_1a",
+            "c_1",
+            "U_1",
+            "u_ 1",
             "u_9999999999999999999",
         ] {
             assert_eq!(UserId::parse(bad), None, "{bad:?}");

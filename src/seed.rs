@@ -120,7 +120,9 @@ const CHUNK: u64 = 50_000;
 
 fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     if args.conversations > 0 && args.users < 3 {
-        return Err(Error::bad_request("--conversations needs --users 3 or more"));
+        return Err(Error::bad_request(
+            "--conversations needs --users 3 or more",
+        ));
     }
     let name = format!(
         "synthetic:u{}:c{}:m{}",
@@ -161,7 +163,13 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         for friend in &members[1..] {
             friends::befriend(&tx, members[0], *friend, now)?;
         }
-        let group = convs::insert(&tx, Kind::Group, Some(&format!("测试群 {}", c + 1)), None, now)?;
+        let group = convs::insert(
+            &tx,
+            Kind::Group,
+            Some(&format!("测试群 {}", c + 1)),
+            None,
+            now,
+        )?;
         convs::add_members(&tx, group, &members[..1], "owner", now)?;
         convs::add_members(&tx, group, &members[1..], "member", now)?;
         {
@@ -171,7 +179,12 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
             )?;
             for m in 0..args.messages as usize {
                 let sender = members[m % 3];
-                insert.execute(params![group.0, sender.0, format!("测试消息 {}", m + 1), now])?;
+                insert.execute(params![
+                    group.0,
+                    sender.0,
+                    format!("测试消息 {}", m + 1),
+                    now
+                ])?;
             }
         }
         done += u64::from(args.messages);
@@ -202,7 +215,9 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
 /// Whether a data set was loaded (for tests and tools).
 pub fn is_loaded(conn: &Connection, name: &str) -> Result<bool, Error> {
     Ok(conn
-        .query_row("SELECT 1 FROM seed_marks WHERE name = ?1", [name], |_| Ok(()))
+        .query_row("SELECT 1 FROM seed_marks WHERE name = ?1", [name], |_| {
+            Ok(())
+        })
         .optional()?
         .is_some())
 }

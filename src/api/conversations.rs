@@ -32,7 +32,11 @@ async fn detail(
     after: Option<&str>,
     db: &State<Db>,
 ) -> ApiResult<Vec<MessageView>> {
-    let query = PageQuery { limit, before, after };
+    let query = PageQuery {
+        limit,
+        before,
+        after,
+    };
     ok(conversations::messages(db, me.id, id, query).await?)
 }
 
@@ -55,7 +59,8 @@ async fn create_private(
     config: &State<Config>,
 ) -> ApiResult<ConversationRef> {
     let friend = body.friend_id.as_deref();
-    let (conversation_id, is_new) = conversations::create_private(db, config, me.id, friend).await?;
+    let (conversation_id, is_new) =
+        conversations::create_private(db, config, me.id, friend).await?;
     let data = ConversationRef { conversation_id };
     if is_new {
         created("会话已创建", data)

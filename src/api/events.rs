@@ -46,7 +46,14 @@ fn events(
     shutdown: Shutdown,
 ) -> EventStream![] {
     let resume = Resume::parse(last.0.as_deref());
-    stream::open(db.inner().clone(), hub.inner().clone(), me, resume, heartbeat(config), shutdown)
+    stream::open(
+        db.inner().clone(),
+        hub.inner().clone(),
+        me,
+        resume,
+        heartbeat(config),
+        shutdown,
+    )
 }
 
 #[derive(Serialize)]
@@ -86,5 +93,12 @@ async fn events_with_ticket(
         return Err(Error::Unauthorized);
     }
     let resume = Resume::parse(last.0.as_deref().or(last_event_id));
-    Ok(stream::open(db.inner().clone(), hub.inner().clone(), user, resume, heartbeat(config), shutdown))
+    Ok(stream::open(
+        db.inner().clone(),
+        hub.inner().clone(),
+        user,
+        resume,
+        heartbeat(config),
+        shutdown,
+    ))
 }

@@ -11,7 +11,14 @@ use crate::error::{created, ok, ok_msg, ApiResult};
 use crate::ids::RequestId;
 
 pub fn routes() -> Vec<Route> {
-    routes![list_friends, send_request, list_requests, accept_request, reject_request, remove_friend]
+    routes![
+        list_friends,
+        send_request,
+        list_requests,
+        accept_request,
+        reject_request,
+        remove_friend
+    ]
 }
 
 /// `GET /api/auth/friends`
@@ -33,10 +40,16 @@ struct RequestRef {
 
 /// `POST /api/auth/friends/requests`
 #[post("/auth/friends/requests", data = "<body>")]
-async fn send_request(me: AuthUser, body: Body<SendRequest>, db: &State<Db>) -> ApiResult<RequestRef> {
+async fn send_request(
+    me: AuthUser,
+    body: Body<SendRequest>,
+    db: &State<Db>,
+) -> ApiResult<RequestRef> {
     match friends::send_request(db, me.id, &body.user_id, body.message.as_deref()).await? {
         RequestOutcome::Pending(request_id) => created("好友请求已发送", RequestRef { request_id }),
-        RequestOutcome::BecameFriends(request_id) => ok_msg("已成为好友", RequestRef { request_id }),
+        RequestOutcome::BecameFriends(request_id) => {
+            ok_msg("已成为好友", RequestRef { request_id })
+        }
     }
 }
 

@@ -38,7 +38,12 @@ struct Unread {
 
 /// `POST /api/auth/conversations/<id>/read`
 #[post("/auth/conversations/<id>/read", data = "<body>")]
-async fn read(me: AuthUser, id: &str, body: OptionalBody<Read>, db: &State<Db>) -> ApiResult<Unread> {
+async fn read(
+    me: AuthUser,
+    id: &str,
+    body: OptionalBody<Read>,
+    db: &State<Db>,
+) -> ApiResult<Unread> {
     let message = body.0.as_ref().and_then(|b| b.message_id.as_deref());
     let unread_count = groups::mark_read(db, me.id, id, message).await?;
     ok(Unread { unread_count })

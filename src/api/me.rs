@@ -6,9 +6,9 @@ use serde::Deserialize;
 use super::body::Body;
 use crate::auth::{AuthUser, Issued, Tokens};
 use crate::db::Db;
-use crate::events::Hub;
 use crate::domain::accounts::{self, Profile, SearchHit};
 use crate::error::{ok, ok_msg, ApiResult};
+use crate::events::Hub;
 
 pub fn routes() -> Vec<Route> {
     routes![me, update_me, change_password, logout, search_users]

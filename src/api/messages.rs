@@ -34,7 +34,10 @@ async fn send_message(
         content: &body.content,
         client_msg_id: body.client_msg_id.as_deref(),
     };
-    created("消息已发送", messages::send(db, config, me.id, draft).await?)
+    created(
+        "消息已发送",
+        messages::send(db, config, me.id, draft).await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -50,7 +53,10 @@ async fn recall_message(
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<Recalled> {
-    ok_msg("消息已撤回", messages::recall(db, config, me.id, &body.id).await?)
+    ok_msg(
+        "消息已撤回",
+        messages::recall(db, config, me.id, &body.id).await?,
+    )
 }
 
 /// `DELETE /api/auth/messages/delete`

@@ -34,7 +34,11 @@ pub fn private_pair(a: UserId, b: UserId) -> String {
     format!("{}:{}", low.0, high.0)
 }
 
-pub fn find_private(conn: &Connection, a: UserId, b: UserId) -> Result<Option<ConversationId>, Error> {
+pub fn find_private(
+    conn: &Connection,
+    a: UserId,
+    b: UserId,
+) -> Result<Option<ConversationId>, Error> {
     Ok(conn
         .query_row(
             "SELECT id FROM conversations WHERE private_pair = ?1",
@@ -292,7 +296,10 @@ pub fn remove_member(conn: &Connection, id: ConversationId, user: UserId) -> Res
 }
 
 /// Makes the longest-standing member the owner; returns them (None if nobody is left).
-pub fn promote_longest_standing(conn: &Connection, id: ConversationId) -> Result<Option<UserId>, Error> {
+pub fn promote_longest_standing(
+    conn: &Connection,
+    id: ConversationId,
+) -> Result<Option<UserId>, Error> {
     let next: Option<i64> = conn
         .query_row(
             "SELECT user_id FROM members WHERE conversation_id = ?1
@@ -331,7 +338,11 @@ pub fn delete_empty(conn: &Connection, id: ConversationId) -> Result<(), Error> 
 }
 
 /// Whether a message belongs to a conversation.
-pub fn has_message(conn: &Connection, id: ConversationId, message: MessageId) -> Result<bool, Error> {
+pub fn has_message(
+    conn: &Connection,
+    id: ConversationId,
+    message: MessageId,
+) -> Result<bool, Error> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM messages WHERE id = ?1 AND conversation_id = ?2",

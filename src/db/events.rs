@@ -56,7 +56,12 @@ fn data_text(event: &NewEvent<'_>) -> Option<String> {
 }
 
 /// One event for every current member of `conversation` (one statement).
-pub fn to_members(conn: &Connection, conversation: ConversationId, event: &NewEvent<'_>, now: i64) -> Result<(), Error> {
+pub fn to_members(
+    conn: &Connection,
+    conversation: ConversationId,
+    event: &NewEvent<'_>,
+    now: i64,
+) -> Result<(), Error> {
     to_members_except(conn, conversation, &[], event, now)
 }
 
@@ -85,7 +90,12 @@ pub fn to_members_except(
 }
 
 /// One event for each of `users` (one statement).
-pub fn to_users(conn: &Connection, users: &[UserId], event: &NewEvent<'_>, now: i64) -> Result<(), Error> {
+pub fn to_users(
+    conn: &Connection,
+    users: &[UserId],
+    event: &NewEvent<'_>,
+    now: i64,
+) -> Result<(), Error> {
     conn.execute(
         "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
          SELECT value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?1)",
@@ -114,7 +124,12 @@ pub struct EventRow {
 }
 
 /// `user`'s events after `after`, oldest first, at most `limit`.
-pub fn since(conn: &Connection, user: UserId, after: i64, limit: u32) -> Result<Vec<EventRow>, Error> {
+pub fn since(
+    conn: &Connection,
+    user: UserId,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<EventRow>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, e.kind, e.conversation_id, e.message_id, e.data,
                 e.conversation_id IS NOT NULL AND EXISTS (
@@ -141,7 +156,11 @@ pub fn since(conn: &Connection, user: UserId, after: i64, limit: u32) -> Result<
 /// The newest event id (0 when there is none yet).
 pub fn newest_id(conn: &Connection) -> Result<i64, Error> {
     Ok(conn
-        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(0))
 }
@@ -177,7 +196,11 @@ pub fn prune(conn: &Connection, before_ms: i64) -> Result<usize, Error> {
 /// The newest event id that has been pruned (0 if none).
 pub fn pruned_through(conn: &Connection) -> Result<i64, Error> {
     Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = 'events_pruned_through'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'events_pruned_through'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(0))
 }

@@ -25,7 +25,9 @@ pub fn count_non_friends(conn: &Connection, me: UserId, others: &[UserId]) -> Re
         params![me.0, ids],
         |r| r.get(0),
     )?;
-    Ok(others.len().saturating_sub(usize::try_from(friends).unwrap_or(0)))
+    Ok(others
+        .len()
+        .saturating_sub(usize::try_from(friends).unwrap_or(0)))
 }
 
 /// Makes two users friends (both directions) and closes any pending requests between them.
@@ -123,7 +125,10 @@ pub fn pending_sender(
 }
 
 pub fn reject(conn: &Connection, id: RequestId) -> Result<(), Error> {
-    conn.execute("UPDATE friend_requests SET status = 2 WHERE id = ?1", [id.0])?;
+    conn.execute(
+        "UPDATE friend_requests SET status = 2 WHERE id = ?1",
+        [id.0],
+    )?;
     Ok(())
 }
 

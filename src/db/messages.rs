@@ -138,7 +138,11 @@ pub fn page(
          ORDER BY x.id {order} LIMIT ?4"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let from = if matches!(cursor, Cursor::Newest) { None } else { Some(from) };
+    let from = if matches!(cursor, Cursor::Newest) {
+        None
+    } else {
+        Some(from)
+    };
     let rows = stmt.query_map(params![conversation.0, viewer.0, from, limit], row_from)?;
     let mut rows: Vec<MessageRow> = rows.collect::<Result<_, _>>()?;
     if order == "DESC" {

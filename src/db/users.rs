@@ -61,9 +61,7 @@ pub fn exists(conn: &Connection, id: UserId) -> Result<bool, Error> {
 
 pub fn find_by_username(conn: &Connection, username: &str) -> Result<Option<User>, Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
-    Ok(conn
-        .query_row(&sql, [username], user_from_row)
-        .optional()?)
+    Ok(conn.query_row(&sql, [username], user_from_row).optional()?)
 }
 
 pub fn credentials_by_username(
@@ -132,10 +130,7 @@ pub fn revoke_token(conn: &Connection, jti: &str, expires_at: i64, now: i64) -> 
         "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)",
         params![jti, expires_at],
     )?;
-    conn.execute(
-        "DELETE FROM revoked_tokens WHERE expires_at < ?1",
-        [now],
-    )?;
+    conn.execute("DELETE FROM revoked_tokens WHERE expires_at < ?1", [now])?;
     Ok(())
 }
 

@@ -32,7 +32,11 @@ fn system_message_id(row: &EventRow) -> Option<MessageId> {
 
 /// Renders `rows` for `viewer`, dropping what they may no longer see: events of
 /// conversations they left (other than the removal itself) and messages they deleted.
-pub fn render_for(conn: &Connection, viewer: UserId, rows: Vec<EventRow>) -> Result<Vec<Outgoing>, Error> {
+pub fn render_for(
+    conn: &Connection,
+    viewer: UserId,
+    rows: Vec<EventRow>,
+) -> Result<Vec<Outgoing>, Error> {
     let rows: Vec<EventRow> = rows
         .into_iter()
         .filter(|r| r.conversation.is_none() || r.is_member || r.kind == kind::CONVERSATION_REMOVED)

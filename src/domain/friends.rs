@@ -6,9 +6,9 @@ use super::time::rfc3339_ms;
 use super::validate;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
-use serde_json::json;
 use crate::error::Error;
 use crate::ids::{RequestId, UserId};
+use serde_json::json;
 
 #[derive(Debug, Serialize)]
 pub struct FriendView {
@@ -91,7 +91,9 @@ pub struct PendingRequests {
 }
 
 pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
-    let all = db.read(move |conn| db::friends::pending_for(conn, me)).await?;
+    let all = db
+        .read(move |conn| db::friends::pending_for(conn, me))
+        .await?;
     let mut out = PendingRequests {
         incoming: Vec::new(),
         outgoing: Vec::new(),
@@ -119,8 +121,8 @@ pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
 pub async fn answer(db: &Db, me: UserId, request: &str, accept: bool) -> Result<(), Error> {
     let request = RequestId::parse(request).ok_or(Error::FriendRequestNotFound)?;
     db.write(move |conn| {
-        let from = db::friends::pending_sender(conn, request, me)?
-            .ok_or(Error::FriendRequestNotFound)?;
+        let from =
+            db::friends::pending_sender(conn, request, me)?.ok_or(Error::FriendRequestNotFound)?;
         if accept {
             db::friends::befriend(conn, me, from, now_ms())?;
             friendship_event(conn, kind::FRIEND_ADDED, me, from, None)

@@ -10,10 +10,10 @@ use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Membership};
 use crate::db::events::{self, kind, NewEvent};
-use serde_json::json;
 use crate::db::{self, messages, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
+use serde_json::json;
 
 fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
     ConversationId::parse(raw).ok_or(Error::ConversationNotFound)
@@ -165,7 +165,10 @@ pub async fn invite(
             return Err(Error::bad_request("至少需要一位其他成员"));
         }
         let already = convs::current_members_among(conn, id, &wanted)?;
-        let new: Vec<UserId> = wanted.into_iter().filter(|u| !already.contains(u)).collect();
+        let new: Vec<UserId> = wanted
+            .into_iter()
+            .filter(|u| !already.contains(u))
+            .collect();
         if new.is_empty() {
             return Ok(());
         }
@@ -173,7 +176,12 @@ pub async fn invite(
         let now = now_ms();
         convs::add_members(conn, id, &new, "member", now)?;
         let system = messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
-        events::to_users(conn, &new, &NewEvent::new(kind::CONVERSATION_CREATED).conversation(id), now)?;
+        events::to_users(
+            conn,
+            &new,
+            &NewEvent::new(kind::CONVERSATION_CREATED).conversation(id),
+            now,
+        )?;
         members_changed(conn, id, &new, system, now)?;
         Ok(())
     })
@@ -213,8 +221,15 @@ pub async fn remove_member(
             members_changed(conn, id, &[], left, now)?;
             if was_owner {
                 if let Some(next) = convs::promote_longest_standing(conn, id)? {
-                    let system =
-                        messages::insert_system(conn, id, me, action::OWNER_CHANGED, &[next], None, now)?;
+                    let system = messages::insert_system(
+                        conn,
+                        id,
+                        me,
+                        action::OWNER_CHANGED,
+                        &[next],
+                        None,
+                        now,
+                    )?;
                     let event = NewEvent::new(kind::MESSAGE_CREATED).message(system);
                     events::to_members(conn, id, &event, now)?;
                 }
@@ -249,7 +264,12 @@ fn members_changed(
     system: MessageId,
     now: i64,
 ) -> Result<(), Error> {
-    events::to_members(conn, id, &NewEvent::new(kind::MESSAGE_CREATED).message(system), now)?;
+    events::to_members(
+        conn,
+        id,
+        &NewEvent::new(kind::MESSAGE_CREATED).message(system),
+        now,
+    )?;
     let count = convs::member_count(conn, id)?;
     let event = NewEvent::new(kind::CONVERSATION_UPDATED)
         .conversation(id)
@@ -269,7 +289,12 @@ pub async fn rename(db: &Db, me: UserId, conversation: &str, name: &str) -> Resu
             .conversation(id)
             .data(json!({ "name": name }));
         events::to_members(conn, id, &event, now)?;
-        events::to_members(conn, id, &NewEvent::new(kind::MESSAGE_CREATED).message(system), now)?;
+        events::to_members(
+            conn,
+            id,
+            &NewEvent::new(kind::MESSAGE_CREATED).message(system),
+            now,
+        )?;
         Ok(())
     })
     .await

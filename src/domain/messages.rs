@@ -84,40 +84,46 @@ pub struct Recalled {
 
 /// Recalls the caller's own normal message within the recall window: its text is erased
 /// and a system message takes its place in the conversation's flow.
-pub async fn recall(db: &Db, config: &Config, me: UserId, message: &str) -> Result<Recalled, Error> {
+pub async fn recall(
+    db: &Db,
+    config: &Config,
+    me: UserId,
+    message: &str,
+) -> Result<Recalled, Error> {
     let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
     let window_ms = i64::try_from(config.recall_window_secs)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
-    let recalled = db.write(move |conn| {
-        let target = messages::find_for_member(conn, id, me)?
-            .filter(|t| !t.deleted_by_viewer)
-            .ok_or(Error::MessageNotFound)?;
-        let now = now_ms();
-        let in_window = now < target.created_at.saturating_add(window_ms);
-        if target.sender_id != me || target.status != NORMAL || !in_window {
-            return Err(Error::RecallRefused);
-        }
-        messages::mark_recalled(conn, id)?;
-        let system = messages::insert_system(
-            conn,
-            target.conversation_id,
-            me,
-            render::action::RECALLED,
-            &[],
-            None,
-            now,
-        )?;
-        convs::advance_read_marker(conn, target.conversation_id, me, system)?;
-        let event = NewEvent::new(kind::MESSAGE_RECALLED)
-            .message(id)
-            .data(serde_json::json!({ "system_message_id": system.0 }));
-        events::to_members(conn, target.conversation_id, &event, now)?;
-        Ok(Recalled {
-            system_message_id: system,
+    let recalled = db
+        .write(move |conn| {
+            let target = messages::find_for_member(conn, id, me)?
+                .filter(|t| !t.deleted_by_viewer)
+                .ok_or(Error::MessageNotFound)?;
+            let now = now_ms();
+            let in_window = now < target.created_at.saturating_add(window_ms);
+            if target.sender_id != me || target.status != NORMAL || !in_window {
+                return Err(Error::RecallRefused);
+            }
+            messages::mark_recalled(conn, id)?;
+            let system = messages::insert_system(
+                conn,
+                target.conversation_id,
+                me,
+                render::action::RECALLED,
+                &[],
+                None,
+                now,
+            )?;
+            convs::advance_read_marker(conn, target.conversation_id, me, system)?;
+            let event = NewEvent::new(kind::MESSAGE_RECALLED)
+                .message(id)
+                .data(serde_json::json!({ "system_message_id": system.0 }));
+            events::to_members(conn, target.conversation_id, &event, now)?;
+            Ok(Recalled {
+                system_message_id: system,
+            })
         })
-    })
-    .await?;
+        .await?;
     // The old text may still sit in WAL frames: checkpoint them away before answering. The
     // recall itself is committed either way, so a failure here is logged, not returned.
     if let Err(e) = db.truncate_wal().await {

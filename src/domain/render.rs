@@ -133,15 +133,28 @@ mod tests {
     }
 
     fn names() -> HashMap<UserId, String> {
-        [(UserId(2), "李四".to_string()), (UserId(3), "王五".to_string())].into()
+        [
+            (UserId(2), "李四".to_string()),
+            (UserId(3), "王五".to_string()),
+        ]
+        .into()
     }
 
     #[test]
     fn invitation_names_the_viewer_as_you_and_joins_names() {
         let row = system(1, action::CREATED, &[2, 3], None);
-        assert_eq!(system_text(UserId(2), &row, &names()), "张三邀请你、王五加入了群聊");
-        assert_eq!(system_text(UserId(1), &row, &names()), "你邀请李四、王五加入了群聊");
-        assert_eq!(system_text(UserId(4), &row, &names()), "张三邀请李四、王五加入了群聊");
+        assert_eq!(
+            system_text(UserId(2), &row, &names()),
+            "张三邀请你、王五加入了群聊"
+        );
+        assert_eq!(
+            system_text(UserId(1), &row, &names()),
+            "你邀请李四、王五加入了群聊"
+        );
+        assert_eq!(
+            system_text(UserId(4), &row, &names()),
+            "张三邀请李四、王五加入了群聊"
+        );
     }
 
     #[test]
@@ -150,7 +163,10 @@ mod tests {
         let text = |a, t: &[i64], name| system_text(UserId(4), &system(1, a, t, name), &n);
         assert_eq!(text(action::REMOVED, &[2], None), "张三将李四移出了群聊");
         assert_eq!(text(action::LEFT, &[], None), "张三退出了群聊");
-        assert_eq!(text(action::RENAMED, &[], Some("家")), "张三修改群名为「家」");
+        assert_eq!(
+            text(action::RENAMED, &[], Some("家")),
+            "张三修改群名为「家」"
+        );
         assert_eq!(text(action::OWNER_CHANGED, &[3], None), "王五已成为新群主");
         assert_eq!(text(action::RECALLED, &[], None), "张三撤回了一条消息");
         let mine = system_text(UserId(1), &system(1, action::RECALLED, &[], None), &n);

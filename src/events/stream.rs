@@ -189,7 +189,8 @@ impl Fairing for Pruner {
                     _ = every.tick() => {}
                     _ = &mut shutdown => break,
                 }
-                let cutoff = db::now_ms().saturating_sub(i64::try_from(retention_ms).unwrap_or(i64::MAX));
+                let cutoff =
+                    db::now_ms().saturating_sub(i64::try_from(retention_ms).unwrap_or(i64::MAX));
                 match db.write(move |c| db::events::prune(c, cutoff)).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!("pruned {n} events older than the retention period"),

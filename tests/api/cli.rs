@@ -39,12 +39,20 @@ fn migrate_applies_the_schema_once_and_then_reports_up_to_date() {
     let dir = tempfile::tempdir().unwrap();
     let first = chatd(dir.path(), &["migrate"], &[]);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(stdout(&first).contains("applied migration V1__init"), "{}", stdout(&first));
+    assert!(
+        stdout(&first).contains("applied migration V1__init"),
+        "{}",
+        stdout(&first)
+    );
     assert!(dir.path().join("data/chat.db").exists());
 
     let second = chatd(dir.path(), &["migrate"], &[]);
     assert!(second.status.success(), "{}", stderr(&second));
-    assert!(stdout(&second).contains("up to date"), "{}", stdout(&second));
+    assert!(
+        stdout(&second).contains("up to date"),
+        "{}",
+        stdout(&second)
+    );
     assert!(!stdout(&second).contains("applied migration"));
 }
 
@@ -54,15 +62,37 @@ fn seed_twice_loads_the_demo_data_once() {
     let db = dir.path().join("data/chat.db");
     let first = chatd(dir.path(), &["seed"], &[]);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(stdout(&first).contains("demo data loaded"), "{}", stdout(&first));
-    let counts = ["users", "messages", "conversations", "friendships", "members"].map(|t| count(&db, t));
+    assert!(
+        stdout(&first).contains("demo data loaded"),
+        "{}",
+        stdout(&first)
+    );
+    let counts = [
+        "users",
+        "messages",
+        "conversations",
+        "friendships",
+        "members",
+    ]
+    .map(|t| count(&db, t));
     assert_eq!(counts[0], 4);
     assert!(counts[1] > 0 && counts[2] == 2);
 
     let second = chatd(dir.path(), &["seed"], &[]);
     assert!(second.status.success(), "{}", stderr(&second));
-    assert!(stdout(&second).contains("already loaded"), "{}", stdout(&second));
-    let again = ["users", "messages", "conversations", "friendships", "members"].map(|t| count(&db, t));
+    assert!(
+        stdout(&second).contains("already loaded"),
+        "{}",
+        stdout(&second)
+    );
+    let again = [
+        "users",
+        "messages",
+        "conversations",
+        "friendships",
+        "members",
+    ]
+    .map(|t| count(&db, t));
     assert_eq!(counts, again);
 }
 
@@ -82,16 +112,29 @@ fn a_demo_user_logs_in_and_sees_a_non_empty_conversation_list() {
     let token = res.data()["token"].as_str().unwrap().to_string();
     let list = app.get("/api/auth/conversations", &token).list();
     assert_eq!(list.len(), 2);
-    assert!(list.iter().all(|c| !c["last_message_preview"].as_str().unwrap().is_empty()));
+    assert!(list
+        .iter()
+        .all(|c| !c["last_message_preview"].as_str().unwrap().is_empty()));
     let titles: Vec<&str> = list.iter().map(|c| c["title"].as_str().unwrap()).collect();
-    assert!(titles.contains(&"李四") && titles.contains(&"周末聚餐"), "{titles:?}");
+    assert!(
+        titles.contains(&"李四") && titles.contains(&"周末聚餐"),
+        "{titles:?}"
+    );
 }
 
 #[test]
 fn synthetic_seed_creates_the_requested_data_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("data/chat.db");
-    let args = ["seed", "--users", "5", "--conversations", "3", "--messages", "10"];
+    let args = [
+        "seed",
+        "--users",
+        "5",
+        "--conversations",
+        "3",
+        "--messages",
+        "10",
+    ];
     let first = chatd(dir.path(), &args, &[]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(count(&db, "users"), 5);
@@ -123,15 +166,26 @@ fn version_prints_the_crate_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = chatd(dir.path(), &["--version"], &[]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).trim(), format!("chatd {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("chatd {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn a_bad_configuration_value_stops_with_a_message_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let out = chatd(dir.path(), &["serve"], &[("ROCKET_MAX_GROUP_MEMBERS", "lots")]);
+    let out = chatd(
+        dir.path(),
+        &["serve"],
+        &[("ROCKET_MAX_GROUP_MEMBERS", "lots")],
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).to_lowercase().contains("max_group_members"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).to_lowercase().contains("max_group_members"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = chatd(dir.path(), &["migrate"], &[("ROCKET_JWT_SECRET", "short")]);
     assert!(!out.status.success());
@@ -143,7 +197,11 @@ fn an_unusable_database_path_stops_with_a_message_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     // A regular file where the database folder should be.
     std::fs::write(dir.path().join("blocker"), "not a folder").unwrap();
-    let out = chatd(dir.path(), &["serve"], &[("ROCKET_DATABASE_PATH", "blocker/chat.db")]);
+    let out = chatd(
+        dir.path(),
+        &["serve"],
+        &[("ROCKET_DATABASE_PATH", "blocker/chat.db")],
+    );
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("blocker"), "{err}");

@@ -67,7 +67,12 @@ pub fn agent() -> ureq::Agent {
 }
 
 /// POST JSON, returning (status, body); `None` if the connection failed.
-pub fn post(agent: &ureq::Agent, url: &str, token: Option<&str>, body: Value) -> Option<(u16, Value)> {
+pub fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Option<(u16, Value)> {
     let mut req = agent.post(url);
     if let Some(token) = token {
         req = req.header("Authorization", &format!("Bearer {token}"));
@@ -88,7 +93,10 @@ fn register(agent: &ureq::Agent, base: &str, name: &str) -> (String, String) {
     .unwrap();
     assert_eq!(status, 201, "{body}");
     let data = &body["data"];
-    (data["user_id"].as_str().unwrap().into(), data["token"].as_str().unwrap().into())
+    (
+        data["user_id"].as_str().unwrap().into(),
+        data["token"].as_str().unwrap().into(),
+    )
 }
 
 #[test]
@@ -100,20 +108,49 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
     let (a_id, a_token) = register(&http, &base, "alice");
     let (b_id, b_token) = register(&http, &base, "bob");
     let _ = b_id;
-    let (_, req) = post(&http, &format!("{base}/api/auth/friends/requests"), Some(&a_token), json!({"user_id": "u_2"})).unwrap();
+    let (_, req) = post(
+        &http,
+        &format!("{base}/api/auth/friends/requests"),
+        Some(&a_token),
+        json!({"user_id": "u_2"}),
+    )
+    .unwrap();
     let request = req["data"]["request_id"].as_str().unwrap().to_string();
-    post(&http, &format!("{base}/api/auth/friends/requests/{request}/accept"), Some(&b_token), json!({})).unwrap();
-    let (_, conv) = post(&http, &format!("{base}/api/auth/conversations/private"), Some(&a_token), json!({"friend_id": "u_2"})).unwrap();
-    let conversation = conv["data"]["conversation_id"].as_str().unwrap().to_string();
+    post(
+        &http,
+        &format!("{base}/api/auth/friends/requests/{request}/accept"),
+        Some(&b_token),
+        json!({}),
+    )
+    .unwrap();
+    let (_, conv) = post(
+        &http,
+        &format!("{base}/api/auth/conversations/private"),
+        Some(&a_token),
+        json!({"friend_id": "u_2"}),
+    )
+    .unwrap();
+    let conversation = conv["data"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(a_id, "u_1");
 
     let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut senders = Vec::new();
     for worker in 0..8 {
-        let (acked, stop, base, conversation) =
-            (acked.clone(), stop.clone(), base.clone(), conversation.clone());
-        let token = if worker % 2 == 0 { a_token.clone() } else { b_token.clone() };
+        let (acked, stop, base, conversation) = (
+            acked.clone(),
+            stop.clone(),
+            base.clone(),
+            conversation.clone(),
+        );
+        let token = if worker % 2 == 0 {
+            a_token.clone()
+        } else {
+            b_token.clone()
+        };
         senders.push(std::thread::spawn(move || {
             let http = agent();
             for n in 0.. {
@@ -146,12 +183,18 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
         sender.join().expect("sender thread");
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 300, "only {} sends were acknowledged", acked.len());
+    assert!(
+        acked.len() >= 300,
+        "only {} sends were acknowledged",
+        acked.len()
+    );
 
     // Restart on the same file: it must come up and hold every acknowledged message once.
     let restarted = Server::start(dir.path());
     let conn = rusqlite::Connection::open(dir.path().join("data/chat.db")).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     for (content, id) in &acked {
         let n: i64 = id.trim_start_matches("m_").parse().unwrap();
@@ -168,7 +211,15 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
     }
     // And it serves: a retry of an acknowledged send returns the original id.
     let (content, id) = &acked[0];
-    let token = if content.starts_with("w0") || content.starts_with("w2") || content.starts_with("w4") || content.starts_with("w6") { &a_token } else { &b_token };
+    let token = if content.starts_with("w0")
+        || content.starts_with("w2")
+        || content.starts_with("w4")
+        || content.starts_with("w6")
+    {
+        &a_token
+    } else {
+        &b_token
+    };
     let (status, body) = post(
         &agent(),
         &format!("{}/api/auth/messages", restarted.base),

@@ -35,7 +35,12 @@ fn member_ids(app: &TestApp, viewer: &User, group: &str) -> Vec<(String, String)
     res.expect(200, "success");
     res.list()
         .iter()
-        .map(|m| (m["user_id"].as_str().unwrap().into(), m["role"].as_str().unwrap().into()))
+        .map(|m| {
+            (
+                m["user_id"].as_str().unwrap().into(),
+                m["role"].as_str().unwrap().into(),
+            )
+        })
         .collect()
 }
 
@@ -54,7 +59,10 @@ fn members_lists_roles_owner_first_with_profile_fields() {
     assert!(list[0]["joined_at"].as_str().unwrap().ends_with('Z'));
     let rest: Vec<&Value> = list[1..].iter().collect();
     assert!(rest.iter().all(|m| m["role"] == "member"));
-    let ids: Vec<&str> = rest.iter().map(|m| m["user_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = rest
+        .iter()
+        .map(|m| m["user_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [b.id.as_str(), c.id.as_str()]);
 }
 
@@ -63,13 +71,29 @@ fn any_member_may_invite_and_everyone_reads_the_invitation_their_way() {
     let app = TestApp::spawn();
     let (a, b, c, d, group) = family(&app);
     app.befriend(&b, &d);
-    let res = app.post(&members_path(&group), &b.token, json!({"member_ids": [d.id]}));
+    let res = app.post(
+        &members_path(&group),
+        &b.token,
+        json!({"member_ids": [d.id]}),
+    );
     res.expect(200, "已邀请");
     assert_eq!(member_ids(&app, &a, &group).len(), 4);
-    assert_eq!(texts(&app, &b, &group).last().unwrap(), "你邀请戴夫加入了群聊");
-    assert_eq!(texts(&app, &d, &group).last().unwrap(), "鲍勃邀请你加入了群聊");
-    assert_eq!(texts(&app, &c, &group).last().unwrap(), "鲍勃邀请戴夫加入了群聊");
-    assert_eq!(texts(&app, &a, &group).last().unwrap(), "鲍勃邀请戴夫加入了群聊");
+    assert_eq!(
+        texts(&app, &b, &group).last().unwrap(),
+        "你邀请戴夫加入了群聊"
+    );
+    assert_eq!(
+        texts(&app, &d, &group).last().unwrap(),
+        "鲍勃邀请你加入了群聊"
+    );
+    assert_eq!(
+        texts(&app, &c, &group).last().unwrap(),
+        "鲍勃邀请戴夫加入了群聊"
+    );
+    assert_eq!(
+        texts(&app, &a, &group).last().unwrap(),
+        "鲍勃邀请戴夫加入了群聊"
+    );
     // The new member sees the group in their list at once.
     assert!(app.entry(&d, &group).is_some());
 }
@@ -80,22 +104,54 @@ fn inviting_needs_friendship_known_users_and_room() {
     let (a, b, _, d, group) = family(&app);
     let e = app.user("eve");
     // b is not d's friend.
-    app.post(&members_path(&group), &b.token, json!({"member_ids": [d.id]}))
-        .expect(403, "对方不是你的好友");
-    app.post(&members_path(&group), &a.token, json!({"member_ids": ["u_999"]}))
-        .expect(404, "用户不存在");
-    app.post(&members_path(&group), &a.token, json!({"member_ids": ["nope"]}))
-        .expect(404, "用户不存在");
-    app.post(&members_path(&group), &a.token, json!({"member_ids": "u_1"}))
-        .expect_prefix(400, "参数错误");
+    app.post(
+        &members_path(&group),
+        &b.token,
+        json!({"member_ids": [d.id]}),
+    )
+    .expect(403, "对方不是你的好友");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": ["u_999"]}),
+    )
+    .expect(404, "用户不存在");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": ["nope"]}),
+    )
+    .expect(404, "用户不存在");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": "u_1"}),
+    )
+    .expect_prefix(400, "参数错误");
     app.befriend(&a, &e);
-    app.post(&members_path(&group), &a.token, json!({"member_ids": [d.id, e.id]}))
-        .expect_prefix(400, "参数错误：");
-    assert_eq!(member_ids(&app, &a, &group).len(), 3, "nothing added by a refused invite");
-    app.post(&members_path(&group), &a.token, json!({"member_ids": [d.id]}))
-        .expect(200, "已邀请");
-    app.post(&members_path(&group), &a.token, json!({"member_ids": [e.id]}))
-        .expect_prefix(400, "参数错误：");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": [d.id, e.id]}),
+    )
+    .expect_prefix(400, "参数错误：");
+    assert_eq!(
+        member_ids(&app, &a, &group).len(),
+        3,
+        "nothing added by a refused invite"
+    );
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": [d.id]}),
+    )
+    .expect(200, "已邀请");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": [e.id]}),
+    )
+    .expect_prefix(400, "参数错误：");
 }
 
 #[test]
@@ -103,8 +159,12 @@ fn inviting_existing_members_adds_nothing_and_says_nothing() {
     let app = TestApp::spawn();
     let (a, b, _, _, group) = family(&app);
     let before = app.messages(&a, &group).len();
-    app.post(&members_path(&group), &a.token, json!({"member_ids": [b.id]}))
-        .expect(200, "已邀请");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": [b.id]}),
+    )
+    .expect(200, "已邀请");
     assert_eq!(app.messages(&a, &group).len(), before);
     assert_eq!(member_ids(&app, &a, &group).len(), 3);
 }
@@ -118,12 +178,20 @@ fn private_chats_refuse_group_management() {
     app.befriend(&a, &b);
     app.befriend(&a, &c);
     let chat = app.private_chat(&a, &b);
-    app.post(&members_path(&chat), &a.token, json!({"member_ids": [c.id]}))
-        .expect_prefix(400, "参数错误");
+    app.post(
+        &members_path(&chat),
+        &a.token,
+        json!({"member_ids": [c.id]}),
+    )
+    .expect_prefix(400, "参数错误");
     app.delete(&format!("{}/{}", members_path(&chat), b.id), &a.token, None)
         .expect_prefix(400, "参数错误");
-    app.patch(&format!("/api/auth/conversations/{chat}"), &a.token, json!({"name": "x"}))
-        .expect_prefix(400, "参数错误");
+    app.patch(
+        &format!("/api/auth/conversations/{chat}"),
+        &a.token,
+        json!({"name": "x"}),
+    )
+    .expect_prefix(400, "参数错误");
     // Members, pin and read work on private chats too.
     assert_eq!(member_ids(&app, &a, &chat).len(), 2);
 }
@@ -133,12 +201,25 @@ fn the_owner_removes_a_member_who_then_loses_the_conversation() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
     let kept = app.send(&b, &group, "b 的旧消息");
-    app.delete(&format!("{}/{}", members_path(&group), b.id), &a.token, None)
-        .expect(200, "已移出群聊");
-    assert_eq!(texts(&app, &a, &group).last().unwrap(), "你将鲍勃移出了群聊");
-    assert_eq!(texts(&app, &c, &group).last().unwrap(), "爱丽丝将鲍勃移出了群聊");
+    app.delete(
+        &format!("{}/{}", members_path(&group), b.id),
+        &a.token,
+        None,
+    )
+    .expect(200, "已移出群聊");
+    assert_eq!(
+        texts(&app, &a, &group).last().unwrap(),
+        "你将鲍勃移出了群聊"
+    );
+    assert_eq!(
+        texts(&app, &c, &group).last().unwrap(),
+        "爱丽丝将鲍勃移出了群聊"
+    );
     // The remaining members still see b's old message.
-    assert!(app.messages(&c, &group).iter().any(|m| m["id"] == json!(kept)));
+    assert!(app
+        .messages(&c, &group)
+        .iter()
+        .any(|m| m["id"] == json!(kept)));
     // b: gone from the list, 404 on every route.
     assert!(app.entry(&b, &group).is_none());
     assert_former_member_gets_404_everywhere(&app, &b, &group, &kept);
@@ -147,36 +228,71 @@ fn the_owner_removes_a_member_who_then_loses_the_conversation() {
 fn assert_former_member_gets_404_everywhere(app: &TestApp, who: &User, group: &str, message: &str) {
     let base = format!("/api/auth/conversations/{group}");
     app.get(&base, &who.token).expect(404, "会话不存在");
-    app.get(&format!("{base}/members"), &who.token).expect(404, "会话不存在");
-    app.put(&format!("{base}/pin"), &who.token, json!({"is_pinned": true}))
+    app.get(&format!("{base}/members"), &who.token)
         .expect(404, "会话不存在");
-    app.post(&format!("{base}/read"), &who.token, json!({})).expect(404, "会话不存在");
-    app.post(&format!("{base}/members"), &who.token, json!({"member_ids": ["u_1"]}))
+    app.put(
+        &format!("{base}/pin"),
+        &who.token,
+        json!({"is_pinned": true}),
+    )
+    .expect(404, "会话不存在");
+    app.post(&format!("{base}/read"), &who.token, json!({}))
         .expect(404, "会话不存在");
+    app.post(
+        &format!("{base}/members"),
+        &who.token,
+        json!({"member_ids": ["u_1"]}),
+    )
+    .expect(404, "会话不存在");
     app.delete(&format!("{base}/members/{}", who.id), &who.token, None)
         .expect(404, "会话不存在");
-    app.patch(&base, &who.token, json!({"name": "我的群"})).expect(404, "会话不存在");
-    app.post("/api/auth/messages", &who.token, json!({"conversation_id": group, "content": "hi"}))
+    app.patch(&base, &who.token, json!({"name": "我的群"}))
         .expect(404, "会话不存在");
-    app.delete("/api/auth/messages/recall", &who.token, Some(json!({"id": message})))
-        .expect(404, "消息不存在");
-    app.delete("/api/auth/messages/delete", &who.token, Some(json!({"id": message})))
-        .expect(404, "消息不存在");
+    app.post(
+        "/api/auth/messages",
+        &who.token,
+        json!({"conversation_id": group, "content": "hi"}),
+    )
+    .expect(404, "会话不存在");
+    app.delete(
+        "/api/auth/messages/recall",
+        &who.token,
+        Some(json!({"id": message})),
+    )
+    .expect(404, "消息不存在");
+    app.delete(
+        "/api/auth/messages/delete",
+        &who.token,
+        Some(json!({"id": message})),
+    )
+    .expect(404, "消息不存在");
 }
 
 #[test]
 fn only_the_owner_removes_others() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
-    app.delete(&format!("{}/{}", members_path(&group), c.id), &b.token, None)
-        .expect(403, "无权限");
-    app.delete(&format!("{}/{}", members_path(&group), a.id), &b.token, None)
-        .expect(403, "无权限");
+    app.delete(
+        &format!("{}/{}", members_path(&group), c.id),
+        &b.token,
+        None,
+    )
+    .expect(403, "无权限");
+    app.delete(
+        &format!("{}/{}", members_path(&group), a.id),
+        &b.token,
+        None,
+    )
+    .expect(403, "无权限");
     assert_eq!(member_ids(&app, &a, &group).len(), 3);
     // Removing someone who is not a member.
     let stranger = app.user("zed");
-    app.delete(&format!("{}/{}", members_path(&group), stranger.id), &a.token, None)
-        .expect(404, "用户不存在");
+    app.delete(
+        &format!("{}/{}", members_path(&group), stranger.id),
+        &a.token,
+        None,
+    )
+    .expect(404, "用户不存在");
 }
 
 #[test]
@@ -184,8 +300,12 @@ fn a_member_leaves_and_can_no_longer_see_the_group() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
     let message = app.send(&c, &group, "再见");
-    app.delete(&format!("{}/{}", members_path(&group), c.id), &c.token, None)
-        .expect(200, "已退出群聊");
+    app.delete(
+        &format!("{}/{}", members_path(&group), c.id),
+        &c.token,
+        None,
+    )
+    .expect(200, "已退出群聊");
     assert_eq!(texts(&app, &a, &group).last().unwrap(), "卡罗尔退出了群聊");
     assert_eq!(texts(&app, &b, &group).last().unwrap(), "卡罗尔退出了群聊");
     assert_eq!(app.entry(&a, &group).unwrap()["member_count"], 2);
@@ -196,19 +316,34 @@ fn a_member_leaves_and_can_no_longer_see_the_group() {
 fn when_the_owner_leaves_the_longest_standing_member_becomes_owner() {
     let app = TestApp::spawn();
     let (a, b, c, d, group) = family(&app);
-    app.post(&members_path(&group), &a.token, json!({"member_ids": [d.id]}))
-        .expect(200, "已邀请");
-    app.delete(&format!("{}/{}", members_path(&group), a.id), &a.token, None)
-        .expect(200, "已退出群聊");
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": [d.id]}),
+    )
+    .expect(200, "已邀请");
+    app.delete(
+        &format!("{}/{}", members_path(&group), a.id),
+        &a.token,
+        None,
+    )
+    .expect(200, "已退出群聊");
     let roles = member_ids(&app, &b, &group);
     assert_eq!(roles[0], (b.id.clone(), "owner".to_string()));
     assert_eq!(roles.len(), 3);
     let seen_by_b = texts(&app, &b, &group);
-    assert_eq!(seen_by_b[seen_by_b.len() - 2..], ["爱丽丝退出了群聊", "你已成为新群主"]);
+    assert_eq!(
+        seen_by_b[seen_by_b.len() - 2..],
+        ["爱丽丝退出了群聊", "你已成为新群主"]
+    );
     assert_eq!(texts(&app, &c, &group).last().unwrap(), "鲍勃已成为新群主");
     // The new owner may remove members now.
-    app.delete(&format!("{}/{}", members_path(&group), d.id), &b.token, None)
-        .expect(200, "已移出群聊");
+    app.delete(
+        &format!("{}/{}", members_path(&group), d.id),
+        &b.token,
+        None,
+    )
+    .expect(200, "已移出群聊");
     let _ = c;
 }
 
@@ -217,8 +352,12 @@ fn a_group_whose_last_member_leaves_disappears() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
     for who in [&a, &b, &c] {
-        app.delete(&format!("{}/{}", members_path(&group), who.id), &who.token, None)
-            .expect(200, "已退出群聊");
+        app.delete(
+            &format!("{}/{}", members_path(&group), who.id),
+            &who.token,
+            None,
+        )
+        .expect(200, "已退出群聊");
         assert!(app.entry(who, &group).is_none());
     }
     let n: i64 = app
@@ -232,12 +371,26 @@ fn a_group_whose_last_member_leaves_disappears() {
 fn any_member_renames_and_the_name_shows_everywhere() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
-    let res = app.patch(&format!("/api/auth/conversations/{group}"), &b.token, json!({"name": "  周末聚餐 "}));
+    let res = app.patch(
+        &format!("/api/auth/conversations/{group}"),
+        &b.token,
+        json!({"name": "  周末聚餐 "}),
+    );
     res.expect(200, "群名已修改");
     assert_eq!(app.entry(&a, &group).unwrap()["title"], "周末聚餐");
-    assert_eq!(texts(&app, &b, &group).last().unwrap(), "你修改群名为「周末聚餐」");
-    assert_eq!(texts(&app, &c, &group).last().unwrap(), "鲍勃修改群名为「周末聚餐」");
-    for bad in [json!({"name": "   "}), json!({"name": "x".repeat(65)}), json!({"name": 3})] {
+    assert_eq!(
+        texts(&app, &b, &group).last().unwrap(),
+        "你修改群名为「周末聚餐」"
+    );
+    assert_eq!(
+        texts(&app, &c, &group).last().unwrap(),
+        "鲍勃修改群名为「周末聚餐」"
+    );
+    for bad in [
+        json!({"name": "   "}),
+        json!({"name": "x".repeat(65)}),
+        json!({"name": 3}),
+    ] {
         app.patch(&format!("/api/auth/conversations/{group}"), &b.token, bad)
             .expect_prefix(400, "参数错误");
     }
@@ -248,7 +401,8 @@ fn any_member_renames_and_the_name_shows_everywhere() {
 fn a_user_rename_shows_in_old_system_messages() {
     let app = TestApp::spawn();
     let (a, b, _, _, group) = family(&app);
-    app.patch("/api/auth/me", &b.token, json!({"display_name": "小鲍"})).expect(200, "success");
+    app.patch("/api/auth/me", &b.token, json!({"display_name": "小鲍"}))
+        .expect(200, "success");
     assert_eq!(texts(&app, &a, &group)[0], "你邀请小鲍、卡罗尔加入了群聊");
 }
 
@@ -259,18 +413,30 @@ fn pinned_conversations_come_first_and_pins_are_per_user() {
     let chat = app.private_chat(&a, &b);
     app.send(&a, &chat, "newest activity");
     assert_eq!(app.conversations(&a)[0]["conversation_id"], json!(chat));
-    let res = app.put(&format!("/api/auth/conversations/{group}/pin"), &a.token, json!({"is_pinned": true}));
+    let res = app.put(
+        &format!("/api/auth/conversations/{group}/pin"),
+        &a.token,
+        json!({"is_pinned": true}),
+    );
     res.expect(200, "success");
     assert_eq!(res.data()["is_pinned"], true);
     let list = app.conversations(&a);
     assert_eq!(list[0]["conversation_id"], json!(group));
     assert_eq!(list[0]["is_pinned"], true);
     assert_eq!(app.entry(&b, &group).unwrap()["is_pinned"], false);
-    app.put(&format!("/api/auth/conversations/{group}/pin"), &a.token, json!({"is_pinned": false}))
-        .expect(200, "success");
+    app.put(
+        &format!("/api/auth/conversations/{group}/pin"),
+        &a.token,
+        json!({"is_pinned": false}),
+    )
+    .expect(200, "success");
     assert_eq!(app.conversations(&a)[0]["conversation_id"], json!(chat));
-    app.put(&format!("/api/auth/conversations/{group}/pin"), &a.token, json!({"is_pinned": "yes"}))
-        .expect_prefix(400, "参数错误");
+    app.put(
+        &format!("/api/auth/conversations/{group}/pin"),
+        &a.token,
+        json!({"is_pinned": "yes"}),
+    )
+    .expect_prefix(400, "参数错误");
 }
 
 #[test]
@@ -281,7 +447,11 @@ fn read_without_a_message_id_clears_the_unread_count() {
         app.send(&a, &group, text);
     }
     assert_eq!(app.entry(&b, &group).unwrap()["unread_count"], 3);
-    let res = app.post(&format!("/api/auth/conversations/{group}/read"), &b.token, json!({}));
+    let res = app.post(
+        &format!("/api/auth/conversations/{group}/read"),
+        &b.token,
+        json!({}),
+    );
     res.expect(200, "success");
     assert_eq!(res.data()["unread_count"], 0);
     assert_eq!(app.entry(&b, &group).unwrap()["unread_count"], 0);
@@ -301,9 +471,16 @@ fn read_without_a_message_id_clears_the_unread_count() {
 fn read_up_to_a_message_counts_what_follows_and_never_moves_back() {
     let app = TestApp::spawn();
     let (a, b, _, _, group) = family(&app);
-    let ids: Vec<String> = ["1", "2", "3", "4"].iter().map(|t| app.send(&a, &group, t)).collect();
+    let ids: Vec<String> = ["1", "2", "3", "4"]
+        .iter()
+        .map(|t| app.send(&a, &group, t))
+        .collect();
     let read = |id: &str| {
-        let res = app.post(&format!("/api/auth/conversations/{group}/read"), &b.token, json!({"message_id": id}));
+        let res = app.post(
+            &format!("/api/auth/conversations/{group}/read"),
+            &b.token,
+            json!({"message_id": id}),
+        );
         res.expect(200, "success");
         res.data()["unread_count"].clone()
     };
@@ -313,11 +490,14 @@ fn read_up_to_a_message_counts_what_follows_and_never_moves_back() {
     assert_eq!(read(&ids[3]), 0);
     // Unknown, malformed, or another conversation's message.
     let path = format!("/api/auth/conversations/{group}/read");
-    app.post(&path, &b.token, json!({"message_id": "m_99999"})).expect(404, "消息不存在");
-    app.post(&path, &b.token, json!({"message_id": "x"})).expect(404, "消息不存在");
+    app.post(&path, &b.token, json!({"message_id": "m_99999"}))
+        .expect(404, "消息不存在");
+    app.post(&path, &b.token, json!({"message_id": "x"}))
+        .expect(404, "消息不存在");
     let chat = app.private_chat(&a, &b);
     let elsewhere = app.send(&a, &chat, "hi");
-    app.post(&path, &b.token, json!({"message_id": elsewhere})).expect(404, "消息不存在");
+    app.post(&path, &b.token, json!({"message_id": elsewhere}))
+        .expect(404, "消息不存在");
 }
 
 #[test]
@@ -328,7 +508,11 @@ fn the_list_query_plan_uses_indexes_only() {
     let conn = app.sqlite();
     let plan = chatd::db::conversations::explain_list(&conn).unwrap();
     for line in &plan {
-        let scans_table = line.contains("SCAN ") && !line.contains("USING") && !line.contains("json_each");
-        assert!(!scans_table, "full scan in the list query: {line}\n{plan:#?}");
+        let scans_table =
+            line.contains("SCAN ") && !line.contains("USING") && !line.contains("json_each");
+        assert!(
+            !scans_table,
+            "full scan in the list query: {line}\n{plan:#?}"
+        );
     }
 }

@@ -29,7 +29,12 @@ impl Resp {
     pub fn expect(&self, status: u16, message: &str) -> &Self {
         assert_eq!(self.status, status, "status of {}", self.body);
         assert_eq!(self.body["code"], json!(status), "code of {}", self.body);
-        assert_eq!(self.body["message"], json!(message), "message of {}", self.body);
+        assert_eq!(
+            self.body["message"],
+            json!(message),
+            "message of {}",
+            self.body
+        );
         self
     }
 
@@ -39,7 +44,10 @@ impl Resp {
         assert_eq!(self.status, status, "status of {}", self.body);
         assert_eq!(self.body["code"], json!(status), "code of {}", self.body);
         let message = self.body["message"].as_str().unwrap_or_default();
-        assert!(message.starts_with(prefix), "message {message:?} should start with {prefix:?}");
+        assert!(
+            message.starts_with(prefix),
+            "message {message:?} should start with {prefix:?}"
+        );
         self
     }
 
@@ -90,11 +98,21 @@ impl TestApp {
         }
         let rocket = chatd::build_rocket(figment).expect("app builds");
         let client = Client::tracked(rocket).expect("valid rocket");
-        TestApp { client, db_path, dir }
+        TestApp {
+            client,
+            db_path,
+            dir,
+        }
     }
 
     /// Any request; `body` is sent as raw text (so tests can send malformed JSON).
-    pub fn raw(&self, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Resp {
+    pub fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Resp {
         let mut req = self.client.req(method, path.to_string());
         if let Some(token) = token {
             req = req.header(Header::new("Authorization", format!("Bearer {token}")));
@@ -110,7 +128,13 @@ impl TestApp {
         Resp { status, body }
     }
 
-    pub fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         self.raw(method, path, token, body.map(|b| b.to_string()))
     }
 
@@ -157,16 +181,28 @@ impl TestApp {
 
     /// Makes two users friends (request + accept).
     pub fn befriend(&self, a: &User, b: &User) {
-        let res = self.post("/api/auth/friends/requests", &a.token, json!({"user_id": b.id}));
+        let res = self.post(
+            "/api/auth/friends/requests",
+            &a.token,
+            json!({"user_id": b.id}),
+        );
         res.expect(201, "好友请求已发送");
         let request = res.data()["request_id"].as_str().unwrap().to_string();
-        self.post(&format!("/api/auth/friends/requests/{request}/accept"), &b.token, json!({}))
-            .expect(200, "已添加好友");
+        self.post(
+            &format!("/api/auth/friends/requests/{request}/accept"),
+            &b.token,
+            json!({}),
+        )
+        .expect(200, "已添加好友");
     }
 
     /// Two new friends and their private conversation id.
     pub fn private_chat(&self, a: &User, b: &User) -> String {
-        let res = self.post("/api/auth/conversations/private", &a.token, json!({"friend_id": b.id}));
+        let res = self.post(
+            "/api/auth/conversations/private",
+            &a.token,
+            json!({"friend_id": b.id}),
+        );
         assert!(res.status == 201 || res.status == 200, "{:?}", res.body);
         res.data()["conversation_id"].as_str().unwrap().to_string()
     }
@@ -196,7 +232,10 @@ impl TestApp {
 
     /// The newest page of a conversation as `viewer` sees it.
     pub fn messages(&self, viewer: &User, conversation: &str) -> Vec<Value> {
-        let res = self.get(&format!("/api/auth/conversations/{conversation}"), &viewer.token);
+        let res = self.get(
+            &format!("/api/auth/conversations/{conversation}"),
+            &viewer.token,
+        );
         res.expect(200, "success");
         res.list()
     }

@@ -2,12 +2,14 @@
 //! SQLite file in a temporary folder. One test binary, one module per area.
 
 mod helpers;
+mod live;
 
 mod accounts;
 mod cli;
 mod conversations;
 mod crash;
 mod errors;
+mod events;
 mod friends;
 mod groups;
 mod messages;

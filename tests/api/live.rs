@@ -1,0 +1,312 @@
+//! `LiveApp`: the real app served on a loopback port (for streams, which `rocket::local`
+//! cannot follow), plus a small SSE client that parses events on its own thread.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use rocket::Shutdown;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+pub struct LiveApp {
+    pub base: String,
+    pub db_path: std::path::PathBuf,
+    shutdown: Shutdown,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: TempDir,
+}
+
+impl LiveApp {
+    pub fn spawn(overrides: &[(&str, Value)]) -> LiveApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("chat.db");
+        let mut figment = rocket::Config::figment()
+            .merge(("database_path", db_path.clone()))
+            .merge(("jwt_secret", "test-secret-test-secret-test-secret!"))
+            .merge(("port", 0))
+            .merge(("address", "127.0.0.1"))
+            .merge(("shutdown.grace", 1))
+            .merge(("shutdown.mercy", 1));
+        for (key, value) in overrides {
+            figment = figment.merge((*key, value.clone()));
+        }
+        let rocket = chatd::build_rocket(figment).expect("app builds");
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            rocket::execute(async move {
+                let rocket = rocket
+                    .attach(rocket::fairing::AdHoc::on_liftoff("port", move |r| {
+                        Box::pin(async move {
+                            let _ = tx.send((r.config().port, r.shutdown()));
+                        })
+                    }))
+                    .launch()
+                    .await;
+                let _ = rocket;
+            })
+        });
+        let (port, shutdown) = rx.recv_timeout(Duration::from_secs(20)).expect("server up");
+        LiveApp {
+            base: format!("http://127.0.0.1:{port}"),
+            db_path,
+            shutdown,
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    pub fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let agent = LiveApp::agent();
+        let url = format!("{}{}", self.base, path);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut res = match (method, body) {
+            ("GET", _) => {
+                let mut req = agent.get(&url);
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a);
+                }
+                req.call()
+            }
+            (m, body) => {
+                let mut req = match m {
+                    "POST" => agent.post(&url),
+                    "PUT" => agent.put(&url),
+                    "PATCH" => agent.patch(&url),
+                    _ => agent.delete(&url).force_send_body(),
+                };
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a);
+                }
+                req.send_json(body.unwrap_or(json!({})))
+            }
+        }
+        .expect("request");
+        let status = res.status().as_u16();
+        (status, res.body_mut().read_json().unwrap_or(Value::Null))
+    }
+
+    /// Registers a user; returns (id, token).
+    pub fn user(&self, name: &str) -> (String, String) {
+        let (status, body) = self.call(
+            "POST",
+            "/api/register",
+            None,
+            Some(json!({"username": name, "password": "password123"})),
+        );
+        assert_eq!(status, 201, "{body}");
+        (
+            body["data"]["user_id"].as_str().unwrap().into(),
+            body["data"]["token"].as_str().unwrap().into(),
+        )
+    }
+
+    /// Logs in again (a second device); returns the token.
+    pub fn login(&self, name: &str) -> String {
+        let (status, body) = self.call(
+            "POST",
+            "/api/login",
+            None,
+            Some(json!({"username": name, "password": "password123"})),
+        );
+        assert_eq!(status, 200, "{body}");
+        body["data"]["token"].as_str().unwrap().into()
+    }
+
+    pub fn befriend(&self, a: &(String, String), b: &(String, String)) {
+        let (_, res) = self.call(
+            "POST",
+            "/api/auth/friends/requests",
+            Some(&a.1),
+            Some(json!({"user_id": b.0})),
+        );
+        let request = res["data"]["request_id"].as_str().unwrap().to_string();
+        let (status, _) = self.call(
+            "POST",
+            &format!("/api/auth/friends/requests/{request}/accept"),
+            Some(&b.1),
+            None,
+        );
+        assert_eq!(status, 200);
+    }
+
+    pub fn send(&self, token: &str, conversation: &str, content: &str) -> String {
+        let (status, body) = self.call(
+            "POST",
+            "/api/auth/messages",
+            Some(token),
+            Some(json!({"conversation_id": conversation, "content": content})),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["data"]["message_id"].as_str().unwrap().into()
+    }
+
+    /// Opens an event stream with the header token.
+    pub fn stream(&self, token: &str, last_event_id: Option<&str>) -> Sse {
+        Sse::open(
+            &format!("{}/api/auth/events", self.base),
+            Some(token),
+            last_event_id,
+        )
+    }
+}
+
+impl Drop for LiveApp {
+    fn drop(&mut self) {
+        self.shutdown.clone().notify();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// One received SSE item.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Event {
+        id: String,
+        event: String,
+        data: Value,
+    },
+    Comment(String),
+    Closed,
+}
+
+pub struct Sse {
+    pub status: u16,
+    pub content_type: String,
+    items: Receiver<Item>,
+}
+
+impl Sse {
+    pub fn open(url: &str, token: Option<&str>, last_event_id: Option<&str>) -> Sse {
+        let agent = LiveApp::agent();
+        let mut req = agent.get(url);
+        if let Some(token) = token {
+            req = req.header("Authorization", &format!("Bearer {token}"));
+        }
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        let res = req.call().expect("open stream");
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let (tx, items) = mpsc::channel();
+        let reader = res.into_body().into_reader();
+        std::thread::spawn(move || {
+            let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+            for line in BufReader::new(reader).lines() {
+                let Ok(line) = line else { break };
+                if line.is_empty() {
+                    if !event.is_empty() || !data.is_empty() {
+                        let parsed =
+                            serde_json::from_str(&data).unwrap_or(Value::String(data.clone()));
+                        let item = Item::Event {
+                            id: id.clone(),
+                            event: event.clone(),
+                            data: parsed,
+                        };
+                        if tx.send(item).is_err() {
+                            return;
+                        }
+                    }
+                    id.clear();
+                    event.clear();
+                    data.clear();
+                } else if let Some(rest) = line.strip_prefix(':') {
+                    let _ = tx.send(Item::Comment(rest.trim().to_string()));
+                } else if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    event = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    if !data.is_empty() {
+                        data.push('\n');
+                    }
+                    data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                }
+            }
+            let _ = tx.send(Item::Closed);
+        });
+        Sse {
+            status,
+            content_type,
+            items,
+        }
+    }
+
+    /// The next event (comments skipped), or `None` after `timeout`.
+    pub fn next_event(&self, timeout: Duration) -> Option<(String, String, Value)> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(std::time::Instant::now())?;
+            match self.items.recv_timeout(left).ok()? {
+                Item::Event { id, event, data } => return Some((id, event, data)),
+                Item::Comment(_) => continue,
+                Item::Closed => return None,
+            }
+        }
+    }
+
+    /// The next event of this kind, skipping others.
+    pub fn next_of(&self, kind: &str, timeout: Duration) -> Option<(String, Value)> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(std::time::Instant::now())?;
+            let (id, event, data) = self.next_event(left)?;
+            if event == kind {
+                return Some((id, data));
+            }
+        }
+    }
+
+    /// Every item that arrives within `window`.
+    pub fn drain(&self, window: Duration) -> Vec<Item> {
+        let deadline = std::time::Instant::now() + window;
+        let mut out = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.items.recv_timeout(left) {
+                Ok(Item::Closed) => {
+                    out.push(Item::Closed);
+                    break;
+                }
+                Ok(item) => out.push(item),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
+    /// Waits until the stream ends; `true` if it did within `timeout`.
+    pub fn closes_within(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.items.recv_timeout(left) {
+                Ok(Item::Closed) => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
