@@ -24,6 +24,9 @@ pub struct Config {
     pub event_heartbeat_secs: u64,
     /// Connections in the read pool (the writer is one extra connection).
     pub db_readers: u32,
+    /// SQLite `synchronous` for the writer: `full` (default; a write survives power loss)
+    /// or `normal` (survives a crash of chatd, may lose the last commits on power loss).
+    pub sqlite_synchronous: String,
 }
 
 impl Default for Config {
@@ -40,6 +43,7 @@ impl Default for Config {
             event_retention_secs: 604_800,
             event_heartbeat_secs: 15,
             db_readers: 8,
+            sqlite_synchronous: "full".into(),
         }
     }
 }
@@ -78,6 +82,9 @@ impl Config {
         }
         if !(1..=15).contains(&self.event_heartbeat_secs) {
             return bad("event_heartbeat_secs", "must be between 1 and 15");
+        }
+        if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal") {
+            return bad("sqlite_synchronous", "must be \"full\" or \"normal\"");
         }
         if self.db_readers == 0 {
             return bad("db_readers", "must be at least 1");

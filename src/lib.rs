@@ -44,7 +44,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     let secret = auth::load_secret(config.jwt_secret.as_deref(), &config.database_path)?;
     let tokens = Tokens::new(&secret, config.token_ttl_secs);
     let hub = events::Hub::default();
-    let db = Db::start(&config.database_path, config.db_readers, hub.clone())?;
+    let db = Db::start(&config, hub.clone())?;
     Ok(rocket::custom(figment)
         .manage(config)
         .manage(db)

@@ -39,7 +39,8 @@ pub struct Db {
 
 /// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
 /// WAL) before the writer answers, so an acknowledged write survives a crash of the process
-/// and of the machine. Group commit keeps that affordable.
+/// and of the machine. Group commit keeps that affordable. (The writer may be configured to
+/// `NORMAL`, `sqlite_synchronous`, which still survives a crash of the process.)
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(
@@ -73,12 +74,16 @@ pub fn open(path: &Path) -> Result<Connection, String> {
 
 impl Db {
     /// Opens the pool and starts the writer. The schema must already be migrated.
-    pub fn start(path: &Path, readers: u32, hub: crate::events::Hub) -> Result<Db, String> {
+    pub fn start(config: &crate::config::Config, hub: crate::events::Hub) -> Result<Db, String> {
+        let (path, readers) = (config.database_path.as_path(), config.db_readers);
         let writer_conn = open(path)?;
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
         // storage too").
+        let synchronous = if config.sqlite_synchronous == "normal" { "NORMAL" } else { "FULL" };
         writer_conn
-            .execute_batch("PRAGMA secure_delete = ON;")
+            .execute_batch(&format!(
+                "PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};"
+            ))
             .map_err(|e| format!("cannot configure the database: {e}"))?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             configure(conn)?;

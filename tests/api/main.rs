@@ -13,3 +13,4 @@ mod events;
 mod friends;
 mod groups;
 mod messages;
+mod writer;

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# chatd benchmark suite: one command, one table.
+#
+#   bench/run.sh [SECONDS_PER_RUN]      (default 5; the whole run takes about 3 minutes)
+#
+# Builds the release binary, makes synthetic data sets with `chatd seed`, serves each with
+# the real binary on a loopback port, and drives it with wrk (installed from Debian's
+# packages if missing). Request logging is set to `warn` so the numbers measure chatd, not
+# stderr. wrk and chatd share the machine's cores: compare ratios within one run (the first
+# row, GET /api/health, is the bare-Rocket ceiling of this run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR="${1:-5}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk…" >&2
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+fi
+cargo build --release --quiet
+BIN="$PWD/target/release/chatd"
+WORK="$(mktemp -d)"
+PORT=18731
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# seed NAME ARGS… : a data set in $WORK/NAME/chat.db
+seed() {
+  local name=$1; shift
+  mkdir -p "$WORK/$name"
+  (cd "$WORK" && ROCKET_DATABASE_PATH="$WORK/$name/chat.db" "$BIN" seed "$@" >/dev/null)
+}
+
+# serve NAME [ENV=VALUE…] : start chatd on the data set, wait until it answers
+serve() {
+  local name=$1; shift
+  stop
+  (cd "$WORK" && env ROCKET_DATABASE_PATH="$WORK/$name/chat.db" ROCKET_PORT=$PORT \
+    ROCKET_ADDRESS=127.0.0.1 ROCKET_REQUIRE_FRIENDSHIP=false RUST_LOG=warn "$@" \
+    "$BIN" serve >/dev/null 2>>"$WORK/server.log") &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "chatd did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+
+RSS_MAX=0
+stop() {
+  if [ -n "$SERVER_PID" ]; then
+    local pid; pid=$(pgrep -P "$SERVER_PID" chatd || echo "$SERVER_PID")
+    local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$RSS_MAX" ] && RSS_MAX=$rss
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+token() {
+  curl -fs -X POST "http://127.0.0.1:$PORT/api/login" \
+    -d '{"username":"bench_1","password":"password123"}' |
+    python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["token"])'
+}
+
+cat >"$WORK/send.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"conversation_id":"' .. os.getenv("CONV") .. '","content":"a benchmark message of ordinary length"}'
+LUA
+
+# row LABEL CONNECTIONS wrk-args… : one wrk run, one table row
+row() {
+  local label=$1 conns=$2; shift 2
+  local threads=2; [ "$conns" -lt 2 ] && threads=1
+  local out; out=$(wrk -t"$threads" -c"$conns" -d"${DUR}s" --latency "$@")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
+  printf '| %-58s | %5s | %9s | %9s | %9s | %6s |\n' "$label" "$conns" "$rps" "$p50" "$p99" "$errors"
+}
+
+echo "seeding data sets…" >&2
+seed list10 --users 1000 --conversations 10 --messages 1000          # 10k messages, bench_1 in 10 conversations
+seed list1000 --users 1000 --conversations 1000 --messages 10        # 10k messages, bench_1 in 1,000
+seed big --users 1000 --conversations 1000 --messages 1000           # 1M messages, bench_1 in 1,000
+
+URL="http://127.0.0.1:$PORT"
+echo
+echo "chatd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DUR}s per run"
+echo
+printf '| %-58s | %5s | %9s | %9s | %9s | %6s |\n' "what" "conns" "req/s" "p50" "p99" "non-2xx"
+printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..60})" "------:" "----------:" "----------:" "----------:" "-------:"
+
+serve list10
+TOKEN=$(token); export TOKEN
+row "GET /api/health (bare Rocket ceiling)" 64 "$URL/api/health"
+# Sends go to c_1; reads use c_2, so its read marker stays put.
+export CONV=c_1
+for c in 1 16 64; do
+  row "send (POST /api/auth/messages), synchronous=FULL" "$c" -s "$WORK/send.lua" "$URL/api/auth/messages"
+done
+row "read newest 50 (GET /api/auth/conversations/c_2), 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
+row "list, 10 conversations, 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+
+serve list10 ROCKET_SQLITE_SYNCHRONOUS=normal
+TOKEN=$(token); export TOKEN
+row "send, synchronous=NORMAL" 64 -s "$WORK/send.lua" "$URL/api/auth/messages"
+
+serve list1000
+TOKEN=$(token); export TOKEN
+row "read newest 50, 10k msgs (1,000-conversation db)" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
+row "list, 1,000 conversations, 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row "list, 1,000 conversations, 10k msgs" 1 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+
+serve big
+TOKEN=$(token); export TOKEN
+row "read newest 50, 1M msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
+row "list, 1,000 conversations, 1M msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row "list, 1,000 conversations, 1M msgs" 1 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+stop
+
+echo
+echo "server resident memory (max over runs): $((RSS_MAX / 1024)) MiB"

@@ -1,0 +1,275 @@
+//! Event-stream delivery benchmark (issue: real-time events). Run with `bench/sse.sh`, or:
+//!
+//! ```sh
+//! cargo build --release && cargo run --release --example sse_bench -- [USERS] [RATE] [SECS] [BURST]
+//! ```
+//!
+//! Starts the release `chatd` on a temporary database with USERS synthetic users (default
+//! 500), opens two event streams per user (two devices), makes one group of all of them,
+//! then sends messages into it: RATE per second for SECS seconds (default 20/s for 5 s),
+//! then a burst of BURST (default 200) as fast as 8 senders can. Every delivery of every
+//! message to every stream is timed from just before its POST; the tool prints p50/p99/max
+//! for each phase, how many deliveries arrived, and the server's resident memory.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rocket::tokio::{
+    self,
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+};
+use serde_json::json;
+
+const SECRET: &str = "sse-bench-secret-sse-bench-secret-0123";
+
+fn arg(n: usize, default: u64) -> u64 {
+    std::env::args().nth(n).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn token(user: u64) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"sub": format!("u_{user}"), "gen": 0, "jti": format!("bench{user}-{now}"), "iat": now, "exp": now + 3600});
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("token")
+}
+
+struct Server {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(users: u64, port: u16) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = std::env::current_dir().unwrap().join("target/release/chatd");
+    let env = |cmd: &mut Command| {
+        cmd.current_dir(dir.path())
+            .env("ROCKET_DATABASE_PATH", dir.path().join("chat.db"))
+            .env("ROCKET_JWT_SECRET", SECRET)
+            .env("ROCKET_PORT", port.to_string())
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .env("ROCKET_REQUIRE_FRIENDSHIP", "false")
+            .env("RUST_LOG", "warn");
+    };
+    let mut seed = Command::new(&bin);
+    env(&mut seed);
+    let status = seed
+        .args(["seed", "--users", &users.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run chatd seed (build with `cargo build --release` first)");
+    assert!(status.success());
+    let mut serve = Command::new(&bin);
+    env(&mut serve);
+    let child = serve.arg("serve").stderr(Stdio::null()).spawn().expect("start chatd");
+    Server { child, _dir: dir }
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// When each message was sent, by its sequence number.
+type SentAt = Arc<Mutex<HashMap<u64, Instant>>>;
+/// Latencies of deliveries, in microseconds, by phase.
+type Latencies = Arc<Mutex<Vec<(u64, u64)>>>;
+
+/// Opens one stream and records every `bench#SEQ#` message it delivers.
+async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: Arc<AtomicUsize>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let request = format!(
+        "GET /api/auth/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("request");
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    opened.fetch_add(1, Ordering::Relaxed);
+    // Chunked transfer encoding: "<hex size>\r\n<data>\r\n".
+    let mut chunk = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let Ok(size) = usize::from_str_radix(line.trim(), 16) else {
+            continue;
+        };
+        if size == 0 {
+            return;
+        }
+        chunk.resize(size + 2, 0);
+        if reader.read_exact(&mut chunk).await.is_err() {
+            return;
+        }
+        let now = Instant::now();
+        let text = String::from_utf8_lossy(&chunk[..size]);
+        for part in text.split("bench#").skip(1) {
+            let Some(seq) = part.split('#').next().and_then(|s| s.parse::<u64>().ok()) else {
+                continue;
+            };
+            let at = sent.lock().unwrap().get(&seq).copied();
+            if let Some(at) = at {
+                out.lock().unwrap().push((seq, now.duration_since(at).as_micros() as u64));
+            }
+        }
+    }
+}
+
+fn send(agent: &ureq::Agent, port: u16, token: &str, conv: &str, seq: u64, sent: &SentAt) {
+    sent.lock().unwrap().insert(seq, Instant::now());
+    let body = json!({"conversation_id": conv, "content": format!("bench#{seq}# hello")});
+    let res = agent
+        .post(&format!("http://127.0.0.1:{port}/api/auth/messages"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_json(body)
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 201);
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+fn main() {
+    let users = arg(1, 500);
+    let rate = arg(2, 20);
+    let secs = arg(3, 5);
+    let burst = arg(4, 200);
+    let port = 18800 + (std::process::id() % 100) as u16;
+    let server = start_server(users, port);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while agent.get(&format!("http://127.0.0.1:{port}/api/health")).call().is_err() {
+        assert!(Instant::now() < deadline, "chatd did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let owner = token(1);
+    let members: Vec<String> = (2..=users).map(|u| format!("u_{u}")).collect();
+    let mut res = agent
+        .post(&format!("http://127.0.0.1:{port}/api/auth/conversations/group"))
+        .header("Authorization", &format!("Bearer {owner}"))
+        .send_json(json!({"name": "bench", "member_ids": members}))
+        .expect("group");
+    let body: serde_json::Value = res.body_mut().read_json().expect("json");
+    let conv = body["data"]["conversation_id"].as_str().expect("group created").to_string();
+
+    let sent: SentAt = Arc::default();
+    let latencies: Latencies = Arc::default();
+    let opened = Arc::new(AtomicUsize::new(0));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let streams = users * 2;
+    for user in 1..=users {
+        for _device in 0..2 {
+            runtime.spawn(follow(port, token(user), sent.clone(), latencies.clone(), opened.clone()));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (opened.load(Ordering::Relaxed) as u64) < streams {
+        assert!(Instant::now() < deadline, "only {} streams opened", opened.load(Ordering::Relaxed));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = server.child.id();
+    let rss_idle = rss_mib(pid);
+
+    // Steady phase: RATE messages per second from a few members.
+    let steady = rate * secs;
+    let started = Instant::now();
+    for seq in 0..steady {
+        let due = started + Duration::from_secs_f64(seq as f64 / rate as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        send(&agent, port, &token(1 + seq % users), &conv, seq, &sent);
+    }
+    // Burst phase: BURST messages from 8 senders at once.
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let (agent, sent, conv) = (agent.clone(), sent.clone(), conv.clone());
+            std::thread::spawn(move || {
+                let mut seq = steady + t;
+                while seq < steady + burst {
+                    send(&agent, port, &token(1 + seq % users), &conv, seq, &sent);
+                    seq += 8;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let expected = (steady + burst) * streams;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (latencies.lock().unwrap().len() as u64) < expected && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let rss_end = rss_mib(pid);
+    let all = latencies.lock().unwrap().clone();
+    let phase = |steady_phase: bool| {
+        let mut v: Vec<u64> = all
+            .iter()
+            .filter(|(seq, _)| (*seq < steady) == steady_phase)
+            .map(|(_, us)| *us)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    println!("chatd event-stream benchmark: {streams} streams ({users} users × 2 devices), one group of {users}");
+    println!();
+    println!("| phase | messages | deliveries | p50 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, steady_phase, count) in [
+        (format!("steady {rate}/s for {secs}s"), true, steady),
+        (format!("burst of {burst}, 8 senders"), false, burst),
+    ] {
+        let v = phase(steady_phase);
+        println!(
+            "| {name} | {count} | {}/{} | {:.1} | {:.1} | {:.1} |",
+            v.len(),
+            count * streams,
+            percentile(&v, 0.5),
+            percentile(&v, 0.99),
+            percentile(&v, 1.0)
+        );
+    }
+    println!();
+    println!("server resident memory: {rss_idle:.1} MiB with {streams} idle streams, {rss_end:.1} MiB at the end");
+    runtime.shutdown_timeout(Duration::from_secs(1));
+}

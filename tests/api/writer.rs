@@ -1,0 +1,168 @@
+//! Group commit keeps per-request semantics: in one batch, a failing write is undone alone
+//! (its savepoint) and gets its own error, while its neighbours commit and succeed.
+
+use std::sync::Arc;
+
+use chatd::db::{self, Db};
+use chatd::error::Error;
+use serde_json::json;
+
+use crate::live::LiveApp;
+
+fn db_on_temp_file() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chat.db");
+    db::migrate::run(&path).unwrap();
+    let config = chatd::config::Config {
+        database_path: path,
+        db_readers: 2,
+        ..Default::default()
+    };
+    let db = Db::start(&config, chatd::events::Hub::default()).unwrap();
+    (dir, db)
+}
+
+#[test]
+fn a_failing_write_in_a_batch_is_undone_alone_and_gets_its_own_error() {
+    let (_dir, db) = db_on_temp_file();
+    let db = Arc::new(db);
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let results: Vec<Result<i64, String>> = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..200i64 {
+            let db = db.clone();
+            tasks.push(rocket::tokio::spawn(async move {
+                db.write(move |conn| {
+                    conn.execute(
+                        "INSERT INTO users (username, display_name, password_hash, created_at)
+                         VALUES (?1, ?1, 'x', 0)",
+                        [format!("user{i}")],
+                    )?;
+                    // Every third write fails after it has written: its row must vanish.
+                    if i % 3 == 0 {
+                        return Err(Error::bad_request(format!("job {i}")));
+                    }
+                    Ok(i)
+                })
+                .await
+                .map_err(|e| e.message().into_owned())
+            }));
+        }
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.unwrap());
+        }
+        out
+    });
+    for (i, result) in results.iter().enumerate() {
+        if i % 3 == 0 {
+            assert_eq!(result, &Err(format!("参数错误：job {i}")));
+        } else {
+            assert_eq!(result, &Ok(i as i64));
+        }
+    }
+    let names: Vec<String> = runtime
+        .block_on(db.read(|conn| {
+            let mut stmt = conn.prepare("SELECT username FROM users ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        }))
+        .unwrap();
+    let expected: Vec<String> = (0..200)
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("user{i}"))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    assert_eq!(sorted, expected_sorted);
+}
+
+#[test]
+fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
+    let app = LiveApp::spawn(&[]);
+    let a = app.user("alice");
+    let b = app.user("bob");
+    let c = app.user("carol");
+    app.befriend(&a, &b);
+    app.befriend(&b, &c);
+    let (_, res) = app.call(
+        "POST",
+        "/api/auth/conversations/private",
+        Some(&a.1),
+        Some(json!({"friend_id": b.0})),
+    );
+    let ab = res["data"]["conversation_id"].as_str().unwrap().to_string();
+    let (_, res) = app.call(
+        "POST",
+        "/api/auth/conversations/private",
+        Some(&b.1),
+        Some(json!({"friend_id": c.0})),
+    );
+    let bc = res["data"]["conversation_id"].as_str().unwrap().to_string();
+    let base = app.base.clone();
+    let threads: Vec<_> = (0..64)
+        .map(|i| {
+            let (base, token, ab, bc) = (base.clone(), a.1.clone(), ab.clone(), bc.clone());
+            std::thread::spawn(move || {
+                let agent = LiveApp::agent();
+                // Odd workers send where alice is no member (404), every fifth sends blank
+                // content (400), the rest are valid.
+                let (conv, content) = match i {
+                    i if i % 2 == 1 => (bc, format!("intruder {i}")),
+                    i if i % 5 == 0 => (ab, "   ".to_string()),
+                    i => (ab, format!("valid {i}")),
+                };
+                let mut res = agent
+                    .post(&format!("{base}/api/auth/messages"))
+                    .header("Authorization", &format!("Bearer {token}"))
+                    .send_json(json!({"conversation_id": conv, "content": content}))
+                    .unwrap();
+                let body: serde_json::Value = res.body_mut().read_json().unwrap();
+                (i, res.status().as_u16(), body)
+            })
+        })
+        .collect();
+    let mut valid = 0;
+    for thread in threads {
+        let (i, status, body) = thread.join().unwrap();
+        match i {
+            i if i % 2 == 1 => {
+                assert_eq!(
+                    (status, body["message"].as_str().unwrap()),
+                    (404, "会话不存在")
+                )
+            }
+            i if i % 5 == 0 => assert_eq!(status, 400, "{body}"),
+            _ => {
+                assert_eq!(
+                    (status, body["message"].as_str().unwrap()),
+                    (201, "消息已发送")
+                );
+                valid += 1;
+            }
+        }
+    }
+    let conn = rusqlite::Connection::open(&app.db_path).unwrap();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE content LIKE 'valid %'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let intruders: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE content LIKE 'intruder %'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, valid);
+    assert_eq!(intruders, 0);
+}
