@@ -27,7 +27,10 @@ use serde_json::json;
 const SECRET: &str = "sse-bench-secret-sse-bench-secret-0123";
 
 fn arg(n: usize, default: u64) -> u64 {
-    std::env::args().nth(n).and_then(|a| a.parse().ok()).unwrap_or(default)
+    std::env::args()
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
 }
 
 fn token(user: u64) -> String {
@@ -55,7 +58,9 @@ impl Drop for Server {
 
 fn start_server(users: u64, port: u16) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bin = std::env::current_dir().unwrap().join("target/release/chatd");
+    let bin = std::env::current_dir()
+        .unwrap()
+        .join("target/release/chatd");
     let env = |cmd: &mut Command| {
         cmd.current_dir(dir.path())
             .env("ROCKET_DATABASE_PATH", dir.path().join("chat.db"))
@@ -75,7 +80,11 @@ fn start_server(users: u64, port: u16) -> Server {
     assert!(status.success());
     let mut serve = Command::new(&bin);
     env(&mut serve);
-    let child = serve.arg("serve").stderr(Stdio::null()).spawn().expect("start chatd");
+    let child = serve
+        .arg("serve")
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chatd");
     Server { child, _dir: dir }
 }
 
@@ -96,7 +105,9 @@ type Latencies = Arc<Mutex<Vec<(u64, u64)>>>;
 
 /// Opens one stream and records every `bench#SEQ#` message it delivers.
 async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: Arc<AtomicUsize>) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
     let request = format!(
         "GET /api/auth/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n"
     );
@@ -138,7 +149,9 @@ async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: 
             };
             let at = sent.lock().unwrap().get(&seq).copied();
             if let Some(at) = at {
-                out.lock().unwrap().push((seq, now.duration_since(at).as_micros() as u64));
+                out.lock()
+                    .unwrap()
+                    .push((seq, now.duration_since(at).as_micros() as u64));
             }
         }
     }
@@ -170,21 +183,33 @@ fn main() {
     let burst = arg(4, 200);
     let port = 18800 + (std::process::id() % 100) as u16;
     let server = start_server(users, port);
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while agent.get(&format!("http://127.0.0.1:{port}/api/health")).call().is_err() {
+    while agent
+        .get(&format!("http://127.0.0.1:{port}/api/health"))
+        .call()
+        .is_err()
+    {
         assert!(Instant::now() < deadline, "chatd did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
     let owner = token(1);
     let members: Vec<String> = (2..=users).map(|u| format!("u_{u}")).collect();
     let mut res = agent
-        .post(&format!("http://127.0.0.1:{port}/api/auth/conversations/group"))
+        .post(&format!(
+            "http://127.0.0.1:{port}/api/auth/conversations/group"
+        ))
         .header("Authorization", &format!("Bearer {owner}"))
         .send_json(json!({"name": "bench", "member_ids": members}))
         .expect("group");
     let body: serde_json::Value = res.body_mut().read_json().expect("json");
-    let conv = body["data"]["conversation_id"].as_str().expect("group created").to_string();
+    let conv = body["data"]["conversation_id"]
+        .as_str()
+        .expect("group created")
+        .to_string();
 
     let sent: SentAt = Arc::default();
     let latencies: Latencies = Arc::default();
@@ -197,12 +222,22 @@ fn main() {
     let streams = users * 2;
     for user in 1..=users {
         for _device in 0..2 {
-            runtime.spawn(follow(port, token(user), sent.clone(), latencies.clone(), opened.clone()));
+            runtime.spawn(follow(
+                port,
+                token(user),
+                sent.clone(),
+                latencies.clone(),
+                opened.clone(),
+            ));
         }
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     while (opened.load(Ordering::Relaxed) as u64) < streams {
-        assert!(Instant::now() < deadline, "only {} streams opened", opened.load(Ordering::Relaxed));
+        assert!(
+            Instant::now() < deadline,
+            "only {} streams opened",
+            opened.load(Ordering::Relaxed)
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));

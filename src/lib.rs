@@ -44,7 +44,8 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     let secret = auth::load_secret(config.jwt_secret.as_deref(), &config.database_path)?;
     let tokens = Tokens::new(&secret, config.token_ttl_secs);
     let hub = events::Hub::default();
-    let db = Db::start(&config, hub.clone())?;
+    let dispatcher = events::dispatch::spawn(&config.database_path, hub.clone())?;
+    let db = Db::start(&config, Some(dispatcher))?;
     Ok(rocket::custom(figment)
         .manage(config)
         .manage(db)

@@ -49,7 +49,7 @@ async fn change_password(
     let b = body.0;
     let issued =
         accounts::change_password(db, tokens, me.id, &b.old_password, &b.new_password).await?;
-    hub.notify(&[me.id]);
+    hub.kick(&[me.id]);
     ok_msg("密码已修改", issued)
 }
 
@@ -58,7 +58,7 @@ async fn change_password(
 async fn logout(me: AuthUser, db: &State<Db>, hub: &State<Hub>) -> ApiResult<()> {
     accounts::logout(db, &me).await?;
     // Open streams of this user re-check their tokens; the one using this token ends.
-    hub.notify(&[me.id]);
+    hub.kick(&[me.id]);
     ok_msg("已退出", ())
 }
 

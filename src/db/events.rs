@@ -165,13 +165,32 @@ pub fn newest_id(conn: &Connection) -> Result<i64, Error> {
         .unwrap_or(0))
 }
 
-/// The users with events after `after`, and the newest event id.
-pub fn users_since(conn: &Connection, after: i64) -> Result<(Vec<UserId>, i64), Error> {
-    let mut stmt = conn.prepare_cached("SELECT DISTINCT user_id FROM events WHERE id > ?1")?;
-    let users = stmt
-        .query_map([after], |r| r.get(0).map(UserId))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((users, newest_id(conn)?))
+/// Every user's events after `after`, oldest first (the live dispatcher's read). Rows are
+/// marked as members' events: live delivery follows membership at the time of writing.
+pub fn all_since(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(UserId, EventRow)>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user_id, kind, conversation_id, message_id, data
+         FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |r| {
+        let data: Option<String> = r.get(5)?;
+        Ok((
+            UserId(r.get(1)?),
+            EventRow {
+                id: r.get(0)?,
+                kind: r.get(2)?,
+                conversation: r.get::<_, Option<i64>>(3)?.map(ConversationId),
+                message: r.get::<_, Option<i64>>(4)?.map(MessageId),
+                data: data.and_then(|d| serde_json::from_str(&d).ok()),
+                is_member: true,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Deletes events older than `before_ms`; remembers the newest id deleted.

@@ -74,12 +74,20 @@ pub fn open(path: &Path) -> Result<Connection, String> {
 
 impl Db {
     /// Opens the pool and starts the writer. The schema must already be migrated.
-    pub fn start(config: &crate::config::Config, hub: crate::events::Hub) -> Result<Db, String> {
+    /// `committed` is poked after every commit (the event dispatcher), if given.
+    pub fn start(
+        config: &crate::config::Config,
+        committed: Option<crate::events::dispatch::Poke>,
+    ) -> Result<Db, String> {
         let (path, readers) = (config.database_path.as_path(), config.db_readers);
         let writer_conn = open(path)?;
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
         // storage too").
-        let synchronous = if config.sqlite_synchronous == "normal" { "NORMAL" } else { "FULL" };
+        let synchronous = if config.sqlite_synchronous == "normal" {
+            "NORMAL"
+        } else {
+            "FULL"
+        };
         writer_conn
             .execute_batch(&format!(
                 "PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};"
@@ -96,7 +104,7 @@ impl Db {
             .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
         Ok(Db {
             readers,
-            writer: Writer::spawn(writer_conn, hub),
+            writer: Writer::spawn(writer_conn, committed),
             path: path.to_path_buf(),
         })
     }

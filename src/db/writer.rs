@@ -12,7 +12,7 @@ use rocket::tokio::sync::oneshot;
 use rusqlite::Connection;
 
 use crate::error::Error;
-use crate::events::Hub;
+use crate::events::dispatch::Poke;
 
 /// Called with `true` once the batch is durable, `false` if the commit failed.
 type Reply = Box<dyn FnOnce(bool) + Send>;
@@ -28,11 +28,12 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn spawn(conn: Connection, hub: Hub) -> Writer {
+    /// Starts the writer; `committed` is poked after every commit (the event dispatcher).
+    pub fn spawn(conn: Connection, committed: Option<Poke>) -> Writer {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("chatd-writer".into())
-            .spawn(move || run(conn, queue, hub))
+            .spawn(move || run(conn, queue, committed))
             .expect("spawning the writer thread");
         Writer { jobs }
     }
@@ -64,8 +65,7 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>, hub: Hub) {
-    let mut newest_event = super::events::newest_id(&conn).unwrap_or(0);
+fn run(conn: Connection, queue: mpsc::Receiver<Job>, committed_hook: Option<Poke>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -80,29 +80,13 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, hub: Hub) {
             reply(committed);
         }
         if committed {
-            newest_event = wake_streams(&conn, &hub, newest_event);
+            if let Some(hook) = &committed_hook {
+                hook.poke();
+            }
         }
     }
     // Leave a small WAL behind on a clean stop.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
-}
-
-/// After a commit: wakes the streams of every user who got events in it. Done here, right
-/// after the callers were answered, so that no write path can forget to publish; it is one
-/// index-range query per batch and a non-blocking signal per user.
-fn wake_streams(conn: &Connection, hub: &Hub, seen: i64) -> i64 {
-    match super::events::users_since(conn, seen) {
-        Ok((users, newest)) => {
-            if !users.is_empty() {
-                hub.notify(&users);
-            }
-            newest.max(seen)
-        }
-        Err(e) => {
-            tracing::error!("cannot read new events: {e}");
-            seen
-        }
-    }
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {

@@ -1,6 +1,8 @@
-//! Rendering stored events for the user who receives them (API.md §8): messages as the
+//! Rendering stored events for the users who receive them (API.md §8): messages as the
 //! detail view shows them to that viewer, conversations as their list shows them. Rendering
-//! happens at delivery from current state, so a replay never shows recalled text.
+//! happens at delivery from current state, so a replay never shows recalled text. One batch
+//! may hold events of many users (the live dispatcher) or of one (a replay): the messages and
+//! names they need are loaded once for the whole batch.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,13 +10,13 @@ use rusqlite::{params, Connection};
 use serde_json::{json, Map, Value};
 
 use super::conversations::list_items;
-use super::render::{self, MessageView};
+use super::render;
 use crate::db::events::{kind, EventRow};
-use crate::db::messages;
+use crate::db::messages::{self, MessageRow};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
 
-/// An event ready to be written to the stream.
+/// An event ready to be written to a stream.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: i64,
@@ -30,38 +32,92 @@ fn system_message_id(row: &EventRow) -> Option<MessageId> {
         .map(MessageId)
 }
 
-/// Renders `rows` for `viewer`, dropping what they may no longer see: events of
-/// conversations they left (other than the removal itself) and messages they deleted.
+/// A replay for one viewer: drops what they may no longer see (events of conversations they
+/// left, other than the removal itself, and messages they deleted).
 pub fn render_for(
     conn: &Connection,
     viewer: UserId,
     rows: Vec<EventRow>,
 ) -> Result<Vec<Outgoing>, Error> {
-    let rows: Vec<EventRow> = rows
+    let rows: Vec<(UserId, EventRow)> = rows
         .into_iter()
         .filter(|r| r.conversation.is_none() || r.is_member || r.kind == kind::CONVERSATION_REMOVED)
+        .map(|r| (viewer, r))
         .collect();
-    let mut wanted: Vec<MessageId> = Vec::new();
-    for row in &rows {
-        match row.kind.as_str() {
-            kind::MESSAGE_CREATED => wanted.extend(row.message),
-            kind::MESSAGE_RECALLED => wanted.extend(system_message_id(row)),
-            _ => {}
-        }
+    let ids: Vec<MessageId> = rows.iter().flat_map(|(_, r)| message_ids(r)).collect();
+    let hidden = deleted_by(conn, viewer, &ids)?;
+    Ok(render_batch(conn, rows, &hidden)?
+        .into_iter()
+        .map(|(_, out)| out)
+        .collect())
+}
+
+fn message_ids(row: &EventRow) -> Option<MessageId> {
+    match row.kind.as_str() {
+        kind::MESSAGE_CREATED => row.message,
+        kind::MESSAGE_RECALLED => system_message_id(row),
+        _ => None,
     }
-    let views = message_views(conn, viewer, &wanted)?;
+}
+
+/// Which of `ids` `viewer` deleted for themself.
+fn deleted_by(
+    conn: &Connection,
+    viewer: UserId,
+    ids: &[MessageId],
+) -> Result<HashSet<MessageId>, Error> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let raw: Vec<i64> = ids.iter().map(|m| m.0).collect();
+    let json_ids = serde_json::to_string(&raw).map_err(Error::internal)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT message_id FROM deleted_messages
+         WHERE user_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))",
+    )?;
+    let deleted = stmt
+        .query_map(params![viewer.0, json_ids], |r| r.get(0).map(MessageId))?
+        .collect::<Result<_, _>>()?;
+    Ok(deleted)
+}
+
+/// Renders each `(viewer, event)` for its viewer; messages in `hidden` are skipped. Loads
+/// the messages and names of the whole batch in two queries; `conversation.created` costs
+/// one list query per event (it is rare).
+pub fn render_batch(
+    conn: &Connection,
+    rows: Vec<(UserId, EventRow)>,
+    hidden: &HashSet<MessageId>,
+) -> Result<Vec<(UserId, Outgoing)>, Error> {
+    let mut wanted: Vec<MessageId> = rows.iter().flat_map(|(_, r)| message_ids(r)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let loaded: HashMap<MessageId, MessageRow> = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        messages::by_ids(conn, &wanted)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect()
+    };
+    let names = render::names_for(conn, &loaded.values().collect::<Vec<_>>())?;
+    let message = |viewer: UserId, id: Option<MessageId>| {
+        id.filter(|m| !hidden.contains(m))
+            .and_then(|m| loaded.get(&m))
+            .map(|m| render::view(viewer, m, &names))
+    };
     let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
+    for (viewer, row) in rows {
         let conversation_id = row.conversation.map(|c| c.to_string());
         let data = match row.kind.as_str() {
             kind::MESSAGE_CREATED => {
-                let Some(view) = row.message.and_then(|m| views.get(&m)) else {
+                let Some(view) = message(viewer, row.message) else {
                     continue;
                 };
                 json!({ "conversation_id": conversation_id, "message": view })
             }
             kind::MESSAGE_RECALLED => {
-                let Some(view) = system_message_id(&row).and_then(|m| views.get(&m)) else {
+                let Some(view) = message(viewer, system_message_id(&row)) else {
                     continue;
                 };
                 json!({
@@ -92,39 +148,14 @@ pub fn render_for(
                 Value::Object(data)
             }
         };
-        out.push(Outgoing {
-            id: row.id,
-            kind: row.kind,
-            data,
-        });
+        out.push((
+            viewer,
+            Outgoing {
+                id: row.id,
+                kind: row.kind,
+                data,
+            },
+        ));
     }
     Ok(out)
-}
-
-/// The given messages rendered for `viewer`, minus those they deleted (two queries).
-fn message_views(
-    conn: &Connection,
-    viewer: UserId,
-    ids: &[MessageId],
-) -> Result<HashMap<MessageId, MessageView>, Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let raw: Vec<i64> = ids.iter().map(|m| m.0).collect();
-    let json_ids = serde_json::to_string(&raw).map_err(Error::internal)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT message_id FROM deleted_messages
-         WHERE user_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))",
-    )?;
-    let deleted: HashSet<i64> = stmt
-        .query_map(params![viewer.0, json_ids], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let rows = messages::by_ids(conn, ids)?
-        .into_iter()
-        .filter(|m| !deleted.contains(&m.id.0))
-        .collect();
-    Ok(render::messages_for(conn, viewer, rows)?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect())
 }

@@ -40,6 +40,16 @@ pub fn messages_for(
     viewer: UserId,
     rows: Vec<MessageRow>,
 ) -> Result<Vec<MessageView>, Error> {
+    let names = names_for(conn, &rows.iter().collect::<Vec<_>>())?;
+    Ok(rows.iter().map(|row| view(viewer, row, &names)).collect())
+}
+
+/// Names of the users the system messages among `rows` mention (one query, none if there
+/// are no system messages).
+pub fn names_for(
+    conn: &Connection,
+    rows: &[&MessageRow],
+) -> Result<HashMap<UserId, String>, Error> {
     let mut wanted: Vec<UserId> = rows
         .iter()
         .filter(|r| r.status == SYSTEM)
@@ -47,27 +57,23 @@ pub fn messages_for(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let names = if wanted.is_empty() {
-        HashMap::new()
-    } else {
-        messages::display_names(conn, &wanted)?
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| view(viewer, row, &names))
-        .collect())
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    messages::display_names(conn, &wanted)
 }
 
-fn view(viewer: UserId, row: MessageRow, names: &HashMap<UserId, String>) -> MessageView {
+/// One message as `viewer` sees it; `names` holds the system message's targets.
+pub fn view(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, String>) -> MessageView {
     let content = if row.status == SYSTEM {
-        system_text(viewer, &row, names)
+        system_text(viewer, row, names)
     } else {
-        row.content
+        row.content.clone()
     };
     let sender_name = if row.sender_id == viewer {
         "我".to_string()
     } else {
-        row.sender_name
+        row.sender_name.clone()
     };
     MessageView {
         id: row.id,

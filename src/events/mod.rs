@@ -1,57 +1,154 @@
 //! Real-time events (API.md §8).
 //!
-//! Events are rows in the `events` table, written in the same transaction as the change that
-//! causes them (so an acknowledged change always has its event). Delivery never carries data
-//! through memory: after each commit the writer tells the `Hub` which users have new events,
-//! and each open stream of those users reads its events from storage after the last id it
-//! sent. Replay after a reconnect and live delivery are therefore the same code path, with
-//! no seam to lose or double an event; a slow client only falls behind in the table, holding
-//! no memory; and the writer never waits for a client.
+//! Events are rows in the `events` table, written in the same transaction as the change
+//! that causes them (so an acknowledged change always has its event).
+//!
+//! Live delivery: after each commit the writer pokes the dispatcher (`dispatch.rs`), which
+//! reads the new rows once, renders them for each receiving user who has a stream open
+//! (loading the messages and names of the whole batch in a couple of queries), and pushes
+//! them into each stream's bounded queue (`Slot`). Streams then only serialize.
+//!
+//! Replay and catch-up read storage: a stream that resumes with `Last-Event-ID`, or whose
+//! queue overflowed because its client is slow, reads its events after its cursor from the
+//! table. Every stream skips ids at or below its cursor, so an event that reaches it both
+//! ways is sent once, and since a stream subscribes before it reads storage, nothing falls
+//! between the two. Slow clients cost a bounded queue, never the writer's or anyone else's
+//! time.
 
+pub mod dispatch;
 pub mod stream;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
 
-use rocket::tokio::sync::watch;
+use rocket::tokio::sync::Notify;
 
+use crate::domain::events::Outgoing;
 use crate::ids::UserId;
 
-/// Wake-up signals per connected user. Each value is a counter that only grows; a stream
-/// waits for it to change, then reads storage. `watch` keeps one value, so a burst of
-/// commits costs a stream one wake-up, and memory is bounded by the number of users online.
-#[derive(Clone, Default)]
-pub struct Hub {
-    users: Arc<Mutex<HashMap<UserId, watch::Sender<u64>>>>,
+/// Events a stream may hold before it is told to catch up from storage instead.
+const SLOT_CAPACITY: usize = 1024;
+
+/// One open stream's inbox.
+#[derive(Default)]
+pub struct Slot {
+    state: Mutex<SlotState>,
+    notify: Notify,
 }
 
-impl Hub {
-    /// A receiver that changes whenever `user` may have something new.
-    pub fn subscribe(&self, user: UserId) -> watch::Receiver<u64> {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users
-            .entry(user)
-            .or_insert_with(|| watch::channel(0).0)
-            .subscribe()
-    }
+#[derive(Default)]
+struct SlotState {
+    queue: VecDeque<Arc<Outgoing>>,
+    overflowed: bool,
+    kicked: bool,
+}
 
-    /// Wakes every open stream of these users; forgets users with no stream left.
-    pub fn notify(&self, targets: &[UserId]) {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        for user in targets {
-            if let Some(sender) = users.get(user) {
-                if sender.receiver_count() == 0 {
-                    users.remove(user);
-                } else {
-                    sender.send_modify(|n| *n = n.wrapping_add(1));
-                }
-            }
+/// What a stream finds in its inbox.
+#[derive(Default)]
+pub struct Taken {
+    pub events: Vec<Arc<Outgoing>>,
+    /// Events were dropped: catch up from storage.
+    pub overflowed: bool,
+    /// Asked to re-check its token (logout, password change).
+    pub kicked: bool,
+}
+
+impl Slot {
+    pub fn take(&self) -> Taken {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Taken {
+            events: state.queue.drain(..).collect(),
+            overflowed: std::mem::take(&mut state.overflowed),
+            kicked: std::mem::take(&mut state.kicked),
         }
     }
 
-    /// Number of users with at least one open stream (for tests and diagnostics).
-    pub fn online(&self) -> usize {
+    /// Resolves after the next push or kick (or at once if one happened since the last
+    /// wait: `Notify` keeps a permit).
+    pub async fn wait(&self) {
+        self.notify.notified().await;
+    }
+
+    fn push(&self, event: Arc<Outgoing>) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.overflowed {
+            return;
+        }
+        if state.queue.len() >= SLOT_CAPACITY {
+            state.queue.clear();
+            state.overflowed = true;
+        } else {
+            state.queue.push_back(event);
+        }
+    }
+
+    fn kick(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).kicked = true;
+        self.notify.notify_one();
+    }
+}
+
+/// The open streams of each user. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Hub {
+    users: Arc<Mutex<HashMap<UserId, Vec<Weak<Slot>>>>>,
+}
+
+impl Hub {
+    /// A new inbox for one stream of `user`; it is forgotten when the stream drops it.
+    pub fn subscribe(&self, user: UserId) -> Arc<Slot> {
+        let slot = Arc::new(Slot::default());
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let slots = users.entry(user).or_default();
+        slots.retain(|s| s.strong_count() > 0);
+        slots.push(Arc::downgrade(&slot));
+        slot
+    }
+
+    /// Users with at least one open stream.
+    pub fn online(&self) -> HashSet<UserId> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        users.retain(|_, slots| {
+            slots.retain(|s| s.strong_count() > 0);
+            !slots.is_empty()
+        });
+        users.keys().copied().collect()
+    }
+
+    /// Hands rendered events to every open stream of their users, in order, and wakes them.
+    pub fn deliver(&self, batch: Vec<(UserId, Outgoing)>) {
         let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users.values().filter(|s| s.receiver_count() > 0).count()
+        let mut woken: Vec<Arc<Slot>> = Vec::new();
+        for (user, event) in batch {
+            let Some(slots) = users.get(&user) else {
+                continue;
+            };
+            let event = Arc::new(event);
+            for slot in slots.iter().filter_map(Weak::upgrade) {
+                slot.push(event.clone());
+                if !woken.iter().any(|w| Arc::ptr_eq(w, &slot)) {
+                    woken.push(slot);
+                }
+            }
+        }
+        drop(users);
+        for slot in woken {
+            slot.notify.notify_one();
+        }
+    }
+
+    /// Asks every open stream of these users to check its token again.
+    pub fn kick(&self, targets: &[UserId]) {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        for user in targets {
+            for slot in users
+                .get(user)
+                .into_iter()
+                .flatten()
+                .filter_map(Weak::upgrade)
+            {
+                slot.kick();
+            }
+        }
     }
 }

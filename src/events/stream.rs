@@ -17,7 +17,8 @@ use super::Hub;
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::{self, Db};
-use crate::domain::events::render_for;
+use crate::domain::events::{render_for, Outgoing};
+use crate::ids::UserId;
 
 /// Events read from storage per round trip.
 const PAGE: u32 = 256;
@@ -52,6 +53,22 @@ enum Step {
     Stop,
 }
 
+/// One page of `user`'s stored events after `cursor`: the events, the last id read, and
+/// whether the page was full (more may follow).
+async fn read_page(
+    db: &Db,
+    user: UserId,
+    cursor: i64,
+) -> Result<(Vec<Outgoing>, Option<i64>, bool), crate::error::Error> {
+    db.read(move |c| {
+        let rows = db::events::since(c, user, cursor, PAGE)?;
+        let last = rows.last().map(|r| r.id);
+        let full = rows.len() as u32 == PAGE;
+        Ok((render_for(c, user, rows)?, last, full))
+    })
+    .await
+}
+
 /// The event stream of `user`.
 pub fn open(
     db: Db,
@@ -62,17 +79,21 @@ pub fn open(
     mut shutdown: Shutdown,
 ) -> EventStream![] {
     EventStream! {
-        // Subscribe before the first read, so a commit between the two still wakes us.
-        let mut wake = hub.subscribe(user.id);
+        // Subscribe before reading storage, so nothing committed in between is missed.
+        let slot = hub.subscribe(user.id);
         let Ok((newest, pruned)) = db
             .read(|c| Ok((db::events::newest_id(c)?, db::events::pruned_through(c)?)))
             .await
         else {
             return;
         };
+        let mut catch_up = false;
         let mut cursor = match resume {
             Resume::Fresh => newest,
-            Resume::After(id) if id >= pruned && id <= newest => id,
+            Resume::After(id) if id >= pruned && id <= newest => {
+                catch_up = true;
+                id
+            }
             _ => {
                 yield Event::json(&json!({ "reason": "Last-Event-ID 已过期，请重新加载" }))
                     .event("resync")
@@ -84,52 +105,53 @@ pub fn open(
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ticker.tick().await;
         loop {
-            // Drain everything after the cursor, page by page.
-            let mut sent_any = false;
-            loop {
-                let (uid, after) = (user.id, cursor);
-                let page = db
-                    .read(move |c| {
-                        let rows = db::events::since(c, uid, after, PAGE)?;
-                        let last = rows.last().map(|r| r.id);
-                        let full = rows.len() as u32 == PAGE;
-                        Ok((render_for(c, uid, rows)?, last, full))
-                    })
-                    .await;
-                let Ok((events, last, full)) = page else {
+            // Replay, or catch-up after the inbox overflowed: read storage page by page.
+            while catch_up {
+                let Ok((events, last, full)) = read_page(&db, user.id, cursor).await else {
                     return;
                 };
                 for event in events {
-                    sent_any = true;
                     yield Event::json(&event.data).event(event.kind).id(event.id.to_string());
                 }
                 if let Some(last) = last {
                     cursor = last;
                 }
-                if !full {
-                    break;
+                catch_up = full;
+            }
+            let taken = slot.take();
+            if taken.overflowed {
+                catch_up = true;
+                continue;
+            }
+            let had_events = !taken.events.is_empty();
+            for event in taken.events {
+                // Already sent from storage (the two paths overlap at the seam).
+                if event.id <= cursor {
+                    continue;
                 }
+                cursor = event.id;
+                yield Event::json(&event.data).event(event.kind.clone()).id(event.id.to_string());
+            }
+            if taken.kicked && !user.is_live(&db).await {
+                break;
+            }
+            if had_events {
+                continue;
             }
             let step = select! {
-                changed = wake.changed() => if changed.is_ok() { Step::Wake } else { Step::Stop },
+                _ = slot.wait() => Step::Wake,
                 _ = ticker.tick() => Step::Ping,
                 _ = &mut shutdown => Step::Stop,
             };
             match step {
                 Step::Stop => break,
+                Step::Wake => {}
                 Step::Ping => {
                     yield Event::comment("ping");
                     if !user.is_live(&db).await {
                         break;
                     }
                 }
-                // A wake-up with nothing to send may be a logout: check the token.
-                Step::Wake if !sent_any => {
-                    if !user.is_live(&db).await {
-                        break;
-                    }
-                }
-                Step::Wake => {}
             }
         }
     }

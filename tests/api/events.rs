@@ -484,6 +484,32 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
 }
 
 #[test]
+fn a_client_that_fell_far_behind_is_caught_up_from_storage_in_order() {
+    let app = LiveApp::spawn(&[]);
+    let (a, b, conv) = pair(&app);
+    let (slow, gate) = Sse::open_paused(&format!("{}/api/auth/events", app.base), &b.1);
+    // Far more than a stream's inbox holds, and large enough to fill the socket buffers.
+    let big = "慢".repeat(4000);
+    let sent: Vec<String> = (0..1300).map(|_| app.send(&a.1, &conv, &big)).collect();
+    gate.send(()).unwrap();
+    let mut got = Vec::new();
+    let mut last_id = 0;
+    while got.len() < sent.len() {
+        let Some((id, kind, data)) = slow.next_event(Duration::from_secs(10)) else {
+            break;
+        };
+        let id: i64 = id.parse().unwrap();
+        assert!(id > last_id, "ids strictly increase");
+        last_id = id;
+        if kind == "message.created" {
+            got.push(data["message"]["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(got.len(), sent.len(), "nothing skipped");
+    assert_eq!(got, sent);
+}
+
+#[test]
 fn logout_and_password_change_end_the_stream() {
     let app = LiveApp::spawn(&[]);
     let (_, token) = app.user("alice");

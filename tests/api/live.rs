@@ -195,6 +195,21 @@ pub struct Sse {
 
 impl Sse {
     pub fn open(url: &str, token: Option<&str>, last_event_id: Option<&str>) -> Sse {
+        Sse::open_gated(url, token, last_event_id, None)
+    }
+
+    /// A stream whose client does not read until `gate` receives (a stalled client).
+    pub fn open_paused(url: &str, token: &str) -> (Sse, mpsc::Sender<()>) {
+        let (tx, rx) = mpsc::channel();
+        (Sse::open_gated(url, Some(token), None, Some(rx)), tx)
+    }
+
+    fn open_gated(
+        url: &str,
+        token: Option<&str>,
+        last_event_id: Option<&str>,
+        gate: Option<Receiver<()>>,
+    ) -> Sse {
         let agent = LiveApp::agent();
         let mut req = agent.get(url);
         if let Some(token) = token {
@@ -214,6 +229,9 @@ impl Sse {
         let (tx, items) = mpsc::channel();
         let reader = res.into_body().into_reader();
         std::thread::spawn(move || {
+            if let Some(gate) = gate {
+                let _ = gate.recv();
+            }
             let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
             for line in BufReader::new(reader).lines() {
                 let Ok(line) = line else { break };

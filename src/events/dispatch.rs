@@ -1,0 +1,81 @@
+//! The dispatcher thread: after each commit, reads the new event rows once, renders them for
+//! the users who have streams open, and hands them to the `Hub`. It has its own read-only
+//! connection, so neither the writer nor the read pool waits for it.
+
+use std::path::Path;
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+
+use super::Hub;
+use crate::db;
+use crate::domain::events::render_batch;
+use crate::error::Error;
+
+/// Rows read per round.
+const BATCH: u32 = 20_000;
+
+/// Pokes the dispatcher: "something was committed".
+#[derive(Clone)]
+pub struct Poke(mpsc::Sender<()>);
+
+impl Poke {
+    pub fn poke(&self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// Starts the dispatcher on `path`; it ends when every `Poke` is dropped.
+pub fn spawn(path: &Path, hub: Hub) -> Result<Poke, String> {
+    let conn = db::open(path)?;
+    conn.execute_batch("PRAGMA query_only = ON;")
+        .map_err(|e| format!("cannot configure the database: {e}"))?;
+    let seen = db::events::newest_id(&conn).map_err(|e| format!("cannot read events: {e:?}"))?;
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("chatd-events".into())
+        .spawn(move || run(conn, rx, hub, seen))
+        .map_err(|e| format!("cannot start the event dispatcher: {e}"))?;
+    Ok(Poke(tx))
+}
+
+fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, mut seen: i64) {
+    while pokes.recv().is_ok() {
+        while pokes.try_recv().is_ok() {}
+        loop {
+            match dispatch(&conn, &hub, seen) {
+                Ok((next, more)) => {
+                    seen = next;
+                    if !more {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // The streams catch up from storage on their next wake-up or heartbeat.
+                    tracing::error!("event dispatch failed: {e:?}");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// One round; returns the newest id handled and whether more rows are waiting.
+fn dispatch(conn: &Connection, hub: &Hub, seen: i64) -> Result<(i64, bool), Error> {
+    let rows = db::events::all_since(conn, seen, BATCH)?;
+    let Some(last) = rows.last().map(|(_, r)| r.id) else {
+        return Ok((seen, false));
+    };
+    let more = rows.len() as u32 == BATCH;
+    // Taken after the read: a stream that subscribes later reads these rows from storage.
+    let online = hub.online();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|(user, _)| online.contains(user))
+        .collect();
+    if !rows.is_empty() {
+        let rendered = render_batch(conn, rows, &Default::default())?;
+        hub.deliver(rendered);
+    }
+    Ok((last, more))
+}
