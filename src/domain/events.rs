@@ -5,6 +5,7 @@
 //! names they need are loaded once for the whole batch.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rusqlite::{params, Connection};
 use serde_json::{json, Map, Value};
@@ -16,12 +17,17 @@ use crate::db::messages::{self, MessageRow};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
 
-/// An event ready to be written to a stream.
+/// An event ready to be written to a stream: its data already serialized, and shared by
+/// every viewer who sees the same text.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: i64,
     pub kind: String,
-    pub data: Value,
+    pub data: Arc<str>,
+}
+
+fn serialize(value: &Value) -> Arc<str> {
+    Arc::from(value.to_string())
 }
 
 fn system_message_id(row: &EventRow) -> Option<MessageId> {
@@ -101,30 +107,46 @@ pub fn render_batch(
             .collect()
     };
     let names = render::names_for(conn, &loaded.values().collect::<Vec<_>>())?;
-    let message = |viewer: UserId, id: Option<MessageId>| {
-        id.filter(|m| !hidden.contains(m))
-            .and_then(|m| loaded.get(&m))
-            .map(|m| render::view(viewer, m, &names))
+    // A message reads the same for every viewer except its sender ("我") and the users its
+    // system text names ("你"): render and serialize once per distinct reading.
+    let mut memo: HashMap<(bool, MessageId, Option<UserId>), Arc<str>> = HashMap::new();
+    let mut message_event = |viewer: UserId, row: &EventRow, id: Option<MessageId>| {
+        let m = id.filter(|m| !hidden.contains(m)).and_then(|m| loaded.get(&m))?;
+        let personal = (m.sender_id == viewer || m.targets.contains(&viewer)).then_some(viewer);
+        let key = (row.kind == kind::MESSAGE_CREATED, m.id, personal);
+        if let Some(text) = memo.get(&key) {
+            return Some(text.clone());
+        }
+        let view = render::view(viewer, m, &names);
+        let conversation_id = row.conversation.map(|c| c.to_string());
+        let value = if row.kind == kind::MESSAGE_CREATED {
+            json!({ "conversation_id": conversation_id, "message": view })
+        } else {
+            json!({
+                "conversation_id": conversation_id,
+                "message_id": row.message.map(|m| m.to_string()),
+                "system_message": view,
+            })
+        };
+        let text = serialize(&value);
+        memo.insert(key, text.clone());
+        Some(text)
     };
     let mut out = Vec::with_capacity(rows.len());
     for (viewer, row) in rows {
         let conversation_id = row.conversation.map(|c| c.to_string());
         let data = match row.kind.as_str() {
             kind::MESSAGE_CREATED => {
-                let Some(view) = message(viewer, row.message) else {
+                let Some(text) = message_event(viewer, &row, row.message) else {
                     continue;
                 };
-                json!({ "conversation_id": conversation_id, "message": view })
+                text
             }
             kind::MESSAGE_RECALLED => {
-                let Some(view) = message(viewer, system_message_id(&row)) else {
+                let Some(text) = message_event(viewer, &row, system_message_id(&row)) else {
                     continue;
                 };
-                json!({
-                    "conversation_id": conversation_id,
-                    "message_id": row.message.map(|m| m.to_string()),
-                    "system_message": view,
-                })
+                text
             }
             kind::CONVERSATION_CREATED => {
                 let Some(item) = row
@@ -135,7 +157,7 @@ pub fn render_batch(
                 else {
                     continue;
                 };
-                serde_json::to_value(item).map_err(Error::internal)?
+                serialize(&serde_json::to_value(item).map_err(Error::internal)?)
             }
             _ => {
                 let mut data = match row.data {
@@ -145,7 +167,7 @@ pub fn render_batch(
                 if let Some(c) = conversation_id {
                     data.insert("conversation_id".into(), Value::String(c));
                 }
-                Value::Object(data)
+                serialize(&Value::Object(data))
             }
         };
         out.push((

@@ -111,7 +111,7 @@ pub fn open(
                     return;
                 };
                 for event in events {
-                    yield Event::json(&event.data).event(event.kind).id(event.id.to_string());
+                    yield Event::data(event.data.to_string()).event(event.kind).id(event.id.to_string());
                 }
                 if let Some(last) = last {
                     cursor = last;
@@ -130,7 +130,7 @@ pub fn open(
                     continue;
                 }
                 cursor = event.id;
-                yield Event::json(&event.data).event(event.kind.clone()).id(event.id.to_string());
+                yield Event::data(event.data.to_string()).event(event.kind.clone()).id(event.id.to_string());
             }
             if taken.kicked && !user.is_live(&db).await {
                 break;
