@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
@@ -55,7 +56,7 @@ pub fn insert(
     pair: Option<&str>,
     now: i64,
 ) -> Result<ConversationId, Error> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO conversations (kind, name, private_pair, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![kind.as_str(), name, pair, now],
     )?;
@@ -70,7 +71,7 @@ pub fn add_members(
     role: &str,
     now: i64,
 ) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO members (conversation_id, user_id, role, joined_at)
          SELECT ?1, value, ?2, ?3 FROM json_each(?4)",
         params![id.0, role, now, super::friends::json_ids(users)],
@@ -121,7 +122,7 @@ pub fn advance_read_marker(
     user: UserId,
     to: MessageId,
 ) -> Result<i64, Error> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "UPDATE members SET last_read_id = max(last_read_id, ?3)
          WHERE conversation_id = ?1 AND user_id = ?2 RETURNING last_read_id",
         params![id.0, user.0, to.0],
@@ -194,7 +195,7 @@ pub fn set_pinned(
     user: UserId,
     pinned: bool,
 ) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "UPDATE members SET is_pinned = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
         params![id.0, user.0, pinned],
     )?;
@@ -203,7 +204,7 @@ pub fn set_pinned(
 
 /// The newest message id of a conversation (0 when empty).
 pub fn newest_message(conn: &Connection, id: ConversationId) -> Result<i64, Error> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1",
         [id.0],
         |r| r.get(0),
@@ -212,7 +213,7 @@ pub fn newest_message(conn: &Connection, id: ConversationId) -> Result<i64, Erro
 
 /// Unread normal messages from others after the caller's marker, minus their deletions.
 pub fn unread_count(conn: &Connection, id: ConversationId, user: UserId) -> Result<i64, Error> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT COUNT(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
          WHERE m.conversation_id = ?1 AND m.user_id = ?2
            AND x.id > m.last_read_id AND x.status = 0 AND x.sender_id != ?2
@@ -269,7 +270,7 @@ pub fn current_members_among(
 }
 
 pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Error> {
-    let n: i64 = conn.query_row(
+    let n: i64 = conn.row(
         "SELECT COUNT(*) FROM members WHERE conversation_id = ?1",
         [id.0],
         |r| r.get(0),
@@ -288,7 +289,7 @@ pub fn role(conn: &Connection, id: ConversationId, user: UserId) -> Result<Optio
 }
 
 pub fn remove_member(conn: &Connection, id: ConversationId, user: UserId) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
         params![id.0, user.0],
     )?;
@@ -309,7 +310,7 @@ pub fn promote_longest_standing(
         )
         .optional()?;
     if let Some(user) = next {
-        conn.execute(
+        conn.exec(
             "UPDATE members SET role = 'owner' WHERE conversation_id = ?1 AND user_id = ?2",
             params![id.0, user],
         )?;
@@ -318,7 +319,7 @@ pub fn promote_longest_standing(
 }
 
 pub fn rename(conn: &Connection, id: ConversationId, name: &str) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "UPDATE conversations SET name = ?2 WHERE id = ?1",
         params![id.0, name],
     )?;
@@ -327,13 +328,13 @@ pub fn rename(conn: &Connection, id: ConversationId, name: &str) -> Result<(), E
 
 /// Removes a conversation nobody belongs to any more, with its messages.
 pub fn delete_empty(conn: &Connection, id: ConversationId) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "DELETE FROM deleted_messages WHERE message_id IN
            (SELECT id FROM messages WHERE conversation_id = ?1)",
         [id.0],
     )?;
-    conn.execute("DELETE FROM messages WHERE conversation_id = ?1", [id.0])?;
-    conn.execute("DELETE FROM conversations WHERE id = ?1", [id.0])?;
+    conn.exec("DELETE FROM messages WHERE conversation_id = ?1", [id.0])?;
+    conn.exec("DELETE FROM conversations WHERE id = ?1", [id.0])?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
+use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
@@ -73,7 +74,7 @@ pub fn to_members_except(
     event: &NewEvent<'_>,
     now: i64,
 ) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
          SELECT user_id, ?2, ?1, ?3, ?4, ?5 FROM members
          WHERE conversation_id = ?1 AND user_id NOT IN (SELECT value FROM json_each(?6))",
@@ -96,7 +97,7 @@ pub fn to_users(
     event: &NewEvent<'_>,
     now: i64,
 ) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
          SELECT value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?1)",
         params![
@@ -195,7 +196,7 @@ pub fn all_since(
 
 /// Deletes events older than `before_ms`; remembers the newest id deleted.
 pub fn prune(conn: &Connection, before_ms: i64) -> Result<usize, Error> {
-    let newest_pruned: Option<i64> = conn.query_row(
+    let newest_pruned: Option<i64> = conn.row(
         "SELECT MAX(id) FROM events WHERE created_at < ?1",
         [before_ms],
         |r| r.get(0),
@@ -203,8 +204,8 @@ pub fn prune(conn: &Connection, before_ms: i64) -> Result<usize, Error> {
     let Some(newest_pruned) = newest_pruned else {
         return Ok(0);
     };
-    let deleted = conn.execute("DELETE FROM events WHERE id <= ?1", [newest_pruned])?;
-    conn.execute(
+    let deleted = conn.exec("DELETE FROM events WHERE id <= ?1", [newest_pruned])?;
+    conn.exec(
         "INSERT INTO meta (key, value) VALUES ('events_pruned_through', ?1)
          ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
         [newest_pruned],

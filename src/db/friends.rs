@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::Cached;
 use crate::error::Error;
 use crate::ids::{RequestId, UserId};
 
@@ -19,7 +20,7 @@ pub fn are_friends(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Erro
 /// How many of `others` are not friends of `me` (one query for a whole member list).
 pub fn count_non_friends(conn: &Connection, me: UserId, others: &[UserId]) -> Result<usize, Error> {
     let ids = json_ids(others);
-    let friends: i64 = conn.query_row(
+    let friends: i64 = conn.row(
         "SELECT COUNT(*) FROM friendships
          WHERE user_id = ?1 AND friend_id IN (SELECT value FROM json_each(?2))",
         params![me.0, ids],
@@ -32,12 +33,12 @@ pub fn count_non_friends(conn: &Connection, me: UserId, others: &[UserId]) -> Re
 
 /// Makes two users friends (both directions) and closes any pending requests between them.
 pub fn befriend(conn: &Connection, a: UserId, b: UserId, now: i64) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO friendships (user_id, friend_id, since)
          VALUES (?1, ?2, ?3), (?2, ?1, ?3)",
         params![a.0, b.0, now],
     )?;
-    conn.execute(
+    conn.exec(
         "UPDATE friend_requests SET status = 1
          WHERE status = 0 AND ((from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1))",
         params![a.0, b.0],
@@ -47,7 +48,7 @@ pub fn befriend(conn: &Connection, a: UserId, b: UserId, now: i64) -> Result<(),
 
 /// Ends a friendship; `false` when there was none.
 pub fn unfriend(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Error> {
-    let removed = conn.execute(
+    let removed = conn.exec(
         "DELETE FROM friendships
          WHERE (user_id = ?1 AND friend_id = ?2) OR (user_id = ?2 AND friend_id = ?1)",
         params![a.0, b.0],
@@ -102,7 +103,7 @@ pub fn insert_request(
     message: &str,
     now: i64,
 ) -> Result<RequestId, Error> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO friend_requests (from_id, to_id, message, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![from.0, to.0, message, now],
     )?;
@@ -125,7 +126,7 @@ pub fn pending_sender(
 }
 
 pub fn reject(conn: &Connection, id: RequestId) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "UPDATE friend_requests SET status = 2 WHERE id = ?1",
         [id.0],
     )?;

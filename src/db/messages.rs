@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
@@ -74,7 +75,7 @@ pub fn insert_normal(
     client_msg_id: Option<&str>,
     now: i64,
 ) -> Result<MessageId, Error> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (conversation_id, sender_id, content, status, client_msg_id, created_at)
          VALUES (?1, ?2, ?3, 0, ?4, ?5)",
         params![conversation.0, sender.0, content, client_msg_id, now],
@@ -92,7 +93,7 @@ pub fn insert_system(
     name: Option<&str>,
     now: i64,
 ) -> Result<MessageId, Error> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (conversation_id, sender_id, content, status, action,
                                action_targets, action_name, created_at)
          VALUES (?1, ?2, '', 2, ?3, ?4, ?5, ?6)",
@@ -215,7 +216,7 @@ pub fn find_for_member(
 
 /// Marks a message recalled and erases its text.
 pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "UPDATE messages SET status = 1, content = '' WHERE id = ?1",
         [id.0],
     )?;
@@ -223,7 +224,7 @@ pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
 }
 
 pub fn delete_for(conn: &Connection, user: UserId, id: MessageId) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO deleted_messages (user_id, message_id) VALUES (?1, ?2)",
         params![user.0, id.0],
     )?;

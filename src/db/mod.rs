@@ -29,6 +29,34 @@ pub use writer::Writer;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
+/// Statements through each connection's prepared-statement cache: parsing SQL was a
+/// visible share of the profile (see bench/RESULTS.md), and chatd runs a small fixed set of
+/// statements over and over.
+pub trait Cached {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
+/// Distinct statements chatd prepares; the cache holds them all.
+const STATEMENT_CACHE: usize = 256;
+
 /// Cheap to clone; shared through Rocket's managed state.
 #[derive(Clone)]
 pub struct Db {
@@ -43,6 +71,7 @@ pub struct Db {
 /// `NORMAL`, `sqlite_synchronous`, which still survives a crash of the process.)
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;",

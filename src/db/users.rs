@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::Cached;
 use crate::error::Error;
 use crate::ids::UserId;
 
@@ -39,7 +40,7 @@ pub fn insert(
     password_hash: &str,
     now: i64,
 ) -> Result<Option<UserId>, Error> {
-    let inserted = conn.execute(
+    let inserted = conn.exec(
         "INSERT INTO users (username, display_name, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
         params![username, display_name, password_hash, now],
@@ -49,7 +50,7 @@ pub fn insert(
 
 pub fn find(conn: &Connection, id: UserId) -> Result<Option<User>, Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id.0], user_from_row).optional()?)
+    Ok(conn.row(&sql, [id.0], user_from_row).optional()?)
 }
 
 pub fn exists(conn: &Connection, id: UserId) -> Result<bool, Error> {
@@ -61,7 +62,7 @@ pub fn exists(conn: &Connection, id: UserId) -> Result<bool, Error> {
 
 pub fn find_by_username(conn: &Connection, username: &str) -> Result<Option<User>, Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
-    Ok(conn.query_row(&sql, [username], user_from_row).optional()?)
+    Ok(conn.row(&sql, [username], user_from_row).optional()?)
 }
 
 pub fn credentials_by_username(
@@ -93,7 +94,7 @@ fn credentials(
 }
 
 pub fn set_display_name(conn: &Connection, id: UserId, name: &str) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "UPDATE users SET display_name = ?2 WHERE id = ?1",
         params![id.0, name],
     )?;
@@ -102,7 +103,7 @@ pub fn set_display_name(conn: &Connection, id: UserId, name: &str) -> Result<(),
 
 /// Stores a new hash and moves to the next token generation; returns that generation.
 pub fn set_password(conn: &Connection, id: UserId, hash: &str) -> Result<i64, Error> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "UPDATE users SET password_hash = ?2, token_gen = token_gen + 1 WHERE id = ?1
          RETURNING token_gen",
         params![id.0, hash],
@@ -126,11 +127,11 @@ pub fn token_is_live(conn: &Connection, id: UserId, gen: i64, jti: &str) -> Resu
 
 /// Revokes one token and forgets revocations of tokens that have expired on their own.
 pub fn revoke_token(conn: &Connection, jti: &str, expires_at: i64, now: i64) -> Result<(), Error> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)",
         params![jti, expires_at],
     )?;
-    conn.execute("DELETE FROM revoked_tokens WHERE expires_at < ?1", [now])?;
+    conn.exec("DELETE FROM revoked_tokens WHERE expires_at < ?1", [now])?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use rocket::tokio::sync::oneshot;
 use rusqlite::Connection;
 
+use super::Cached;
 use crate::error::Error;
 use crate::events::dispatch::Poke;
 
@@ -91,7 +92,7 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, committed_hook: Option<Poke
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
     let mut replies = Vec::with_capacity(batch.len());
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = conn.exec("BEGIN IMMEDIATE", []) {
         tracing::error!("writer cannot begin a transaction: {e}");
         // Answer every job with an error without running it.
         for job in batch {
@@ -100,23 +101,23 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
         return (false, replies);
     }
     for job in batch {
-        if conn.execute_batch("SAVEPOINT job").is_err() {
+        if conn.exec("SAVEPOINT job", []).is_err() {
             replies.push(fail_reply(job));
             continue;
         }
         let (ok, reply) = job(conn);
-        let end = if ok {
-            "RELEASE job"
+        let undone = if ok {
+            Ok(0)
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            conn.exec("ROLLBACK TO job", [])
         };
-        if let Err(e) = conn.execute_batch(end) {
+        if let Err(e) = undone.and_then(|_| conn.exec("RELEASE job", [])) {
             tracing::error!("writer cannot end a savepoint: {e}");
         }
         replies.push(reply);
     }
-    match conn.execute_batch("COMMIT") {
-        Ok(()) => (true, replies),
+    match conn.exec("COMMIT", []) {
+        Ok(_) => (true, replies),
         Err(e) => {
             tracing::error!("writer commit failed: {e}");
             let _ = conn.execute_batch("ROLLBACK");
