@@ -66,6 +66,21 @@ pub fn to_members(
     to_members_except(conn, conversation, &[], event, now)
 }
 
+/// `message.created` for every current member.
+pub fn message_created(
+    conn: &Connection,
+    conversation: ConversationId,
+    message: MessageId,
+    now: i64,
+) -> Result<(), Error> {
+    to_members(
+        conn,
+        conversation,
+        &NewEvent::new(kind::MESSAGE_CREATED).message(message),
+        now,
+    )
+}
+
 /// One event for every current member of `conversation` but `except`.
 pub fn to_members_except(
     conn: &Connection,

@@ -111,7 +111,9 @@ pub fn render_batch(
     // system text names ("你"): render and serialize once per distinct reading.
     let mut memo: HashMap<(bool, MessageId, Option<UserId>), Arc<str>> = HashMap::new();
     let mut message_event = |viewer: UserId, row: &EventRow, id: Option<MessageId>| {
-        let m = id.filter(|m| !hidden.contains(m)).and_then(|m| loaded.get(&m))?;
+        let m = id
+            .filter(|m| !hidden.contains(m))
+            .and_then(|m| loaded.get(&m))?;
         let personal = (m.sender_id == viewer || m.targets.contains(&viewer)).then_some(viewer);
         let key = (row.kind == kind::MESSAGE_CREATED, m.id, personal);
         if let Some(text) = memo.get(&key) {

@@ -230,8 +230,7 @@ pub async fn remove_member(
                         None,
                         now,
                     )?;
-                    let event = NewEvent::new(kind::MESSAGE_CREATED).message(system);
-                    events::to_members(conn, id, &event, now)?;
+                    events::message_created(conn, id, system, now)?;
                 }
             }
             return Ok(Removal::Left);
@@ -264,12 +263,7 @@ fn members_changed(
     system: MessageId,
     now: i64,
 ) -> Result<(), Error> {
-    events::to_members(
-        conn,
-        id,
-        &NewEvent::new(kind::MESSAGE_CREATED).message(system),
-        now,
-    )?;
+    events::message_created(conn, id, system, now)?;
     let count = convs::member_count(conn, id)?;
     let event = NewEvent::new(kind::CONVERSATION_UPDATED)
         .conversation(id)
@@ -289,12 +283,7 @@ pub async fn rename(db: &Db, me: UserId, conversation: &str, name: &str) -> Resu
             .conversation(id)
             .data(json!({ "name": name }));
         events::to_members(conn, id, &event, now)?;
-        events::to_members(
-            conn,
-            id,
-            &NewEvent::new(kind::MESSAGE_CREATED).message(system),
-            now,
-        )?;
+        events::message_created(conn, id, system, now)?;
         Ok(())
     })
     .await

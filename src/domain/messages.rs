@@ -66,8 +66,7 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
                 now,
             )?;
             convs::advance_read_marker(conn, conversation, me, id)?;
-            let event = NewEvent::new(kind::MESSAGE_CREATED).message(id);
-            events::to_members(conn, conversation, &event, now)?;
+            events::message_created(conn, conversation, id, now)?;
             Ok((id, now))
         })
         .await?;

@@ -17,33 +17,13 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// An error envelope: status, `code`, exact message, and no `data` (absent or null).
 #[track_caller]
 fn expect_error(res: &Resp, status: u16, message: &str) {
-    res.expect(status, message);
-    assert!(
-        res.body.is_object(),
-        "envelope should be an object: {}",
-        res.body
-    );
-    assert!(
-        res.body.get("data").is_none_or(Value::is_null),
-        "error data of {}",
-        res.body
-    );
+    res.expect_error(status, message);
 }
 
 /// A `400` whose message is `参数错误` or `参数错误：<reason>`, with no data.
 #[track_caller]
 fn expect_bad_request(res: &Resp) {
-    res.expect_prefix(400, "参数错误");
-    let message = res.body["message"].as_str().unwrap();
-    assert!(
-        message == "参数错误" || message.starts_with("参数错误："),
-        "message {message:?} should be 参数错误 or 参数错误：…"
-    );
-    assert!(
-        res.body.get("data").is_none_or(Value::is_null),
-        "error data of {}",
-        res.body
-    );
+    res.expect_bad_request();
 }
 
 /// A request with an exact `Authorization` header value (or none) and an optional raw body.

@@ -51,6 +51,40 @@ impl Resp {
         self
     }
 
+    /// An error envelope: status, `code`, exact message and no data.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, message: &str) -> &Self {
+        self.expect(status, message);
+        assert!(
+            self.body.is_object(),
+            "envelope should be an object: {}",
+            self.body
+        );
+        assert!(
+            self.body.get("data").is_none_or(Value::is_null),
+            "error data of {}",
+            self.body
+        );
+        self
+    }
+
+    /// A `400` whose message is `参数错误` or `参数错误：<reason>`, with no data.
+    #[track_caller]
+    pub fn expect_bad_request(&self) -> &Self {
+        self.expect_prefix(400, "参数错误");
+        let message = self.body["message"].as_str().unwrap();
+        assert!(
+            message == "参数错误" || message.starts_with("参数错误："),
+            "message {message:?} should be 参数错误 or 参数错误：…"
+        );
+        assert!(
+            self.body.get("data").is_none_or(Value::is_null),
+            "error data of {}",
+            self.body
+        );
+        self
+    }
+
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
