@@ -107,9 +107,6 @@ pub fn base_figment(figment: Figment) -> Figment {
         .limit("bytes", BODY_LIMIT.bytes())
         .limit("string", BODY_LIMIT.bytes());
     figment
-        // At most this many threads run blocking work (SQLite reads, argon2) at once; more
-        // would only queue on the read pool and cost memory. `max_blocking` overrides it.
-        .join(("max_blocking", 64))
         .merge(("limits", limits))
         // Requests are logged by our own tracing fairing (without headers or bodies).
         .merge(("log_level", rocket::config::LogLevel::Off))
