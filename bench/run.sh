@@ -38,7 +38,7 @@ seed() {
 serve() {
   local name=$1; shift
   stop
-  (cd "$WORK" && env ROCKET_DATABASE_PATH="$WORK/$name/chat.db" ROCKET_PORT=$PORT \
+  (cd "$WORK" && exec env ROCKET_DATABASE_PATH="$WORK/$name/chat.db" ROCKET_PORT=$PORT \
     ROCKET_ADDRESS=127.0.0.1 ROCKET_REQUIRE_FRIENDSHIP=false RUST_LOG=warn "$@" \
     "$BIN" serve >/dev/null 2>>"$WORK/server.log") &
   SERVER_PID=$!
@@ -52,8 +52,7 @@ serve() {
 RSS_MAX=0
 stop() {
   if [ -n "$SERVER_PID" ]; then
-    local pid; pid=$(pgrep -P "$SERVER_PID" chatd || echo "$SERVER_PID")
-    local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
     [ "${rss:-0}" -gt "$RSS_MAX" ] && RSS_MAX=$rss
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
@@ -21,9 +21,10 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::State;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::error::{Error, GuardError};
 use crate::ids::UserId;
+use crate::sessions::Sessions;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -196,9 +197,10 @@ impl<'r> FromRequest<'r> for AuthUser {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         let fail = || Outcome::Error((GuardError::stash(req, Error::Unauthorized), ()));
-        let (Some(tokens), Some(db)) = (
+        let (Some(tokens), Some(db), Some(sessions)) = (
             req.guard::<&State<Tokens>>().await.succeeded(),
             req.guard::<&State<Db>>().await.succeeded(),
+            req.guard::<&State<Arc<Sessions>>>().await.succeeded(),
         ) else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
@@ -211,11 +213,7 @@ impl<'r> FromRequest<'r> for AuthUser {
         let Some(user) = UserId::parse(&claims.sub) else {
             return fail();
         };
-        let (gen, jti) = (claims.gen, claims.jti.clone());
-        match db
-            .read(move |conn| db::users::token_is_live(conn, user, gen, &jti))
-            .await
-        {
+        match sessions.is_live(db, user, claims.gen, &claims.jti).await {
             Ok(true) => Outcome::Success(AuthUser {
                 id: user,
                 gen: claims.gen,
@@ -231,9 +229,9 @@ impl<'r> FromRequest<'r> for AuthUser {
 impl AuthUser {
     /// Whether the token behind this caller is still honoured (not logged out, no password
     /// change since): long-lived streams ask again from time to time.
-    pub async fn is_live(&self, db: &Db) -> bool {
-        let (id, gen, jti) = (self.id, self.gen, self.jti.clone());
-        db.read(move |conn| db::users::token_is_live(conn, id, gen, &jti))
+    pub async fn is_live(&self, db: &Db, sessions: &Sessions) -> bool {
+        sessions
+            .is_live(db, self.id, self.gen, &self.jti)
             .await
             .unwrap_or(false)
     }

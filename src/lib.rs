@@ -27,6 +27,7 @@ pub mod events;
 pub mod ids;
 pub mod logging;
 pub mod seed;
+pub mod sessions;
 
 use rocket::figment::Figment;
 use rocket::{catchers, Build, Rocket};
@@ -44,6 +45,10 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     let secret = auth::load_secret(config.jwt_secret.as_deref(), &config.database_path)?;
     let tokens = Tokens::new(&secret, config.token_ttl_secs);
     let hub = events::Hub::default();
+    let sessions = {
+        let conn = db::open(&config.database_path)?;
+        sessions::Sessions::load(&conn).map_err(|e| format!("cannot read sessions: {e:?}"))?
+    };
     let dispatcher = events::dispatch::spawn(&config.database_path, hub.clone())?;
     let db = Db::start(&config, Some(dispatcher))?;
     Ok(rocket::custom(figment)
@@ -52,6 +57,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(tokens)
         .manage(LoginThrottle::default())
         .manage(hub)
+        .manage(std::sync::Arc::new(sessions))
         .manage(events::stream::Tickets::default())
         .mount("/api", api::routes())
         .register("/", catchers![error::default_catcher])

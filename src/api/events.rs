@@ -1,18 +1,13 @@
 //! `GET /api/auth/events` (SSE), and the ticket route for browsers (API.md §8).
 
-use std::time::Duration;
-
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::stream::EventStream;
 use rocket::{get, post, routes, Route, Shutdown, State};
 use serde::Serialize;
 
 use crate::auth::AuthUser;
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::{ok, ApiResult, Error};
-use crate::events::stream::{self, Resume, Tickets, TICKET_TTL};
-use crate::events::Hub;
+use crate::events::stream::{self, Resume, StreamContext, Tickets, TICKET_TTL};
 
 pub fn routes() -> Vec<Route> {
     routes![events, ticket, events_with_ticket]
@@ -31,29 +26,15 @@ impl<'r> FromRequest<'r> for LastEventId {
     }
 }
 
-fn heartbeat(config: &Config) -> Duration {
-    Duration::from_secs(config.event_heartbeat_secs)
-}
-
 /// `GET /api/auth/events` — the caller's event stream.
 #[get("/auth/events")]
 fn events(
     me: AuthUser,
     last: LastEventId,
-    db: &State<Db>,
-    hub: &State<Hub>,
-    config: &State<Config>,
+    ctx: StreamContext,
     shutdown: Shutdown,
 ) -> EventStream![] {
-    let resume = Resume::parse(last.0.as_deref());
-    stream::open(
-        db.inner().clone(),
-        hub.inner().clone(),
-        me,
-        resume,
-        heartbeat(config),
-        shutdown,
-    )
+    stream::open(ctx, me, Resume::parse(last.0.as_deref()), shutdown)
 }
 
 #[derive(Serialize)]
@@ -74,31 +55,21 @@ fn ticket(me: AuthUser, tickets: &State<Tickets>) -> ApiResult<Ticket> {
 
 /// `GET /api/events?ticket=…&last_event_id=…` — the stream for clients that cannot send a
 /// header. `Last-Event-ID` (sent by `EventSource` on its own reconnects) wins over the query.
-#[allow(clippy::too_many_arguments)]
 #[get("/events?<ticket>&<last_event_id>")]
 async fn events_with_ticket(
     ticket: Option<&str>,
     last_event_id: Option<&str>,
     last: LastEventId,
     tickets: &State<Tickets>,
-    db: &State<Db>,
-    hub: &State<Hub>,
-    config: &State<Config>,
+    ctx: StreamContext,
     shutdown: Shutdown,
 ) -> Result<EventStream![], Error> {
     let user = ticket
         .and_then(|t| tickets.redeem(t))
         .ok_or(Error::Unauthorized)?;
-    if !user.is_live(db).await {
+    if !user.is_live(&ctx.db, &ctx.sessions).await {
         return Err(Error::Unauthorized);
     }
     let resume = Resume::parse(last.0.as_deref().or(last_event_id));
-    Ok(stream::open(
-        db.inner().clone(),
-        hub.inner().clone(),
-        user,
-        resume,
-        heartbeat(config),
-        shutdown,
-    ))
+    Ok(stream::open(ctx, user, resume, shutdown))
 }

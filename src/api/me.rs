@@ -5,10 +5,13 @@ use serde::Deserialize;
 
 use super::body::Body;
 use crate::auth::{AuthUser, Issued, Tokens};
+use std::sync::Arc;
+
 use crate::db::Db;
 use crate::domain::accounts::{self, Profile, SearchHit};
 use crate::error::{ok, ok_msg, ApiResult};
 use crate::events::Hub;
+use crate::sessions::Sessions;
 
 pub fn routes() -> Vec<Route> {
     routes![me, update_me, change_password, logout, search_users]
@@ -44,19 +47,32 @@ async fn change_password(
     body: Body<ChangePassword>,
     db: &State<Db>,
     tokens: &State<Tokens>,
+    sessions: &State<Arc<Sessions>>,
     hub: &State<Hub>,
 ) -> ApiResult<Issued> {
     let b = body.0;
-    let issued =
-        accounts::change_password(db, tokens, me.id, &b.old_password, &b.new_password).await?;
+    let issued = accounts::change_password(
+        db,
+        tokens,
+        sessions,
+        me.id,
+        &b.old_password,
+        &b.new_password,
+    )
+    .await?;
     hub.kick(&[me.id]);
     ok_msg("密码已修改", issued)
 }
 
 /// `POST /api/auth/logout`
 #[post("/auth/logout")]
-async fn logout(me: AuthUser, db: &State<Db>, hub: &State<Hub>) -> ApiResult<()> {
-    accounts::logout(db, &me).await?;
+async fn logout(
+    me: AuthUser,
+    db: &State<Db>,
+    sessions: &State<Arc<Sessions>>,
+    hub: &State<Hub>,
+) -> ApiResult<()> {
+    accounts::logout(db, sessions, &me).await?;
     // Open streams of this user re-check their tokens; the one using this token ends.
     hub.kick(&[me.id]);
     ok_msg("已退出", ())

@@ -41,7 +41,7 @@ pub fn find_private(
     b: UserId,
 ) -> Result<Option<ConversationId>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT id FROM conversations WHERE private_pair = ?1",
             [private_pair(a, b)],
             |r| r.get(0).map(ConversationId),
@@ -95,7 +95,7 @@ pub fn membership(
     user: UserId,
 ) -> Result<Option<Membership>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT c.kind, m.last_read_id,
                     CASE WHEN c.kind = 'private' THEN
                       (SELECT o.user_id FROM members o
@@ -280,7 +280,7 @@ pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Erro
 
 pub fn role(conn: &Connection, id: ConversationId, user: UserId) -> Result<Option<String>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT role FROM members WHERE conversation_id = ?1 AND user_id = ?2",
             params![id.0, user.0],
             |r| r.get(0),
@@ -302,7 +302,7 @@ pub fn promote_longest_standing(
     id: ConversationId,
 ) -> Result<Option<UserId>, Error> {
     let next: Option<i64> = conn
-        .query_row(
+        .row(
             "SELECT user_id FROM members WHERE conversation_id = ?1
              ORDER BY joined_at, rowid LIMIT 1",
             [id.0],
@@ -345,7 +345,7 @@ pub fn has_message(
     message: MessageId,
 ) -> Result<bool, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT 1 FROM messages WHERE id = ?1 AND conversation_id = ?2",
             params![message.0, id.0],
             |_| Ok(()),

@@ -172,7 +172,7 @@ pub fn since(
 /// The newest event id (0 when there is none yet).
 pub fn newest_id(conn: &Connection) -> Result<i64, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
             [],
             |r| r.get(0),
@@ -231,7 +231,7 @@ pub fn prune(conn: &Connection, before_ms: i64) -> Result<usize, Error> {
 /// The newest event id that has been pruned (0 if none).
 pub fn pruned_through(conn: &Connection) -> Result<i64, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT value FROM meta WHERE key = 'events_pruned_through'",
             [],
             |r| r.get(0),

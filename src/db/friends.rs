@@ -8,7 +8,7 @@ use crate::ids::{RequestId, UserId};
 
 pub fn are_friends(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT 1 FROM friendships WHERE user_id = ?1 AND friend_id = ?2",
             params![a.0, b.0],
             |_| Ok(()),
@@ -88,7 +88,7 @@ pub fn pending_between(
     to: UserId,
 ) -> Result<Option<RequestId>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT id FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 AND status = 0",
             params![from.0, to.0],
             |r| r.get(0).map(RequestId),
@@ -117,7 +117,7 @@ pub fn pending_sender(
     to: UserId,
 ) -> Result<Option<UserId>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT from_id FROM friend_requests WHERE id = ?1 AND to_id = ?2 AND status = 0",
             params![id.0, to.0],
             |r| r.get(0).map(UserId),

@@ -59,7 +59,7 @@ pub fn find_by_client_id(
     client_msg_id: &str,
 ) -> Result<Option<(MessageId, i64)>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT id, created_at FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2",
             params![sender.0, client_msg_id],
             |r| Ok((MessageId(r.get(0)?), r.get(1)?)),
@@ -193,7 +193,7 @@ pub fn find_for_member(
     viewer: UserId,
 ) -> Result<Option<Target>, Error> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT x.conversation_id, x.sender_id, x.status, x.created_at,
                     EXISTS (SELECT 1 FROM deleted_messages d
                             WHERE d.user_id = ?2 AND d.message_id = x.id)

@@ -90,7 +90,7 @@ pub fn open(path: &Path) -> Result<Connection, String> {
     configure(&conn).map_err(fail)?;
     // WAL is a property of the file: set once, every later connection uses it.
     let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(format!(
@@ -174,8 +174,7 @@ impl Db {
             let conn = Connection::open(&path)?;
             conn.busy_timeout(Duration::from_secs(5))?;
             for _ in 0..5 {
-                let busy: i64 =
-                    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+                let busy: i64 = conn.row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
                 if busy == 0 {
                     return Ok(());
                 }

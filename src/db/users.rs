@@ -55,7 +55,7 @@ pub fn find(conn: &Connection, id: UserId) -> Result<Option<User>, Error> {
 
 pub fn exists(conn: &Connection, id: UserId) -> Result<bool, Error> {
     Ok(conn
-        .query_row("SELECT 1 FROM users WHERE id = ?1", [id.0], |_| Ok(()))
+        .row("SELECT 1 FROM users WHERE id = ?1", [id.0], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -83,7 +83,7 @@ fn credentials(
 ) -> Result<Option<Credentials>, Error> {
     let sql = format!("SELECT id, password_hash, token_gen FROM users WHERE {condition}");
     Ok(conn
-        .query_row(&sql, [key], |r| {
+        .row(&sql, [key], |r| {
             Ok(Credentials {
                 id: UserId(r.get(0)?),
                 password_hash: r.get(1)?,
@@ -111,18 +111,21 @@ pub fn set_password(conn: &Connection, id: UserId, hash: &str) -> Result<i64, Er
     )?)
 }
 
-/// Whether a token (user, generation, jti) is still honoured: the user exists, no password
-/// change happened since it was issued, and it was not logged out.
-pub fn token_is_live(conn: &Connection, id: UserId, gen: i64, jti: &str) -> Result<bool, Error> {
-    let live = conn
-        .query_row(
-            "SELECT 1 FROM users WHERE id = ?1 AND token_gen = ?2
-               AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?3)",
-            params![id.0, gen, jti],
-            |_| Ok(()),
-        )
-        .optional()?;
-    Ok(live.is_some())
+/// A user's current token generation; `None` if there is no such user.
+pub fn token_gen(conn: &Connection, id: UserId) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .row("SELECT token_gen FROM users WHERE id = ?1", [id.0], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Logged-out tokens that have not expired yet: (jti, expires_at).
+pub fn revoked_tokens(conn: &Connection, now: i64) -> Result<Vec<(String, i64)>, Error> {
+    let mut stmt =
+        conn.prepare_cached("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?1")?;
+    let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Revokes one token and forgets revocations of tokens that have expired on their own.

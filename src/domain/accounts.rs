@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::UserId;
+use crate::sessions::Sessions;
 
 #[derive(Debug, Serialize)]
 pub struct Registered {
@@ -147,6 +148,7 @@ pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, 
 pub async fn change_password(
     db: &Db,
     tokens: &Tokens,
+    sessions: &Sessions,
     me: UserId,
     old: &str,
     new: &str,
@@ -171,13 +173,16 @@ pub async fn change_password(
             db::users::set_password(conn, me, &hash)
         })
         .await?;
+    sessions.note_generation(me, gen);
     tokens.issue(me, gen)
 }
 
-pub async fn logout(db: &Db, me: &AuthUser) -> Result<(), Error> {
+pub async fn logout(db: &Db, sessions: &Sessions, me: &AuthUser) -> Result<(), Error> {
     let (jti, exp) = (me.jti.clone(), me.exp);
     db.write(move |conn| db::users::revoke_token(conn, &jti, exp, now_ms() / 1000))
-        .await
+        .await?;
+    sessions.note_revoked(&me.jti, me.exp);
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]

@@ -3,10 +3,11 @@
 //! single-use stream tickets for browsers and the background pruning of old events.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rocket::fairing::{Fairing, Info, Kind};
+use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::stream::{Event, EventStream};
 use rocket::tokio::select;
 use rocket::tokio::time::{interval, MissedTickBehavior};
@@ -19,6 +20,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::domain::events::{render_for, Outgoing};
 use crate::ids::UserId;
+use crate::sessions::Sessions;
 
 /// Events read from storage per round trip.
 const PAGE: u32 = 256;
@@ -69,15 +71,53 @@ async fn read_page(
     .await
 }
 
+/// What a stream needs from the app, taken from managed state as one request guard.
+#[derive(Clone)]
+pub struct StreamContext {
+    pub db: Db,
+    pub hub: Hub,
+    pub sessions: Arc<Sessions>,
+    pub heartbeat: Duration,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for StreamContext {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let rocket = req.rocket();
+        match (
+            rocket.state::<Db>(),
+            rocket.state::<Hub>(),
+            rocket.state::<Arc<Sessions>>(),
+            rocket.state::<Config>(),
+        ) {
+            (Some(db), Some(hub), Some(sessions), Some(config)) => {
+                Outcome::Success(StreamContext {
+                    db: db.clone(),
+                    hub: hub.clone(),
+                    sessions: sessions.clone(),
+                    heartbeat: Duration::from_secs(config.event_heartbeat_secs),
+                })
+            }
+            _ => Outcome::Error((rocket::http::Status::InternalServerError, ())),
+        }
+    }
+}
+
 /// The event stream of `user`.
 pub fn open(
-    db: Db,
-    hub: Hub,
+    ctx: StreamContext,
     user: AuthUser,
     resume: Resume,
-    heartbeat: Duration,
     mut shutdown: Shutdown,
 ) -> EventStream![] {
+    let StreamContext {
+        db,
+        hub,
+        sessions,
+        heartbeat,
+    } = ctx;
     EventStream! {
         // Subscribe before reading storage, so nothing committed in between is missed.
         let slot = hub.subscribe(user.id);
@@ -132,7 +172,7 @@ pub fn open(
                 cursor = event.id;
                 yield Event::data(event.data.to_string()).event(event.kind.clone()).id(event.id.to_string());
             }
-            if taken.kicked && !user.is_live(&db).await {
+            if taken.kicked && !user.is_live(&db, &sessions).await {
                 break;
             }
             if had_events {
@@ -148,7 +188,7 @@ pub fn open(
                 Step::Wake => {}
                 Step::Ping => {
                     yield Event::comment("ping");
-                    if !user.is_live(&db).await {
+                    if !user.is_live(&db, &sessions).await {
                         break;
                     }
                 }

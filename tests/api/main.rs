@@ -13,4 +13,5 @@ mod events;
 mod friends;
 mod groups;
 mod messages;
+mod sessions;
 mod writer;
