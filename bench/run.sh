@@ -53,6 +53,7 @@ RSS_MAX=0
 stop() {
   if [ -n "$SERVER_PID" ]; then
     local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    echo "server $SERVER_PID resident: ${rss:-?} KiB" >&2
     [ "${rss:-0}" -gt "$RSS_MAX" ] && RSS_MAX=$rss
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true

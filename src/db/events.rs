@@ -153,7 +153,7 @@ pub fn since(
                     WHERE m.conversation_id = e.conversation_id AND m.user_id = e.user_id)
          FROM events e
          WHERE e.user_id = ?1 AND e.id > ?2
-         ORDER BY e.id LIMIT ?3",
+         ORDER BY e.id LIMIT ?3 + 0",
     )?;
     let rows = stmt.query_map(params![user.0, after, limit], |r| {
         let data: Option<String> = r.get(4)?;
@@ -190,7 +190,7 @@ pub fn all_since(
 ) -> Result<Vec<(UserId, EventRow)>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, user_id, kind, conversation_id, message_id, data
-         FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+         FROM events WHERE id > ?1 ORDER BY id LIMIT ?2 + 0",
     )?;
     let rows = stmt.query_map(params![after, limit], |r| {
         let data: Option<String> = r.get(5)?;

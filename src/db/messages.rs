@@ -136,7 +136,7 @@ pub fn page(
          WHERE x.conversation_id = ?1 {bound}
            AND NOT EXISTS (SELECT 1 FROM deleted_messages d
                            WHERE d.user_id = ?2 AND d.message_id = x.id)
-         ORDER BY x.id {order} LIMIT ?4"
+         ORDER BY x.id {order} LIMIT ?4 + 0"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let from = if matches!(cursor, Cursor::Newest) {

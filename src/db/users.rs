@@ -162,7 +162,7 @@ pub fn search(conn: &Connection, me: UserId, q: &str, limit: u32) -> Result<Vec<
          WHERE u.id != ?1
            AND (u.username LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?3 ESCAPE '\\')
          ORDER BY prefix_hit DESC, u.username
-         LIMIT ?4",
+         LIMIT ?4 + 0",
     )?;
     let rows = stmt.query_map(params![me.0, prefix, contains, limit], |r| {
         Ok(Found {
