@@ -158,6 +158,11 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     let mut tx = conn.transaction()?;
     let mut in_tx: u64 = 0;
     let others = ids.len() - 1;
+    let first_conversation: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM conversations",
+        [],
+        |r| r.get(0),
+    )?;
     for c in 0..args.conversations as usize {
         let members = [ids[0], ids[1 + c % others], ids[1 + (c + 1) % others]];
         for friend in &members[1..] {
@@ -200,6 +205,15 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
             );
         }
     }
+    // The messages went in directly, so count what is unread once, at the end.
+    tx.execute(
+        "UPDATE members SET unread_count = (
+           SELECT COUNT(*) FROM messages x
+           WHERE x.conversation_id = members.conversation_id AND x.id > members.last_read_id
+             AND x.status = 0 AND x.sender_id != members.user_id)
+         WHERE conversation_id >= ?1",
+        [first_conversation],
+    )?;
     tx.commit()?;
     println!(
         "synthetic data loaded: {} users, {} conversations, {} messages in {:.1}s \

@@ -71,9 +71,13 @@ pub fn add_members(
     role: &str,
     now: i64,
 ) -> Result<(), Error> {
+    // Newcomers start with everything before them read: history is there to scroll, not
+    // to count as unread.
     conn.exec(
-        "INSERT OR IGNORE INTO members (conversation_id, user_id, role, joined_at)
-         SELECT ?1, value, ?2, ?3 FROM json_each(?4)",
+        "INSERT OR IGNORE INTO members (conversation_id, user_id, role, joined_at, last_read_id)
+         SELECT ?1, value, ?2, ?3,
+                (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1)
+         FROM json_each(?4)",
         params![id.0, role, now, super::friends::json_ids(users)],
     )?;
     Ok(())
@@ -122,12 +126,34 @@ pub fn advance_read_marker(
     user: UserId,
     to: MessageId,
 ) -> Result<i64, Error> {
+    // The unread count is recounted over what stays unread after the new marker: nothing,
+    // in the usual case of reading up to the newest message.
     Ok(conn.row(
-        "UPDATE members SET last_read_id = max(last_read_id, ?3)
+        "UPDATE members SET
+           last_read_id = max(last_read_id, ?3),
+           unread_count = (SELECT COUNT(*) FROM messages x
+                           WHERE x.conversation_id = ?1 AND x.id > max(members.last_read_id, ?3)
+                             AND x.status = 0 AND x.sender_id != ?2
+                             AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                                             WHERE d.user_id = ?2 AND d.message_id = x.id))
          WHERE conversation_id = ?1 AND user_id = ?2 RETURNING last_read_id",
         params![id.0, user.0, to.0],
         |r| r.get(0),
     )?)
+}
+
+/// A new normal message from `sender`: one more unread for every other member.
+pub fn count_new_message(
+    conn: &Connection,
+    id: ConversationId,
+    sender: UserId,
+) -> Result<(), Error> {
+    conn.exec(
+        "UPDATE members SET unread_count = unread_count + 1
+         WHERE conversation_id = ?1 AND user_id != ?2",
+        params![id.0, sender.0],
+    )?;
+    Ok(())
 }
 
 const LIST_SQL: &str = "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
@@ -136,11 +162,7 @@ const LIST_SQL: &str = "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
              (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
               WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
            END,
-           (SELECT COUNT(*) FROM messages x
-            WHERE x.conversation_id = c.id AND x.id > m.last_read_id
-              AND x.status = 0 AND x.sender_id != ?1
-              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                              WHERE d.user_id = ?1 AND d.message_id = x.id)),
+           m.unread_count,
            (SELECT x.id FROM messages x
             WHERE x.conversation_id = c.id
               AND NOT EXISTS (SELECT 1 FROM deleted_messages d
@@ -214,11 +236,7 @@ pub fn newest_message(conn: &Connection, id: ConversationId) -> Result<i64, Erro
 /// Unread normal messages from others after the caller's marker, minus their deletions.
 pub fn unread_count(conn: &Connection, id: ConversationId, user: UserId) -> Result<i64, Error> {
     Ok(conn.row(
-        "SELECT COUNT(*) FROM members m JOIN messages x ON x.conversation_id = m.conversation_id
-         WHERE m.conversation_id = ?1 AND m.user_id = ?2
-           AND x.id > m.last_read_id AND x.status = 0 AND x.sender_id != ?2
-           AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                           WHERE d.user_id = ?2 AND d.message_id = x.id)",
+        "SELECT unread_count FROM members WHERE conversation_id = ?1 AND user_id = ?2",
         params![id.0, user.0],
         |r| r.get(0),
     )?)

@@ -80,7 +80,9 @@ pub fn insert_normal(
          VALUES (?1, ?2, ?3, 0, ?4, ?5)",
         params![conversation.0, sender.0, content, client_msg_id, now],
     )?;
-    Ok(MessageId(conn.last_insert_rowid()))
+    let id = MessageId(conn.last_insert_rowid());
+    super::conversations::count_new_message(conn, conversation, sender)?;
+    Ok(id)
 }
 
 /// A system message: `actor` did `action` to `targets` (with an optional name).
@@ -216,6 +218,18 @@ pub fn find_for_member(
 
 /// Marks a message recalled and erases its text.
 pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
+    // Whoever still counted it as unread no longer does.
+    conn.exec(
+        "UPDATE members SET unread_count = unread_count - 1
+         WHERE unread_count > 0 AND (conversation_id, user_id) IN (
+           SELECT m.conversation_id, m.user_id
+           FROM messages x JOIN members m ON m.conversation_id = x.conversation_id
+           WHERE x.id = ?1 AND x.status = 0 AND m.user_id != x.sender_id
+             AND m.last_read_id < x.id
+             AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                             WHERE d.user_id = m.user_id AND d.message_id = x.id))",
+        [id.0],
+    )?;
     conn.exec(
         "UPDATE messages SET status = 1, content = '' WHERE id = ?1",
         [id.0],
@@ -224,6 +238,16 @@ pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
 }
 
 pub fn delete_for(conn: &Connection, user: UserId, id: MessageId) -> Result<(), Error> {
+    // A deleted message no longer counts as unread (once: deleting again changes nothing).
+    conn.exec(
+        "UPDATE members SET unread_count = unread_count - 1
+         WHERE unread_count > 0 AND user_id = ?1
+           AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?2)
+           AND last_read_id < ?2
+           AND EXISTS (SELECT 1 FROM messages x WHERE x.id = ?2 AND x.status = 0 AND x.sender_id != ?1)
+           AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.user_id = ?1 AND d.message_id = ?2)",
+        params![user.0, id.0],
+    )?;
     conn.exec(
         "INSERT OR IGNORE INTO deleted_messages (user_id, message_id) VALUES (?1, ?2)",
         params![user.0, id.0],

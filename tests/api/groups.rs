@@ -516,3 +516,88 @@ fn the_list_query_plan_uses_indexes_only() {
         );
     }
 }
+
+#[test]
+fn an_invited_member_starts_with_the_history_read() {
+    let app = TestApp::spawn();
+    let (a, b, _, d, group) = family(&app);
+    for text in ["old 1", "old 2"] {
+        app.send(&b, &group, text);
+    }
+    app.post(
+        &members_path(&group),
+        &a.token,
+        json!({"member_ids": [d.id]}),
+    )
+    .expect(200, "已邀请");
+    assert_eq!(app.entry(&d, &group).unwrap()["unread_count"], 0);
+    // The history is there to read.
+    assert!(app
+        .messages(&d, &group)
+        .iter()
+        .any(|m| m["content"] == "old 1"));
+    app.send(&b, &group, "new");
+    assert_eq!(app.entry(&d, &group).unwrap()["unread_count"], 1);
+}
+
+#[test]
+fn stored_unread_counters_always_match_a_recount() {
+    let app = TestApp::spawn();
+    let (a, b, c, _, group) = family(&app);
+    let ids: Vec<String> = (0..6)
+        .map(|i| app.send(if i % 2 == 0 { &a } else { &b }, &group, &format!("m{i}")))
+        .collect();
+    app.delete(
+        "/api/auth/messages/delete",
+        &c.token,
+        Some(json!({"id": ids[0]})),
+    )
+    .expect(200, "已删除");
+    app.delete(
+        "/api/auth/messages/delete",
+        &c.token,
+        Some(json!({"id": ids[0]})),
+    )
+    .expect(200, "已删除");
+    app.delete(
+        "/api/auth/messages/recall",
+        &a.token,
+        Some(json!({"id": ids[2]})),
+    )
+    .expect(200, "消息已撤回");
+    app.post(
+        &format!("/api/auth/conversations/{group}/read"),
+        &b.token,
+        json!({"message_id": ids[3]}),
+    )
+    .expect(200, "success");
+    app.delete(
+        "/api/auth/messages/recall",
+        &b.token,
+        Some(json!({"id": ids[5]})),
+    )
+    .expect(200, "消息已撤回");
+    let conn = app.sqlite();
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.user_id, m.unread_count, (
+               SELECT COUNT(*) FROM messages x
+               WHERE x.conversation_id = m.conversation_id AND x.id > m.last_read_id
+                 AND x.status = 0 AND x.sender_id != m.user_id
+                 AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                                 WHERE d.user_id = m.user_id AND d.message_id = x.id))
+             FROM members m",
+        )
+        .unwrap();
+    let rows: Vec<(i64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for (user, stored, recount) in rows {
+        assert_eq!(stored, recount, "user {user}");
+    }
+    // And what the list shows: c deleted m0 and m2 was recalled: m1, m3, m4 from others.
+    assert_eq!(app.entry(&c, &group).unwrap()["unread_count"], 3);
+}
