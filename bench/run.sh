@@ -52,8 +52,12 @@ serve() {
 RSS_MAX=0
 stop() {
   if [ -n "$SERVER_PID" ]; then
-    local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
-    echo "server $SERVER_PID resident: ${rss:-?} KiB" >&2
+    # Anonymous (private) memory is what chatd costs; file-backed pages are the database
+    # file mapped by SQLite (mmap), i.e. the OS page cache, shared and reclaimable.
+    local rss file
+    rss=$(awk '/RssAnon/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    file=$(awk '/RssFile/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    echo "server memory: ${rss:-?} KiB private, ${file:-?} KiB of mapped database file" >&2
     [ "${rss:-0}" -gt "$RSS_MAX" ] && RSS_MAX=$rss
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -128,4 +132,4 @@ row "list, 1,000 conversations, 1M msgs" 1 -H "Authorization: Bearer $TOKEN" "$U
 stop
 
 echo
-echo "server resident memory (max over runs): $((RSS_MAX / 1024)) MiB"
+echo "server private resident memory (RssAnon, max over runs): $((RSS_MAX / 1024)) MiB"
