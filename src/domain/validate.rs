@@ -25,21 +25,20 @@ pub fn password(raw: &str) -> Result<&str, Error> {
 
 /// 1–32 characters after trimming, no control characters; returns the trimmed name.
 pub fn display_name(raw: &str) -> Result<&str, Error> {
-    let name = raw.trim();
-    if (1..=32).contains(&name.chars().count()) && !name.chars().any(char::is_control) {
-        Ok(name)
-    } else {
-        Err(Error::bad_request("昵称须为1–32个字符且不含控制字符"))
-    }
+    trimmed_name(raw, 32, "昵称须为1–32个字符且不含控制字符")
 }
 
 /// 1–64 characters after trimming, no control characters; returns the trimmed name.
 pub fn group_name(raw: &str) -> Result<&str, Error> {
+    trimmed_name(raw, 64, "群名须为1–64个字符且不含控制字符")
+}
+
+fn trimmed_name<'a>(raw: &'a str, max: usize, reason: &str) -> Result<&'a str, Error> {
     let name = raw.trim();
-    if (1..=64).contains(&name.chars().count()) && !name.chars().any(char::is_control) {
+    if (1..=max).contains(&name.chars().count()) && !name.chars().any(char::is_control) {
         Ok(name)
     } else {
-        Err(Error::bad_request("群名须为1–64个字符且不含控制字符"))
+        Err(Error::bad_request(reason))
     }
 }
 
