@@ -1,13 +1,12 @@
 //! `GET /api/auth/events` (SSE), and the ticket route for browsers (API.md §8).
 
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::response::stream::EventStream;
 use rocket::{get, post, routes, Route, Shutdown, State};
 use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::{ok, ApiResult, Error};
-use crate::events::stream::{self, Resume, StreamContext, Tickets, TICKET_TTL};
+use crate::events::stream::{self, Resume, SseStream, StreamContext, Tickets, TICKET_TTL};
 
 pub fn routes() -> Vec<Route> {
     routes![events, ticket, events_with_ticket]
@@ -28,12 +27,7 @@ impl<'r> FromRequest<'r> for LastEventId {
 
 /// `GET /api/auth/events` — the caller's event stream.
 #[get("/auth/events")]
-fn events(
-    me: AuthUser,
-    last: LastEventId,
-    ctx: StreamContext,
-    shutdown: Shutdown,
-) -> EventStream![] {
+fn events(me: AuthUser, last: LastEventId, ctx: StreamContext, shutdown: Shutdown) -> SseStream {
     stream::open(ctx, me, Resume::parse(last.0.as_deref()), shutdown)
 }
 
@@ -63,7 +57,7 @@ async fn events_with_ticket(
     tickets: &State<Tickets>,
     ctx: StreamContext,
     shutdown: Shutdown,
-) -> Result<EventStream![], Error> {
+) -> Result<SseStream, Error> {
     let user = ticket
         .and_then(|t| tickets.redeem(t))
         .ok_or(Error::Unauthorized)?;
