@@ -126,8 +126,10 @@ async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: 
         }
     }
     opened.fetch_add(1, Ordering::Relaxed);
-    // Chunked transfer encoding: "<hex size>\r\n<data>\r\n".
+    // Chunked transfer encoding: "<hex size>\r\n<data>\r\n". An SSE frame may span chunks,
+    // so only whole frames (up to the last blank line) are scanned.
     let mut chunk = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
     loop {
         line.clear();
         if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
@@ -144,7 +146,12 @@ async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: 
             return;
         }
         let now = Instant::now();
-        let text = String::from_utf8_lossy(&chunk[..size]);
+        pending.extend_from_slice(&chunk[..size]);
+        let Some(end) = pending.windows(2).rposition(|w| w == b"\n\n") else {
+            continue;
+        };
+        let whole: Vec<u8> = pending.drain(..end + 2).collect();
+        let text = String::from_utf8_lossy(&whole);
         for part in text.split("bench#").skip(1) {
             let Some(seq) = part.split('#').next().and_then(|s| s.parse::<u64>().ok()) else {
                 continue;
@@ -242,7 +249,28 @@ fn main() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // Warm-up: one message every stream must receive before measuring, so that every stream
+    // is subscribed (a stream without Last-Event-ID only gets what follows its subscription).
+    const WARM_UP: u64 = 1_000_000_000;
+    send(&agent, port, &owner, &conv, WARM_UP, &sent);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let warmed = latencies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(seq, _)| *seq == WARM_UP)
+            .count();
+        if warmed as u64 >= streams {
+            break;
+        }
+        if Instant::now() > deadline {
+            println!("warning: only {warmed} of {streams} streams received the warm-up message");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    latencies.lock().unwrap().clear();
     let pid = server.child.id();
     let rss_idle = rss_mib(pid);
 
