@@ -10,6 +10,8 @@
 //! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()`.
 //! * `domain/` — the rules: validation, permissions, per-viewer rendering.
 //! * `db/`     — plain SQL; a pool of readers and one group-committing writer thread.
+//! * `events/` — real-time events: the dispatcher, per-stream inboxes, the SSE stream.
+//! * `sessions`— token liveness (password generation, logged-out tokens) kept in memory.
 //! * `seed`    — demo data and large synthetic data sets.
 //! * `logging` — tracing set-up and the request-log fairing.
 //!
