@@ -20,7 +20,9 @@ use crate::config::{self, Config};
         chatd migrate               apply pending schema migrations and exit\n  \
         chatd seed                  load the demo users and chats (safe to repeat)\n  \
         chatd seed --users 1000 --conversations 1000 --messages 100\n                              \
-        add a large synthetic data set for benchmarks"
+        add a large synthetic data set for benchmarks\n  \
+        chatd backup                write a checked snapshot (safe while serving)\n  \
+        chatd restore FILE          put a backup in place (stop the server first)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,6 +37,18 @@ enum Command {
     Migrate,
     /// Apply pending migrations, then load demo data (or, with options, synthetic data).
     Seed(SeedArgs),
+    /// Write a checked snapshot of the database, also while the server runs.
+    Backup {
+        /// Folder for the backup (default: `backups/` beside the database).
+        #[arg(long)]
+        to: Option<std::path::PathBuf>,
+    },
+    /// Replace the database with a backup; refuses while a server uses it. The replaced
+    /// database is kept aside as `<database>.replaced-<time>`.
+    Restore {
+        /// The backup file to restore.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -58,6 +72,8 @@ pub fn run() -> ExitCode {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
         Command::Seed(args) => seed(&args),
+        Command::Backup { to } => backup(to.as_deref()),
+        Command::Restore { file } => restore(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,7 +108,31 @@ fn seed(args: &SeedArgs) -> Result<(), String> {
     crate::seed::run(&config.database_path, args)
 }
 
+fn backup(to: Option<&std::path::Path>) -> Result<(), String> {
+    let config = load_config()?;
+    let path = crate::backup::backup(&config.database_path, to)?;
+    println!("backup written and checked: {}", path.display());
+    Ok(())
+}
+
+fn restore(file: &std::path::Path) -> Result<(), String> {
+    let config = load_config()?;
+    let aside = crate::backup::restore(&config.database_path, file)?;
+    println!(
+        "restored {} from {}",
+        config.database_path.display(),
+        file.display()
+    );
+    if let Some(aside) = aside {
+        println!("the replaced database was kept as {}", aside.display());
+    }
+    Ok(())
+}
+
 fn serve() -> Result<(), String> {
+    let config = load_config()?;
+    // Held until serve returns: `chatd restore` refuses while it is.
+    let _lock = crate::backup::lock_for_serving(&config.database_path)?;
     let rocket = crate::build_rocket(config::figment())?;
     rocket::execute(async move {
         let ignited = rocket

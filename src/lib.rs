@@ -13,6 +13,7 @@
 //! * `events/` — real-time events: the dispatcher, per-stream inboxes, the SSE stream.
 //! * `sessions`— token liveness (password generation, logged-out tokens) kept in memory.
 //! * `seed`    — demo data and large synthetic data sets.
+//! * `backup`  — online backups, restore, and the serving lock.
 //! * `logging` — tracing set-up and the request-log fairing.
 //!
 //! Nothing is global: `build_rocket` takes a figment, so every test runs its own app on its
@@ -20,6 +21,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -207,3 +207,165 @@ fn an_unusable_database_path_stops_with_a_message_naming_it() {
     assert!(err.contains("blocker"), "{err}");
     assert!(err.contains("cannot"), "{err}");
 }
+
+#[test]
+fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
+    use crate::crash::{agent, post, Server};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let http = agent();
+    let base = server.base.clone();
+    let (_, reg) = post(
+        &http,
+        &format!("{base}/api/register"),
+        None,
+        json!({"username": "alice", "password": "password123"}),
+    )
+    .unwrap();
+    let token = reg["data"]["token"].as_str().unwrap().to_string();
+    let (_, reg) = post(
+        &http,
+        &format!("{base}/api/register"),
+        None,
+        json!({"username": "bob", "password": "password123"}),
+    )
+    .unwrap();
+    let bob = reg["data"]["user_id"].as_str().unwrap().to_string();
+    let base2 = base.clone();
+    let chat = {
+        let (_, res) = post(
+            &http,
+            &format!("{base}/api/auth/friends/requests"),
+            Some(&token),
+            json!({"user_id": bob}),
+        )
+        .unwrap();
+        let request = res["data"]["request_id"].as_str().unwrap().to_string();
+        let bob_token = reg["data"]["token"].as_str().unwrap().to_string();
+        post(
+            &http,
+            &format!("{base}/api/auth/friends/requests/{request}/accept"),
+            Some(&bob_token),
+            json!({}),
+        )
+        .unwrap();
+        let (_, res) = post(
+            &http,
+            &format!("{base2}/api/auth/conversations/private"),
+            Some(&token),
+            json!({"friend_id": bob}),
+        )
+        .unwrap();
+        res["data"]["conversation_id"].as_str().unwrap().to_string()
+    };
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let senders: Vec<_> = (0..4)
+        .map(|w| {
+            let (acked, stop, base, token, chat) = (
+                acked.clone(),
+                stop.clone(),
+                base.clone(),
+                token.clone(),
+                chat.clone(),
+            );
+            std::thread::spawn(move || {
+                let http = agent();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let content = format!("w{w}-{n}");
+                    let body = json!({"conversation_id": chat, "content": content});
+                    if let Some((201, _)) = post(
+                        &http,
+                        &format!("{base}/api/auth/messages"),
+                        Some(&token),
+                        body,
+                    ) {
+                        acked.lock().unwrap().push(content);
+                    }
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before_backup: Vec<String> = acked.lock().unwrap().clone();
+    let out = chatd(dir.path(), &["backup", "--to", "snapshots"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let file = printed.trim().rsplit(' ').next().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for s in senders {
+        s.join().unwrap();
+    }
+    assert!(
+        before_backup.len() > 10,
+        "sends were running: {}",
+        before_backup.len()
+    );
+
+    // A running server blocks restore.
+    let refused = chatd(dir.path(), &["restore", &file], &[]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("stop it first"),
+        "{}",
+        stderr(&refused)
+    );
+
+    drop(server);
+    let out = chatd(dir.path(), &["restore", &file], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("kept as"), "{}", stdout(&out));
+    let db = dir.path().join("data/chat.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    for content in &before_backup {
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE content = ?1",
+                [content],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{content} acknowledged before the backup");
+    }
+    // The replaced database is kept aside, not deleted.
+    let aside = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().contains(".replaced-"));
+    assert!(aside);
+    // And the restored database serves.
+    let restarted = Server::start(dir.path());
+    let (status, _) = post(
+        &agent(),
+        &format!("{}/api/login", restarted.base),
+        None,
+        json!({"username": "alice", "password": "password123"}),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn restore_refuses_a_file_that_is_not_a_chatd_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.db"), "not sqlite").unwrap();
+    let out = chatd(dir.path(), &["restore", "junk.db"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("junk.db"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_second_server_on_the_same_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = crate::crash::Server::start(dir.path());
+    let out = chatd(dir.path(), &["serve"], &[("ROCKET_PORT", "0")]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already serving"), "{}", stderr(&out));
+}
