@@ -22,7 +22,8 @@ use crate::config::{self, Config};
         chatd seed --users 1000 --conversations 1000 --messages 100\n                              \
         add a large synthetic data set for benchmarks\n  \
         chatd backup                write a checked snapshot (safe while serving)\n  \
-        chatd restore FILE          put a backup in place (stop the server first)"
+        chatd restore FILE          put a backup in place (stop the server first)\n  \
+        chatd user list             accounts; also: user reset-password|disable|enable NAME"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -43,6 +44,9 @@ enum Command {
         #[arg(long)]
         to: Option<std::path::PathBuf>,
     },
+    /// Account administration: list, reset-password, disable, enable (safe while serving).
+    #[command(subcommand)]
+    User(crate::admin::UserCommand),
     /// Replace the database with a backup; refuses while a server uses it. The replaced
     /// database is kept aside as `<database>.replaced-<time>`.
     Restore {
@@ -74,6 +78,10 @@ pub fn run() -> ExitCode {
         Command::Seed(args) => seed(&args),
         Command::Backup { to } => backup(to.as_deref()),
         Command::Restore { file } => restore(&file),
+        Command::User(command) => load_config().and_then(|config| {
+            crate::db::migrate::run(&config.database_path)?;
+            crate::admin::run(&config.database_path, &command)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

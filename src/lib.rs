@@ -14,11 +14,13 @@
 //! * `sessions`— token liveness (password generation, logged-out tokens) kept in memory.
 //! * `seed`    — demo data and large synthetic data sets.
 //! * `backup`  — online backups, restore, and the serving lock.
+//! * `admin`   — `chatd user …`: list, reset-password, disable, enable.
 //! * `logging` — tracing set-up and the request-log fairing.
 //!
 //! Nothing is global: `build_rocket` takes a figment, so every test runs its own app on its
 //! own database file.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod backup;
@@ -66,5 +68,6 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .mount("/api", api::routes())
         .register("/", catchers![error::default_catcher])
         .attach(logging::RequestLog)
-        .attach(events::stream::Pruner))
+        .attach(events::stream::Pruner)
+        .attach(sessions::EpochWatch))
 }

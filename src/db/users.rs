@@ -19,6 +19,7 @@ pub struct Credentials {
     pub id: UserId,
     pub password_hash: String,
     pub token_gen: i64,
+    pub disabled: bool,
 }
 
 const USER_COLUMNS: &str = "id, username, display_name, created_at";
@@ -81,13 +82,14 @@ fn credentials(
     condition: &str,
     key: &dyn rusqlite::ToSql,
 ) -> Result<Option<Credentials>, Error> {
-    let sql = format!("SELECT id, password_hash, token_gen FROM users WHERE {condition}");
+    let sql = format!("SELECT id, password_hash, token_gen, disabled FROM users WHERE {condition}");
     Ok(conn
         .row(&sql, [key], |r| {
             Ok(Credentials {
                 id: UserId(r.get(0)?),
                 password_hash: r.get(1)?,
                 token_gen: r.get(2)?,
+                disabled: r.get(3)?,
             })
         })
         .optional()?)
@@ -111,12 +113,14 @@ pub fn set_password(conn: &Connection, id: UserId, hash: &str) -> Result<i64, Er
     )?)
 }
 
-/// A user's current token generation; `None` if there is no such user.
+/// A user's current token generation; `None` if there is no such user or it is disabled.
 pub fn token_gen(conn: &Connection, id: UserId) -> Result<Option<i64>, Error> {
     Ok(conn
-        .row("SELECT token_gen FROM users WHERE id = ?1", [id.0], |r| {
-            r.get(0)
-        })
+        .row(
+            "SELECT token_gen FROM users WHERE id = ?1 AND disabled = 0",
+            [id.0],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -168,6 +172,54 @@ pub fn search(conn: &Connection, me: UserId, q: &str, limit: u32) -> Result<Vec<
         Ok(Found {
             user: user_from_row(r)?,
             is_friend: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The account-change counter that `chatd user …` bumps (0 before any change).
+pub fn auth_epoch(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .row("SELECT value FROM meta WHERE key = 'auth_epoch'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or(0))
+}
+
+pub fn bump_auth_epoch(conn: &Connection) -> Result<(), Error> {
+    conn.exec(
+        "INSERT INTO meta (key, value) VALUES ('auth_epoch', 1)
+         ON CONFLICT (key) DO UPDATE SET value = value + 1",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Disables (ending every token) or enables an account; `false` if there is no such user.
+pub fn set_disabled(conn: &Connection, username: &str, disabled: bool) -> Result<bool, Error> {
+    let changed = conn.exec(
+        "UPDATE users SET disabled = ?2, token_gen = token_gen + ?2 WHERE username = ?1",
+        params![username, disabled],
+    )?;
+    Ok(changed == 1)
+}
+
+#[derive(Debug)]
+pub struct Account {
+    pub user: User,
+    pub disabled: bool,
+}
+
+/// Every account, by id (for `chatd user list`).
+pub fn list_accounts(conn: &Connection) -> Result<Vec<Account>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, username, display_name, created_at, disabled FROM users ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Account {
+            user: user_from_row(r)?,
+            disabled: r.get(4)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -111,6 +111,10 @@ pub async fn login(
         throttle.record_failure(username);
         return Err(Error::BadCredentials);
     }
+    // A disabled account answers like a wrong password (after the same work).
+    if found.as_ref().is_some_and(|(_, c)| c.disabled) {
+        return Err(Error::BadCredentials);
+    }
     let Some((user, creds)) = found else {
         return Err(Error::BadCredentials);
     };

@@ -5,6 +5,7 @@ mod helpers;
 mod live;
 
 mod accounts;
+mod admin;
 mod cli;
 mod conversations;
 mod crash;
