@@ -230,3 +230,121 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(&body["data"]["message_id"], &json!(id));
 }
+
+#[test]
+fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_ack() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let base = server.base.clone();
+    let http = agent();
+    let (_, alice) = register(&http, &base, "alice");
+    let (bob_id, bob) = register(&http, &base, "bob");
+    let (_, req) = post(
+        &http,
+        &format!("{base}/api/auth/friends/requests"),
+        Some(&alice),
+        json!({"user_id": bob_id}),
+    )
+    .unwrap();
+    let request = req["data"]["request_id"].as_str().unwrap().to_string();
+    post(
+        &http,
+        &format!("{base}/api/auth/friends/requests/{request}/accept"),
+        Some(&bob),
+        json!({}),
+    )
+    .unwrap();
+    let (_, conv) = post(
+        &http,
+        &format!("{base}/api/auth/conversations/private"),
+        Some(&alice),
+        json!({"friend_id": bob_id}),
+    )
+    .unwrap();
+    let conversation = conv["data"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Open event streams that stay open through the shutdown.
+    let streams: Vec<_> = (0..50)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+            use std::io::Write;
+            write!(
+                s,
+                "GET /api/auth/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {bob}\r\n\r\n"
+            )
+            .unwrap();
+            s
+        })
+        .collect();
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let senders: Vec<_> = (0..4)
+        .map(|w| {
+            let (acked, base, token, conversation) = (
+                acked.clone(),
+                base.clone(),
+                alice.clone(),
+                conversation.clone(),
+            );
+            std::thread::spawn(move || {
+                let http = agent();
+                for n in 0.. {
+                    let content = format!("t{w}-{n}");
+                    let body = json!({"conversation_id": conversation, "content": content});
+                    match post(
+                        &http,
+                        &format!("{base}/api/auth/messages"),
+                        Some(&token),
+                        body,
+                    ) {
+                        Some((201, _)) => acked.lock().unwrap().push(content),
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 100 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "chatd did not stop within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+    for s in senders {
+        s.join().unwrap();
+    }
+    drop(streams);
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 100);
+    // The WAL was folded in: the database file alone holds everything.
+    let wal = dir.path().join("data/chat.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+    let conn = rusqlite::Connection::open(dir.path().join("data/chat.db")).unwrap();
+    for content in &acked {
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE content = ?1",
+                [content],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{content}");
+    }
+}
