@@ -134,3 +134,80 @@ pub fn restore(database: &Path, file: &Path) -> Result<Option<PathBuf>, String> 
     })?;
     Ok(aside)
 }
+
+/// Deletes all but the newest `keep` backups (`chat-*.db`) in `dir`; returns how many went.
+pub fn prune(dir: &Path, keep: usize) -> Result<usize, String> {
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("chat-") && n.ends_with(".db"))
+        })
+        .collect();
+    // The names sort by time.
+    backups.sort();
+    let excess = backups.len().saturating_sub(keep);
+    for old in &backups[..excess] {
+        std::fs::remove_file(old).map_err(|e| format!("cannot delete {}: {e}", old.display()))?;
+    }
+    Ok(excess)
+}
+
+/// Scheduled backups inside the server (`backup_interval_secs` > 0), one log line each.
+pub struct Scheduled;
+
+#[rocket::async_trait]
+impl rocket::fairing::Fairing for Scheduled {
+    fn info(&self) -> rocket::fairing::Info {
+        rocket::fairing::Info {
+            name: "scheduled backups",
+            kind: rocket::fairing::Kind::Liftoff,
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
+        let Some(config) = rocket.state::<crate::config::Config>() else {
+            return;
+        };
+        if config.backup_interval_secs == 0 {
+            return;
+        }
+        let database = config.database_path.clone();
+        let dir = config.backup_dir.clone().unwrap_or_else(|| {
+            database
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join("backups")
+        });
+        let (every, keep) = (config.backup_interval_secs, config.backup_keep);
+        let mut shutdown = rocket.shutdown();
+        rocket::tokio::spawn(async move {
+            let mut ticker = rocket::tokio::time::interval(std::time::Duration::from_secs(every));
+            ticker.tick().await;
+            loop {
+                rocket::tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = &mut shutdown => break,
+                }
+                let (database, dir) = (database.clone(), dir.clone());
+                let done = rocket::tokio::task::spawn_blocking(move || {
+                    let path = backup(&database, Some(&dir))?;
+                    let pruned = prune(&dir, keep)?;
+                    Ok::<_, String>((path, pruned))
+                })
+                .await;
+                match done {
+                    Ok(Ok((path, pruned))) => tracing::info!(
+                        "scheduled backup written and checked: {} ({pruned} old removed)",
+                        path.display()
+                    ),
+                    Ok(Err(e)) => tracing::error!("scheduled backup failed: {e}"),
+                    Err(e) => tracing::error!("scheduled backup task failed: {e}"),
+                }
+            }
+        });
+    }
+}

@@ -27,6 +27,11 @@ pub struct Config {
     /// SQLite `synchronous` for the writer: `full` (default; a write survives power loss)
     /// or `normal` (survives a crash of chatd, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
+    /// Scheduled backups (off unless `backup_interval_secs` > 0): where, how often, and how
+    /// many to keep (older ones in that folder are deleted).
+    pub backup_dir: Option<PathBuf>,
+    pub backup_interval_secs: u64,
+    pub backup_keep: usize,
 }
 
 impl Default for Config {
@@ -44,6 +49,9 @@ impl Default for Config {
             event_heartbeat_secs: 15,
             db_readers: 8,
             sqlite_synchronous: "full".into(),
+            backup_dir: None,
+            backup_interval_secs: 0,
+            backup_keep: 7,
         }
     }
 }
@@ -85,6 +93,12 @@ impl Config {
         }
         if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal") {
             return bad("sqlite_synchronous", "must be \"full\" or \"normal\"");
+        }
+        if self.backup_interval_secs > 0 && self.backup_keep == 0 {
+            return bad(
+                "backup_keep",
+                "must be at least 1 when scheduled backups are on",
+            );
         }
         if self.db_readers == 0 {
             return bad("db_readers", "must be at least 1");

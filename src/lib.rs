@@ -69,5 +69,6 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .register("/", catchers![error::default_catcher])
         .attach(logging::RequestLog)
         .attach(events::stream::Pruner)
-        .attach(sessions::EpochWatch))
+        .attach(sessions::EpochWatch)
+        .attach(backup::Scheduled))
 }

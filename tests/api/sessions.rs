@@ -32,3 +32,28 @@ fn logged_out_and_outdated_tokens_stay_dead_after_a_restart() {
         .get("/api/auth/me", &bob_new)
         .expect(200, "success");
 }
+
+#[test]
+fn scheduled_backups_are_written_checked_and_pruned() {
+    let backups = tempfile::tempdir().unwrap();
+    let app = crate::live::LiveApp::spawn(&[
+        ("backup_dir", json!(backups.path())),
+        ("backup_interval_secs", json!(1)),
+        ("backup_keep", json!(2)),
+    ]);
+    let count = || {
+        std::fs::read_dir(backups.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("chat-"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(count(), 2, "two backups within a few seconds");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(count(), 2, "older backups beyond backup_keep are deleted");
+    drop(app);
+}
