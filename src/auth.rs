@@ -27,7 +27,7 @@ use crate::ids::UserId;
 use crate::sessions::Sessions;
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Claims {
+pub(crate) struct Claims {
     /// The user's id, `u_…` (JWT's `sub` is a string).
     sub: String,
     gen: i64,
@@ -83,7 +83,7 @@ impl Tokens {
         })
     }
 
-    fn verify(&self, token: &str) -> Option<Claims> {
+    pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
         decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()
             .map(|data| data.claims)

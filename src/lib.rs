@@ -32,6 +32,8 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod logging;
+#[cfg(test)]
+mod parser_props;
 pub mod seed;
 pub mod sessions;
 

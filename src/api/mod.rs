@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod body;
 pub mod conversations;
+pub mod docs;
 pub mod events;
 pub mod friends;
 pub mod groups;
@@ -21,5 +22,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(groups::routes());
     routes.extend(messages::routes());
     routes.extend(events::routes());
+    routes.extend(docs::routes());
     routes
 }

@@ -97,7 +97,7 @@ pub struct PageQuery<'a> {
     pub after: Option<&'a str>,
 }
 
-fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
+pub fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
     let limit = match q.limit {
         None => 50,
         Some(raw) => raw

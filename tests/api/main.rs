@@ -14,5 +14,6 @@ mod events;
 mod friends;
 mod groups;
 mod messages;
+mod openapi;
 mod sessions;
 mod writer;

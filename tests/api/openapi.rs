@@ -1,0 +1,86 @@
+//! The OpenAPI document describes exactly the routes the app mounts.
+
+use std::collections::BTreeSet;
+
+use rocket::http::Method;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+/// `/api/auth/conversations/<id>?<limit>` → `/api/auth/conversations/{id}`
+fn openapi_path(rocket_path: &str) -> String {
+    let path = rocket_path.split('?').next().unwrap_or_default();
+    path.split('/')
+        .map(
+            |segment| match segment.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
+                None => segment.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn the_document_describes_exactly_the_mounted_routes() {
+    let app = TestApp::spawn();
+    let res = app.client.get("/api/openapi.json").dispatch();
+    assert_eq!(res.status().code, 200);
+    assert_eq!(res.content_type(), Some(rocket::http::ContentType::JSON));
+    let doc: Value = serde_json::from_str(&res.into_string().unwrap()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let mounted: BTreeSet<(String, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| r.method != Method::Head && r.method != Method::Options)
+        .map(|r| {
+            (
+                r.method.as_str().to_string(),
+                openapi_path(&r.uri.to_string()),
+            )
+        })
+        .collect();
+    let undocumented: Vec<_> = mounted.difference(&documented).collect();
+    let phantom: Vec<_> = documented.difference(&mounted).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from openapi.json: {undocumented:?}"
+    );
+    assert!(
+        phantom.is_empty(),
+        "openapi.json describes routes that do not exist: {phantom:?}"
+    );
+}
+
+#[test]
+fn every_operation_has_an_id_and_responses() {
+    let doc: Value = serde_json::from_str(chatd::api::docs::OPENAPI).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["operationId"].is_string(),
+                "{method} {path} has no operationId"
+            );
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path}"
+            );
+            if path.starts_with("/api/auth/") {
+                assert!(
+                    op["responses"].get("401").is_some(),
+                    "{method} {path} lists no 401"
+                );
+            }
+        }
+    }
+}
