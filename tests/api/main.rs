@@ -12,6 +12,7 @@ mod crash;
 mod errors;
 mod events;
 mod friends;
+mod fuzz;
 mod groups;
 mod messages;
 mod openapi;
