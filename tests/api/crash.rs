@@ -266,8 +266,8 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
         .unwrap()
         .to_string();
 
-    // Open event streams that stay open through the shutdown.
-    let streams: Vec<_> = (0..50)
+    // A thousand event streams that stay open through the shutdown.
+    let streams: Vec<_> = (0..1000)
         .map(|_| {
             let mut s = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
             use std::io::Write;
@@ -279,6 +279,24 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
             s
         })
         .collect();
+    // Each stream is really open: its response headers arrived.
+    for s in &streams {
+        use std::io::Read;
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            (&*s)
+                .read_exact(&mut byte)
+                .expect("stream response headers");
+            head.push(byte[0]);
+        }
+        assert!(
+            head.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&head)
+        );
+    }
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let senders: Vec<_> = (0..4)
         .map(|w| {
