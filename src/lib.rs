@@ -16,6 +16,7 @@
 //! * `backup`  — online backups, restore, and the serving lock.
 //! * `admin`   — `chatd user …`: list, reset-password, disable, enable.
 //! * `logging` — tracing set-up and the request-log fairing.
+//! * `web/`    — the embedded web client and its headers (CSP, caching).
 //!
 //! Nothing is global: `build_rocket` takes a figment, so every test runs its own app on its
 //! own database file.
@@ -36,6 +37,7 @@ pub mod logging;
 mod parser_props;
 pub mod seed;
 pub mod sessions;
+pub mod web;
 
 use rocket::figment::Figment;
 use rocket::{catchers, Build, Rocket};
@@ -68,6 +70,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(std::sync::Arc::new(sessions))
         .manage(events::stream::Tickets::default())
         .mount("/api", api::routes())
+        .mount("/", web::routes())
         .register("/", catchers![error::default_catcher])
         .attach(logging::RequestLog)
         .attach(events::stream::Pruner)

@@ -17,4 +17,5 @@ mod groups;
 mod messages;
 mod openapi;
 mod sessions;
+mod web;
 mod writer;

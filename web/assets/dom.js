@@ -1,0 +1,95 @@
+// Small DOM helpers. Text is only ever inserted as text nodes / textContent.
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+/**
+ * h('li', {class: 'x', 'data-testid': 'y', onclick: fn}, 'text', childEl)
+ * Strings become text nodes; functions become event listeners; never HTML.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (typeof v === 'function' && k.startsWith('on')) {
+      el.addEventListener(k.slice(2), v);
+    } else if (k === 'class') {
+      el.className = v;
+    } else if (k === 'checked' || k === 'disabled' || k === 'value') {
+      el[k] = v;
+    } else {
+      el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    if (c instanceof Node) {
+      el.appendChild(c);
+    } else {
+      const t = document.createTextNode('');
+      t.textContent = String(c);
+      el.appendChild(t);
+    }
+  }
+  return el;
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** List time: HH:MM today, 昨天, M月D日 this year, else YYYY/M/D. */
+export function fmtListTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const now = new Date();
+  if (d.toDateString() === now.toDateString()) return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const y = new Date(now);
+  y.setDate(now.getDate() - 1);
+  if (d.toDateString() === y.toDateString()) return '昨天';
+  if (d.getFullYear() === now.getFullYear()) return `${d.getMonth() + 1}月${d.getDate()}日`;
+  return `${d.getFullYear()}/${d.getMonth() + 1}/${d.getDate()}`;
+}
+
+/** Message time: HH:MM today, else date + HH:MM. */
+export function fmtMsgTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.toDateString() === new Date().toDateString()) return hm;
+  return `${fmtListTime(iso)} ${hm}`;
+}
+
+export function fmtFullTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Numeric part of an id like `m_123`, for ordering (order is decided by id). */
+export function idNum(id) {
+  const n = Number(String(id).split('_').pop());
+  return Number.isFinite(n) ? n : 0;
+}
+
+let toastTimer = null;
+export function toast(text, kind = 'error') {
+  const el = $('#toast');
+  el.textContent = text;
+  el.className = `toast ${kind}`;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 3500);
+}
+
+/** Runs an async action with the button disabled; shows the error message on failure. */
+export async function busy(button, fn) {
+  if (button) button.disabled = true;
+  try {
+    return await fn();
+  } catch (e) {
+    if (e && e.code !== 401) toast(e.message || '操作失败');
+    return undefined;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}

@@ -1,0 +1,114 @@
+// Real-time events: one EventSource opened with a single-use ticket, reopened with
+// `last_event_id` after any error, with exponential backoff.
+
+import { api, getToken } from './api.js';
+
+const TYPES = [
+  'message.created',
+  'message.recalled',
+  'conversation.created',
+  'conversation.updated',
+  'conversation.removed',
+  'friend.request',
+  'friend.added',
+  'friend.removed',
+  'resync',
+];
+
+export class EventStream {
+  /**
+   * @param {(type: string, data: any) => void} onEvent
+   * @param {(status: 'connecting'|'connected'|'disconnected', info?: {resumed: boolean}) => void} onStatus
+   */
+  constructor(onEvent, onStatus) {
+    this.onEvent = onEvent;
+    this.onStatus = onStatus;
+    this.es = null;
+    this.lastEventId = null;
+    this.attempt = 0;
+    this.timer = null;
+    this.gen = 0;
+    this.stopped = true;
+    this.onOnline = () => {
+      if (!this.stopped && !this.es) this.reconnectNow();
+    };
+  }
+
+  start() {
+    this.stopped = false;
+    this.lastEventId = null;
+    this.attempt = 0;
+    window.addEventListener('online', this.onOnline);
+    this.onStatus('connecting');
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.gen++;
+    clearTimeout(this.timer);
+    window.removeEventListener('online', this.onOnline);
+    if (this.es) this.es.close();
+    this.es = null;
+  }
+
+  reconnectNow() {
+    clearTimeout(this.timer);
+    this.connect();
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    const gen = ++this.gen;
+    let ticket;
+    try {
+      ticket = (await api('POST', '/api/auth/events/ticket')).ticket;
+    } catch (e) {
+      if (gen !== this.gen) return;
+      if (e.code === 401 && !getToken()) return; // logged out: the app shows the login screen
+      this.fail();
+      return;
+    }
+    if (this.stopped || gen !== this.gen) return;
+
+    let url = `/api/events?ticket=${encodeURIComponent(ticket)}`;
+    const resumeFrom = this.lastEventId;
+    if (resumeFrom !== null) url += `&last_event_id=${encodeURIComponent(resumeFrom)}`;
+    const es = new EventSource(url);
+    this.es = es;
+    es.onopen = () => {
+      if (this.es !== es) return;
+      this.attempt = 0;
+      this.onStatus('connected', { resumed: resumeFrom !== null });
+    };
+    es.onerror = () => {
+      if (this.es !== es) return;
+      // Never let EventSource retry with the used ticket: get a new one instead.
+      es.close();
+      this.es = null;
+      this.fail();
+    };
+    for (const type of TYPES) {
+      es.addEventListener(type, (ev) => {
+        if (this.es !== es) return;
+        if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+        let data = null;
+        try {
+          data = JSON.parse(ev.data);
+        } catch {
+          data = null;
+        }
+        this.onEvent(type, data || {});
+      });
+    }
+  }
+
+  fail() {
+    if (this.stopped) return;
+    this.onStatus('disconnected');
+    const delay = Math.min(30000, 1000 * 2 ** this.attempt) + Math.floor(Math.random() * 500);
+    this.attempt = Math.min(this.attempt + 1, 10);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
