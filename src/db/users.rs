@@ -66,25 +66,10 @@ pub fn find_by_username(conn: &Connection, username: &str) -> Result<Option<User
     Ok(conn.row(&sql, [username], user_from_row).optional()?)
 }
 
-pub fn credentials_by_username(
-    conn: &Connection,
-    username: &str,
-) -> Result<Option<Credentials>, Error> {
-    credentials(conn, "username = ?1", &username)
-}
-
 pub fn credentials_by_id(conn: &Connection, id: UserId) -> Result<Option<Credentials>, Error> {
-    credentials(conn, "id = ?1", &id.0)
-}
-
-fn credentials(
-    conn: &Connection,
-    condition: &str,
-    key: &dyn rusqlite::ToSql,
-) -> Result<Option<Credentials>, Error> {
-    let sql = format!("SELECT id, password_hash, token_gen, disabled FROM users WHERE {condition}");
+    let sql = "SELECT id, password_hash, token_gen, disabled FROM users WHERE id = ?1";
     Ok(conn
-        .row(&sql, [key], |r| {
+        .row(sql, [id.0], |r| {
             Ok(Credentials {
                 id: UserId(r.get(0)?),
                 password_hash: r.get(1)?,

@@ -126,11 +126,11 @@ pub async fn messages(
     conversation: &str,
     query: PageQuery<'_>,
 ) -> Result<Vec<MessageView>, Error> {
-    let id = ConversationId::parse(conversation).ok_or(Error::ConversationNotFound)?;
+    let id = super::conversation_id(conversation)?;
     let (cursor, limit) = parse_page(&query)?;
     let (views, read_to) = db
         .read(move |conn| {
-            let member = convs::membership(conn, id, me)?.ok_or(Error::ConversationNotFound)?;
+            let member = super::member_of(conn, id, me)?;
             let rows = messages::page(conn, id, me, cursor, limit)?;
             let newest = rows.last().map(|m| m.id.0).unwrap_or(0);
             let moves = !matches!(cursor, Cursor::Before(_)) && newest > member.last_read_id;

@@ -15,18 +15,7 @@ use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 use serde_json::json;
 
-fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
-    ConversationId::parse(raw).ok_or(Error::ConversationNotFound)
-}
-
-/// The caller's membership, or `404 会话不存在`.
-fn member_of(
-    conn: &rusqlite::Connection,
-    id: ConversationId,
-    me: UserId,
-) -> Result<Membership, Error> {
-    convs::membership(conn, id, me)?.ok_or(Error::ConversationNotFound)
-}
+use super::{conversation_id, member_of};
 
 /// The caller's membership of a group; `400` for a private chat.
 fn group_member(

@@ -11,7 +11,7 @@ use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, NORMAL};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{MessageId, UserId};
 
 #[derive(Debug, Serialize)]
 pub struct Sent {
@@ -28,8 +28,7 @@ pub struct Draft<'a> {
 }
 
 pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Result<Sent, Error> {
-    let conversation =
-        ConversationId::parse(draft.conversation_id).ok_or(Error::ConversationNotFound)?;
+    let conversation = super::conversation_id(draft.conversation_id)?;
     let content = validate::message_content(draft.content, config.max_message_chars)?.to_string();
     let client_id = draft
         .client_msg_id
@@ -40,8 +39,7 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
     // Membership, friendship, the retry check and the insert commit together.
     let (id, at) = db
         .write(move |conn| {
-            let member =
-                convs::membership(conn, conversation, me)?.ok_or(Error::ConversationNotFound)?;
+            let member = super::member_of(conn, conversation, me)?;
             if let Some(client_id) = &client_id {
                 if let Some(original) = messages::find_by_client_id(conn, me, client_id)? {
                     return Ok(original);
