@@ -2,18 +2,15 @@
 //! failures. Each runs in its own temporary folder, so the default `data/chat.db` is there.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::json;
 
 use crate::helpers::TestApp;
 
 pub fn chatd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatd"));
+    let mut cmd = crate::crash::chatd_command();
     cmd.args(args).current_dir(dir);
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
-        cmd.env_remove(key);
-    }
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -324,16 +321,7 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
-    for content in &before_backup {
-        let n: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM messages WHERE content = ?1",
-                [content],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1, "{content} acknowledged before the backup");
-    }
+    crate::crash::assert_stored_once(&db, &before_backup);
     // The replaced database is kept aside, not deleted.
     let aside = std::fs::read_dir(dir.path().join("data"))
         .unwrap()

@@ -16,12 +16,33 @@ pub struct Server {
     pub base: String,
 }
 
+/// The real binary, with no `ROCKET_*` settings inherited from the test's environment.
+pub fn chatd_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatd"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
+/// Asserts each of `contents` is stored exactly once in the database at `db`.
+pub fn assert_stored_once(db: &Path, contents: &[String]) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    for content in contents {
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE content = ?1",
+                [content],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{content} is stored {n} times");
+    }
+}
+
 impl Server {
     pub fn start(dir: &Path) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatd"));
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
-            cmd.env_remove(key);
-        }
+        let mut cmd = chatd_command();
         let mut child = cmd
             .arg("serve")
             .current_dir(dir)
@@ -354,15 +375,5 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
     // The WAL was folded in: the database file alone holds everything.
     let wal = dir.path().join("data/chat.db-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
-    let conn = rusqlite::Connection::open(dir.path().join("data/chat.db")).unwrap();
-    for content in &acked {
-        let n: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM messages WHERE content = ?1",
-                [content],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1, "{content}");
-    }
+    assert_stored_once(&dir.path().join("data/chat.db"), &acked);
 }
