@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::cli::chatd;
-use crate::crash::{agent, post, Server};
+use crate::server::{agent, post, Server};
 
 fn get(base: &str, path: &str, token: &str) -> u16 {
     let res = agent()

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::helpers::TestApp;
 
 pub fn chatd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = crate::crash::chatd_command();
+    let mut cmd = crate::server::chatd_command();
     cmd.args(args).current_dir(dir);
     for (key, value) in env {
         cmd.env(key, value);
@@ -207,7 +207,7 @@ fn an_unusable_database_path_stops_with_a_message_naming_it() {
 
 #[test]
 fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
-    use crate::crash::{agent, post, Server};
+    use crate::server::{agent, post, Server};
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let http = agent();
@@ -321,7 +321,7 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
-    crate::crash::assert_stored_once(&db, &before_backup);
+    crate::server::assert_stored_once(&db, &before_backup);
     // The replaced database is kept aside, not deleted.
     let aside = std::fs::read_dir(dir.path().join("data"))
         .unwrap()
@@ -352,7 +352,7 @@ fn restore_refuses_a_file_that_is_not_a_chatd_database() {
 #[test]
 fn a_second_server_on_the_same_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let _first = crate::crash::Server::start(dir.path());
+    let _first = crate::server::Server::start(dir.path());
     let out = chatd(dir.path(), &["serve"], &[("ROCKET_PORT", "0")]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already serving"), "{}", stderr(&out));

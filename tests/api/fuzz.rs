@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::crash::{agent, post, Server};
+use crate::server::{agent, post, Server};
 
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 

@@ -1,6 +1,9 @@
 //! Integration tests: every test drives the real Rocket app (`rocket::local`) against its own
 //! SQLite file in a temporary folder. One test binary, one module per area.
 
+#[path = "../common/server.rs"]
+mod server;
+
 mod helpers;
 mod live;
 

@@ -22,6 +22,9 @@ const stream = new EventStream(handleEvent, handleStreamStatus);
 function showAuth(errorText) {
   $('#app-view').hidden = true;
   $('#auth-view').hidden = false;
+  // Signed out (or never signed in): the login form, whichever form was used last.
+  $('#login-form').hidden = false;
+  $('#register-form').hidden = true;
   const err = $('#auth-error');
   err.textContent = errorText || '';
   err.hidden = !errorText;

@@ -1,0 +1,124 @@
+//! End-to-end tests of the web client in real headless Chromium (Debian's `chromium`), driven
+//! by Playwright's `playwright-core` from `tests/browser/e2e.mjs`, against the real binary on
+//! a loopback port with its own SQLite file in a temporary folder.
+//!
+//! A test binary of its own, so the browsers do not share the two cores with the API tests.
+//! What it needs is installed on first use: `playwright-core` (pinned by
+//! `tests/browser/package-lock.json`) with `npm ci` under cargo's target folder, and Chromium
+//! with `apt-get` when it is missing and we may (`.ci/run` installs it up front).
+//!
+//! `CHATD_SCREENSHOTS=docs/screenshots cargo test --test browser` also refreshes the
+//! README's screenshots.
+
+#[allow(dead_code)]
+#[path = "../common/server.rs"]
+mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use server::Server;
+
+const SOURCES: [&str; 3] = ["package.json", "package-lock.json", "e2e.mjs"];
+
+/// The whole browser run may take this long before it is stopped and the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(240);
+
+fn source_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// Debian's Chromium (or `CHATD_CHROMIUM`), installing the package when it is missing.
+fn chromium() -> PathBuf {
+    let exe = std::env::var_os("CHATD_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if exe.exists() {
+        return exe;
+    }
+    let installed = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "command -v apt-get >/dev/null && [ \"$(id -u)\" = 0 ] && \
+             (apt-get update -qq || true) && \
+             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium",
+        )
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        installed && exe.exists(),
+        "{} is missing and could not be installed: run `apt-get install chromium` \
+         (or set CHATD_CHROMIUM to a Chromium binary)",
+        exe.display()
+    );
+    exe
+}
+
+/// A folder under cargo's target folder holding the script and its `node_modules`,
+/// reinstalled with `npm ci` whenever the lock file changes.
+fn node_project() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = std::fs::read(source_dir().join("package-lock.json")).unwrap();
+    let installed_lock = dir.join("node_modules/.chatd-lock");
+    let fresh = dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+        && std::fs::read(&installed_lock).is_ok_and(|l| l == lock);
+    for name in SOURCES {
+        std::fs::copy(source_dir().join(name), dir.join(name)).unwrap();
+    }
+    if !fresh {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("run npm (Node.js and npm are needed for the browser tests)");
+        assert!(status.success(), "npm ci in {} failed", dir.display());
+        std::fs::write(&installed_lock, lock).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn family_evening_in_three_browsers() {
+    let chromium = chromium();
+    let project = node_project();
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+
+    let mut cmd = Command::new("node");
+    cmd.arg("e2e.mjs")
+        .current_dir(&project)
+        .env("CHATD_URL", &server.base)
+        .env("CHATD_CHROMIUM", &chromium)
+        .env_remove("CHATD_SCREENSHOTS")
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    if let Some(shots) = std::env::var_os("CHATD_SCREENSHOTS") {
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join(shots);
+        std::fs::create_dir_all(&shots).unwrap();
+        cmd.env("CHATD_SCREENSHOTS", shots);
+    }
+    let mut child = cmd.spawn().expect("run node");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the browser test ran over {RUN_LIMIT:?} and was stopped");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        status.success(),
+        "the browser test failed ({status}); see its output above and the failure-*.png \
+         screenshots in {}",
+        project.display()
+    );
+    drop(server);
+}

@@ -1,0 +1,103 @@
+//! The real `chatd` binary on a loopback port, shared by the test binaries that need a
+//! running server (`tests/api` and `tests/browser`).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A `chatd serve` on a free loopback port, in `dir` (so its database is `dir/data/chat.db`).
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+/// The real binary, with no `ROCKET_*` settings inherited from the test's environment.
+pub fn chatd_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatd"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
+/// Asserts each of `contents` is stored exactly once in the database at `db`.
+pub fn assert_stored_once(db: &Path, contents: &[String]) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    for content in contents {
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE content = ?1",
+                [content],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{content} is stored {n} times");
+    }
+}
+
+impl Server {
+    pub fn start(dir: &Path) -> Server {
+        let mut cmd = chatd_command();
+        let mut child = cmd
+            .arg("serve")
+            .current_dir(dir)
+            .env("ROCKET_PORT", "0")
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start chatd");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(url) = line.split("listening on ").nth(1) {
+                        let _ = tx.send(url.trim().to_string());
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("chatd printed its URL");
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// POST JSON, returning (status, body); `None` if the connection failed.
+pub fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Option<(u16, Value)> {
+    let mut req = agent.post(url);
+    if let Some(token) = token {
+        req = req.header("Authorization", &format!("Bearer {token}"));
+    }
+    let mut res = req.send_json(body).ok()?;
+    let status = res.status().as_u16();
+    let body = res.body_mut().read_json::<Value>().ok()?;
+    Some((status, body))
+}
