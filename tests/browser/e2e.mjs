@@ -299,13 +299,64 @@ async function main() {
     await waitForMessage(a, '周六见！');
     await waitForMessage(b, '周六见！');
 
+    step = 'history: older pages load when scrolling up';
+    const privateId = await convItem(a.page, b.displayName).getAttribute('data-id');
+    const stored = await a.page.evaluate(async (conversationId) => {
+      const auth = { Authorization: `Bearer ${localStorage.getItem('chatd.token')}`, 'Content-Type': 'application/json' };
+      let ok = 0;
+      for (let i = 0; i < 60; i++) {
+        const res = await fetch('/api/auth/messages', {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ conversation_id: conversationId, content: `第${i}条` }),
+        });
+        if (res.status === 201) ok++;
+      }
+      return ok;
+    }, privateId);
+    assert.equal(stored, 60);
+    await backToList(b);
+    await convItem(b.page, a.displayName).click();
+    await waitForMessage(b, '第59条');
+    assert.equal((await messageTexts(b.page)).includes('第0条'), false, 'only the newest page at first');
+    await tid(b.page, 'message-list').evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await waitForMessage(b, '第0条');
+    const history = (await messageTexts(b.page)).filter((t) => /^第\d+条$/.test(t));
+    assert.deepEqual(history, Array.from({ length: 60 }, (_, i) => `第${i}条`), 'oldest first, none twice');
+
+    step = 'delete-for-me hides a message for B only';
+    const doomed = tid(b.page, 'message-item').filter({ hasText: '第59条' });
+    await doomed.getByTestId('message-content').click();
+    await doomed.getByTestId('message-delete').click();
+    await until('the deleted message to go', async () => !(await messageTexts(b.page)).includes('第59条'));
+
+    step = 'a pinned conversation comes first';
+    await tid(b.page, 'pin-button').click();
+    await until('the pin to take', async () => (await tid(b.page, 'pin-button').textContent()) === '取消置顶');
+
     step = 'reload keeps the session';
     await b.page.reload();
     await until("B signed in after reload", async () => (await tid(b.page, 'me-name').textContent()) === b.displayName);
     assert.equal(await tid(b.page, 'login-form').isVisible(), false);
     await until("B's two conversations", async () => (await tid(b.page, 'conversation-item').count()) === 2);
     const titles = await tid(b.page, 'conversation-title').allTextContents();
-    assert.deepEqual(titles, ['周末聚餐', a.displayName], 'newest conversation first');
+    assert.deepEqual(titles, [a.displayName, '周末聚餐'], 'the pinned chat first, though the group is newer');
+    await convItem(b.page, a.displayName).click();
+    await waitForMessage(b, '第58条');
+    assert.equal((await messageTexts(b.page)).includes('第59条'), false, 'the delete was stored');
+    assert.equal(
+      await a.page.evaluate(async (id) => {
+        const res = await fetch(`/api/auth/conversations/${id}?limit=1`, {
+          headers: { Authorization: `Bearer ${localStorage.getItem('chatd.token')}` },
+        });
+        return (await res.json()).data[0].content;
+      }, privateId),
+      '第59条',
+      'A still has the message B deleted'
+    );
+    await backToList(b);
 
     if (SHOTS) {
       step = 'screenshots';
