@@ -1,6 +1,8 @@
 //! Integration tests: every test drives the real Rocket app (`rocket::local`) against its own
 //! SQLite file in a temporary folder. One test binary, one module per area.
 
+// Shared with tests/browser: not every helper is used by both.
+#[allow(dead_code)]
 #[path = "../common/server.rs"]
 mod server;
 

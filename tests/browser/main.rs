@@ -14,15 +14,24 @@
 #[path = "../common/server.rs"]
 mod server;
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use server::Server;
 
-const SOURCES: [&str; 3] = ["package.json", "package-lock.json", "e2e.mjs"];
+const SOURCES: [&str; 5] = [
+    "package.json",
+    "package-lock.json",
+    "lib.mjs",
+    "family.mjs",
+    "groups.mjs",
+];
 
-/// The whole browser run may take this long before it is stopped and the test fails.
+/// One scenario may take this long before it is stopped and the test fails.
 const RUN_LIMIT: Duration = Duration::from_secs(240);
 
 fn source_dir() -> PathBuf {
@@ -66,6 +75,13 @@ fn node_project() -> PathBuf {
         .join("node_modules/playwright-core/package.json")
         .exists()
         && std::fs::read(&installed_lock).is_ok_and(|l| l == lock);
+    for entry in std::fs::read_dir(&dir).unwrap().map_while(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("failure-") || name.ends_with(".mjs") {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
     for name in SOURCES {
         std::fs::copy(source_dir().join(name), dir.join(name)).unwrap();
     }
@@ -81,20 +97,23 @@ fn node_project() -> PathBuf {
     dir
 }
 
-#[test]
-fn family_evening_in_three_browsers() {
+/// Runs one scenario script against a fresh server, answering its requests to stop and
+/// start the server (on the same port and database) while the browsers stay open.
+fn run_scenario(script: &str) {
     let chromium = chromium();
     let project = node_project();
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path());
+    let mut server = Server::start(data.path());
+    let port = server.port();
 
     let mut cmd = Command::new("node");
-    cmd.arg("e2e.mjs")
+    cmd.arg(script)
         .current_dir(&project)
         .env("CHATD_URL", &server.base)
         .env("CHATD_CHROMIUM", &chromium)
         .env_remove("CHATD_SCREENSHOTS")
-        .stdout(Stdio::inherit())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some(shots) = std::env::var_os("CHATD_SCREENSHOTS") {
         let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join(shots);
@@ -102,23 +121,67 @@ fn family_evening_in_three_browsers() {
         cmd.env("CHATD_SCREENSHOTS", shots);
     }
     let mut child = cmd.spawn().expect("run node");
+    let mut answers = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
+        match lines.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                println!("{line}");
+                if let Some(command) = line.strip_prefix("CHATD-CONTROL ") {
+                    match command {
+                        "stop" => assert!(server.terminate(), "chatd did not stop cleanly"),
+                        "start" => server = Server::start_on(data.path(), port),
+                        other => panic!("unknown control command {other:?}"),
+                    }
+                    writeln!(answers, "done {command}").unwrap();
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break child.wait().unwrap(),
         }
         if started.elapsed() > RUN_LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the browser test ran over {RUN_LIMIT:?} and was stopped");
+            panic!("{script} ran over {RUN_LIMIT:?} and was stopped");
         }
-        std::thread::sleep(Duration::from_millis(100));
     };
     assert!(
         status.success(),
-        "the browser test failed ({status}); see its output above and the failure-*.png \
-         screenshots in {}",
+        "{script} failed ({status}); see its output above and the failure-*.png screenshots \
+         in {}",
         project.display()
     );
-    drop(server);
+}
+
+/// One browser run at a time: the machine has two cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Register, befriend, chat live, unread badges, recall, HTML as text, history paging,
+/// delete-for-me, pins, a group of three created and renamed, reload, logout.
+#[test]
+fn family_evening_in_three_browsers() {
+    let _one = serial();
+    run_scenario("family.mjs");
+}
+
+/// Rejected requests, invite/remove/leave, profile, a server restart under open pages (the
+/// indicator, retry of an unsent message), and a password change signing out another device.
+#[test]
+fn groups_restarts_and_password_change() {
+    let _one = serial();
+    run_scenario("groups.mjs");
 }

@@ -40,11 +40,16 @@ pub fn assert_stored_once(db: &Path, contents: &[String]) {
 
 impl Server {
     pub fn start(dir: &Path) -> Server {
+        Server::start_on(dir, 0)
+    }
+
+    /// Starts on `port` (0: any free port).
+    pub fn start_on(dir: &Path, port: u16) -> Server {
         let mut cmd = chatd_command();
         let mut child = cmd
             .arg("serve")
             .current_dir(dir)
-            .env("ROCKET_PORT", "0")
+            .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -67,6 +72,23 @@ impl Server {
             .recv_timeout(Duration::from_secs(30))
             .expect("chatd printed its URL");
         Server { child, base }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        let port = self.base.rsplit(':').next().unwrap_or_default();
+        port.trim_end_matches('/')
+            .parse()
+            .expect("a port in the URL")
+    }
+
+    /// SIGTERM, as a service manager would, and waits for the exit; true if it exited 0.
+    pub fn terminate(&mut self) -> bool {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        sent && self.child.wait().is_ok_and(|s| s.success())
     }
 }
 

@@ -1,0 +1,300 @@
+// Shared steps for the browser scenarios (family.mjs, groups.mjs): a browser per scenario, a
+// context per user, and helpers that wait for what a person would see.
+//
+// Environment (set by tests/browser/main.rs):
+//   CHATD_URL          the server, e.g. http://127.0.0.1:41234 (required)
+//   CHATD_CHROMIUM     the browser (default /usr/bin/chromium)
+//   CHATD_SCREENSHOTS  a folder: when set, scenarios save their screenshots there
+//
+// A scenario exits 0 when every step passed; on failure it prints the step, the reason and
+// each page's errors, and writes a screenshot of every page next to the script.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export { assert };
+export const BASE = process.env.CHATD_URL;
+export const SHOTS = process.env.CHATD_SCREENSHOTS || '';
+export const PASSWORD = 'family-secret-1';
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+const EXE = process.env.CHATD_CHROMIUM || '/usr/bin/chromium';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TIMEOUT = 15_000;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value; fails naming `what` and the last value seen. */
+export async function until(what, fn, timeout = TIMEOUT) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e.message;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what} (last seen: ${JSON.stringify(last)})`);
+}
+
+export const tid = (page, id) => page.getByTestId(id);
+
+/** The texts of the messages shown in the open chat, oldest first. */
+export const messageTexts = (page) => tid(page, 'message-list').getByTestId('message-content').allTextContents();
+
+export async function waitForMessage(u, text) {
+  await until(`${u.username} to see message ${JSON.stringify(text)}`, async () =>
+    (await messageTexts(u.page)).includes(text)
+  );
+}
+
+/** The conversation list item whose title is `title`. */
+export function convItem(page, title) {
+  return tid(page, 'conversation-item').filter({
+    has: page.getByTestId('conversation-title').getByText(title, { exact: true }),
+  });
+}
+
+export async function register(u) {
+  const { page } = u;
+  await page.goto(`${u.base}/`);
+  await tid(page, 'show-register').click();
+  await tid(page, 'register-username').fill(u.username);
+  await tid(page, 'register-password').fill(PASSWORD);
+  await tid(page, 'register-display-name').fill(u.displayName);
+  await tid(page, 'register-submit').click();
+  await until(`${u.username} to be signed in`, async () => (await tid(page, 'me-name').textContent()) === u.displayName);
+  assert.equal(await tid(page, 'login-form').isVisible(), false);
+}
+
+export async function login(u, password = PASSWORD) {
+  const { page } = u;
+  await page.goto(`${u.base}/`);
+  await tid(page, 'login-username').fill(u.username);
+  await tid(page, 'login-password').fill(password);
+  await tid(page, 'login-submit').click();
+  await until(`${u.username} to be signed in`, async () => (await tid(page, 'me-name').textContent()) === u.displayName);
+}
+
+/** `from` finds `to` by search and sends a friend request; `to` sees it arrive live. */
+export async function requestFriend(from, to) {
+  const p = from.page;
+  await tid(p, 'open-friends').click();
+  await tid(p, 'user-search-input').fill(to.username);
+  await tid(p, 'user-search-button').click();
+  const result = tid(p, 'user-search-result').filter({ hasText: `@${to.username}` });
+  await result.getByTestId('add-friend-button').click();
+  await until('the request to be sent', async () => (await result.getByRole('button').textContent()) === '已发送');
+  await tid(p, 'friends-close').click();
+
+  const q = to.page;
+  // The badge is set by the live friend.request event: no reload, no click.
+  await until(`${to.username}'s friend-request badge`, async () => {
+    const badge = tid(q, 'friend-request-badge');
+    return (await badge.isVisible()) && (await badge.textContent()) === '1';
+  });
+}
+
+/** `to` answers the request from `from` in the friends panel (`accept` or `reject`). */
+export async function answerFriend(to, from, action) {
+  const q = to.page;
+  await tid(q, 'open-friends').click();
+  await tid(q, 'incoming-request').filter({ hasText: `@${from.username}` }).getByTestId(`request-${action}`).click();
+  if (action === 'accept') await tid(q, 'friend-item').filter({ hasText: `@${from.username}` }).waitFor();
+  await until('the request to leave the list', async () => (await tid(q, 'incoming-request').count()) === 0);
+  await tid(q, 'friends-close').click();
+  await until(`${to.username}'s badge to clear`, async () => !(await tid(q, 'friend-request-badge').isVisible()));
+}
+
+/** A full friendship: request, live arrival, acceptance, and the requester's list following. */
+export async function befriend(from, to) {
+  await requestFriend(from, to);
+  await answerFriend(to, from, 'accept');
+  const p = from.page;
+  await tid(p, 'open-friends').click();
+  await tid(p, 'friend-item').filter({ hasText: `@${to.username}` }).waitFor();
+  await tid(p, 'friends-close').click();
+}
+
+/** Types `text` and presses Enter; waits until the server's id is on the message. */
+export async function send(u, text) {
+  const input = tid(u.page, 'message-input');
+  await input.fill(text);
+  await input.press('Enter');
+  await until(`${u.username}'s message to be stored`, () => isStored(u, text));
+  assert.equal(await input.inputValue(), '', 'the composer is cleared after Enter');
+}
+
+/** Whether `text` is shown in the open chat as a stored message (not "sending"/"failed"). */
+export function isStored(u, text) {
+  return u.page.evaluate(
+    (t) =>
+      [...document.querySelectorAll('#msg-list > li[data-id]')].some(
+        (li) => li.querySelector('[data-testid="message-content"]').textContent === t
+      ),
+    text
+  );
+}
+
+/** On a phone, leaves the open chat for the list (on a desktop both are shown). */
+export async function backToList(u) {
+  const back = tid(u.page, 'back-button');
+  if (await back.isVisible()) await back.click();
+}
+
+/** Opens the conversation titled `title` from the list. */
+export async function openChat(u, title) {
+  await backToList(u);
+  const item = convItem(u.page, title);
+  await until(`${u.username} to see the conversation ${title}`, () => item.isVisible());
+  await item.click();
+}
+
+export async function screenshot(u, name) {
+  if (!SHOTS) return;
+  await sleep(300); // let the list's debounce and fonts settle
+  await u.page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  console.log(`screenshot ${name}.png`);
+}
+
+/**
+ * Asks the Rust harness to do something to the server (`stop`, `start`) and waits until it
+ * is done: a `CHATD-CONTROL <command>` line on stdout, answered by a line on stdin.
+ */
+const stdinLines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+export async function control(command) {
+  console.log(`CHATD-CONTROL ${command}`);
+  const { value, done } = await stdinLines.next();
+  assert.equal(done, false, 'the harness answered');
+  assert.equal(value.trim(), `done ${command}`);
+}
+
+/**
+ * Runs a scenario: `body(t)` gets `t.user(name, displayName, viewport)`, `t.step(text)` and
+ * `t.browser`. Any page error, CSP violation or unexpected alert fails the scenario.
+ */
+export async function scenario(name, body) {
+  if (!BASE) {
+    console.error('CHATD_URL is not set');
+    process.exit(2);
+  }
+  const browser = await chromium.launch({
+    executablePath: EXE,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const users = [];
+  let step = 'start';
+  const tag = Date.now().toString(36).slice(-5);
+  const t = {
+    browser,
+    step(text) {
+      step = text;
+    },
+    /** A user in a context of their own; `base` may point at a `networkProxy()`. */
+    async user(name, displayName, viewport = DESKTOP, base = BASE) {
+      const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      context.setDefaultTimeout(TIMEOUT);
+      const page = await context.newPage();
+      const u = { username: `${name}_${tag}`, displayName, base, context, page, errors: [] };
+      page.on('pageerror', (e) => u.errors.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) {
+          u.errors.push(`CSP: ${m.text()}`);
+        }
+      });
+      page.on('dialog', async (d) => {
+        if (d.type() === 'confirm') return d.accept();
+        u.errors.push(`unexpected ${d.type()} dialog: ${d.message()}`);
+        return d.dismiss();
+      });
+      users.push(u);
+      return u;
+    },
+  };
+  try {
+    await body(t);
+    step = 'no page error, no CSP violation, no unexpected dialog';
+    for (const u of users) assert.deepEqual(u.errors, [], `${u.username}'s page`);
+    console.log(`browser scenario ${name}: all steps passed`);
+  } catch (e) {
+    console.error(`${name} FAILED at step: ${step}`);
+    console.error(e && e.stack ? e.stack : e);
+    for (const u of users) {
+      if (u.errors.length) console.error(`${u.username} page errors:\n  ${u.errors.join('\n  ')}`);
+      const file = path.join(HERE, `failure-${name}-${u.username.split('_')[0]}.png`);
+      await u.page.screenshot({ path: file }).catch(() => {});
+    }
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+    for (const p of proxies) p.close();
+  }
+  // Standard input stays open (the harness answers on it): exit explicitly.
+  process.exit(process.exitCode ?? 0);
+}
+
+const proxies = [];
+
+/**
+ * A TCP relay to the server on a port of its own: a user whose pages go through it can lose
+ * the network (`cut()`: every open connection is reset and new ones are refused) and get it
+ * back (`restore()`), while everyone else stays connected.
+ */
+export async function networkProxy() {
+  const target = new URL(BASE);
+  const sockets = new Set();
+  let up = true;
+  const server = net.createServer((client) => {
+    if (!up) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const p = {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut() {
+      up = false;
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    restore() {
+      up = true;
+    },
+    close() {
+      p.cut();
+      server.close();
+    },
+  };
+  proxies.push(p);
+  return p;
+}
