@@ -17,6 +17,8 @@ pub mod kind {
     pub const FRIEND_REQUEST: &str = "friend.request";
     pub const FRIEND_ADDED: &str = "friend.added";
     pub const FRIEND_REMOVED: &str = "friend.removed";
+    pub const FRIEND_REJECTED: &str = "friend.rejected";
+    pub const USER_UPDATED: &str = "user.updated";
 }
 
 /// What an event is about.
@@ -123,6 +125,28 @@ pub fn to_users(
             data_text(event),
             now
         ],
+    )?;
+    Ok(())
+}
+
+/// One event for `user`'s own devices and for everyone who sees their name: their friends and
+/// the members of every conversation they are in (one statement, each recipient once).
+pub fn to_contacts(
+    conn: &Connection,
+    user: UserId,
+    event: &NewEvent<'_>,
+    now: i64,
+) -> Result<(), Error> {
+    conn.exec(
+        "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
+         SELECT id, ?2, NULL, NULL, ?3, ?4 FROM (
+             SELECT ?1 AS id
+             UNION SELECT friend_id FROM friendships WHERE user_id = ?1
+             UNION SELECT o.user_id FROM members m
+                   JOIN members o ON o.conversation_id = m.conversation_id
+                   WHERE m.user_id = ?1
+         )",
+        params![user.0, event.kind, data_text(event), now],
     )?;
     Ok(())
 }

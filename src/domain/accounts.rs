@@ -6,10 +6,12 @@ use super::time::rfc3339_ms;
 use super::validate;
 use crate::auth::{self, AuthUser, Issued, LoginThrottle, Tokens};
 use crate::config::Config;
+use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::sessions::Sessions;
+use serde_json::json;
 
 #[derive(Debug, Serialize)]
 pub struct Registered {
@@ -141,7 +143,18 @@ pub async fn profile(db: &Db, me: UserId) -> Result<Profile, Error> {
 pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, Error> {
     let name = validate::display_name(display_name)?.to_string();
     db.write(move |conn| {
+        let before = db::users::find(conn, me)?.ok_or(Error::Unauthorized)?;
+        if before.display_name == name {
+            return Ok(Some(before));
+        }
         db::users::set_display_name(conn, me, &name)?;
+        let data = json!({
+            "user_id": me,
+            "username": before.username,
+            "display_name": name,
+        });
+        let event = NewEvent::new(kind::USER_UPDATED).data(data);
+        events::to_contacts(conn, me, &event, now_ms())?;
         db::users::find(conn, me)
     })
     .await?

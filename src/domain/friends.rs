@@ -127,15 +127,17 @@ pub async fn answer(db: &Db, me: UserId, request: &str, accept: bool) -> Result<
             db::friends::befriend(conn, me, from, now_ms())?;
             friendship_event(conn, kind::FRIEND_ADDED, me, from, None)
         } else {
-            db::friends::reject(conn, request)
+            db::friends::reject(conn, request)?;
+            let extra = json!({ "request_id": request });
+            friendship_event(conn, kind::FRIEND_REJECTED, from, me, Some(extra))
         }
     })
     .await
 }
 
 /// An event about `a` and `b` for both of them (every device): each side's copy names the
-/// other user. A friend request tells the recipient `direction: "incoming"` and the sender's
-/// devices `"outgoing"`.
+/// other user. With `extra` (a request, or its rejection), `a` is the request's sender: the
+/// recipient's copy says `direction: "incoming"`, the sender's devices' `"outgoing"`.
 fn friendship_event(
     conn: &rusqlite::Connection,
     event_kind: &str,

@@ -21,6 +21,7 @@ mod fuzz;
 mod groups;
 mod messages;
 mod openapi;
+mod profile_events;
 mod sessions;
 mod web;
 mod writer;

@@ -52,8 +52,10 @@ await scenario('groups', async (t) => {
 
   t.step('a rejected friend request makes no friendship');
   await requestFriend(c, b);
-  await answerFriend(b, c, 'reject');
   await tid(c.page, 'open-friends').click();
+  await tid(c.page, 'outgoing-request').filter({ hasText: `@${b.username}` }).waitFor();
+  await answerFriend(b, c, 'reject');
+  // friend.rejected: C's open panel follows without a click.
   await until("C's outgoing request to go", async () => (await tid(c.page, 'outgoing-request').count()) === 0);
   assert.equal(await tid(c.page, 'friend-item').count(), 0);
   await tid(c.page, 'friends-close').click();
@@ -101,7 +103,9 @@ await scenario('groups', async (t) => {
   await waitForMessage(a, `${c.displayName}退出了群聊`);
   await until("A's title to count one", async () => (await title(a)) === '表亲群（1）');
 
-  t.step('a new display name shows at once');
+  t.step('a new display name shows at once, and live to a friend');
+  await tid(c.page, 'open-friends').click();
+  await tid(c.page, 'friend-item').filter({ hasText: `${a.displayName}（@${a.username}）` }).waitFor();
   await tid(a.page, 'open-profile').click();
   assert.equal(await tid(a.page, 'profile-username').textContent(), a.username);
   await tid(a.page, 'profile-display-name').fill('大姨');
@@ -109,6 +113,8 @@ await scenario('groups', async (t) => {
   await until('the new name', async () => (await tid(a.page, 'me-name').textContent()) === '大姨');
   await a.page.locator('#profile-dialog [data-close]').click();
   a.displayName = '大姨';
+  await tid(c.page, 'friend-item').filter({ hasText: `大姨（@${a.username}）` }).waitFor();
+  await tid(c.page, 'friends-close').click();
 
   t.step('a phone that loses its network catches up on what it missed');
   await tid(a.page, 'open-friends').click();

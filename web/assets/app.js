@@ -599,9 +599,17 @@ function handleEvent(type, d) {
     case 'conversation.created':
       refreshConversationsSoon();
       break;
+    case 'user.updated':
+      // A new display name: it shows in titles, names and system messages.
+      if (state.me && d.user_id === state.me.user_id) panelContext.setMe({ display_name: d.display_name });
+      reloadFriends();
+      refreshConversationsSoon();
+      if (state.current) openConversation(state.current.id);
+      break;
     case 'friend.request':
     case 'friend.added':
     case 'friend.removed':
+    case 'friend.rejected':
       reloadFriends();
       if (type === 'friend.request' && d.direction === 'incoming') toast(`${d.display_name || d.username} 请求添加你为好友`, 'info');
       break;

@@ -12,6 +12,8 @@ const TYPES = [
   'friend.request',
   'friend.added',
   'friend.removed',
+  'friend.rejected',
+  'user.updated',
   'resync',
 ];
 

@@ -1,0 +1,129 @@
+//! §8 events beyond the contract's table, over a real loopback server: `friend.rejected`
+//! (both sides' pending lists change) and `user.updated` (a new display name reaches
+//! everyone who shows it, once each, and nobody else).
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::live::{Item, LiveApp, Sse};
+
+const WAIT: Duration = Duration::from_secs(5);
+const QUIET: Duration = Duration::from_millis(600);
+
+/// The events of `kind` that arrive within `QUIET`.
+fn quiet_events(sse: &Sse, kind: &str) -> Vec<Value> {
+    sse.drain(QUIET)
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Event { event, data, .. } if event == kind => Some(data),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_rejected_request_is_an_event_for_both_sides_and_every_device() {
+    let app = LiveApp::spawn(&[]);
+    let a = app.user("alice");
+    let b = app.user("bob");
+    let b_phone = app.login("bob");
+    let sa = app.stream(&a.1, None);
+    let sb = app.stream(&b.1, None);
+    let sb_phone = app.stream(&b_phone, None);
+    let (_, res) = app.call(
+        "POST",
+        "/api/auth/friends/requests",
+        Some(&a.1),
+        Some(json!({"user_id": b.0})),
+    );
+    let request = res["data"]["request_id"].as_str().unwrap().to_string();
+    let (status, body) = app.call(
+        "POST",
+        &format!("/api/auth/friends/requests/{request}/reject"),
+        Some(&b.1),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let (_, to_sender) = sa.next_of("friend.rejected", WAIT).expect("sender told");
+    assert_eq!(
+        to_sender,
+        json!({"user_id": b.0, "username": "bob", "display_name": "bob",
+               "request_id": request, "direction": "outgoing"})
+    );
+    for sse in [&sb, &sb_phone] {
+        let (_, to_recipient) = sse
+            .next_of("friend.rejected", WAIT)
+            .expect("recipient told");
+        assert_eq!(to_recipient["user_id"], json!(a.0));
+        assert_eq!(to_recipient["request_id"], json!(request));
+        assert_eq!(to_recipient["direction"], "incoming");
+    }
+    // Answering again is still 404, and sends nothing more.
+    let (status, _) = app.call(
+        "POST",
+        &format!("/api/auth/friends/requests/{request}/reject"),
+        Some(&b.1),
+        None,
+    );
+    assert_eq!(status, 404);
+    assert!(quiet_events(&sa, "friend.rejected").is_empty());
+}
+
+#[test]
+fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
+    let app = LiveApp::spawn(&[]);
+    let a = app.user("alice");
+    let a_phone = app.login("alice");
+    let friend = app.user("bob");
+    let co_member = app.user("carol");
+    let stranger = app.user("dave");
+    // bob is a friend and shares a group with alice; carol only shares the group.
+    app.befriend(&a, &friend);
+    app.befriend(&friend, &co_member);
+    let (status, body) = app.call(
+        "POST",
+        "/api/auth/conversations/group",
+        Some(&friend.1),
+        Some(json!({"name": "g", "member_ids": [a.0, co_member.0]})),
+    );
+    assert_eq!(status, 201, "{body}");
+    let streams = [
+        ("alice's other device", app.stream(&a_phone, None), true),
+        ("the friend", app.stream(&friend.1, None), true),
+        ("the co-member", app.stream(&co_member.1, None), true),
+        ("the stranger", app.stream(&stranger.1, None), false),
+    ];
+
+    let (status, body) = app.call(
+        "PATCH",
+        "/api/auth/me",
+        Some(&a.1),
+        Some(json!({"display_name": "爱丽丝"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let expected = json!({"user_id": a.0, "username": "alice", "display_name": "爱丽丝"});
+    for (who, sse, told) in &streams {
+        let got = quiet_events(sse, "user.updated");
+        let want = if *told {
+            vec![expected.clone()]
+        } else {
+            vec![]
+        };
+        assert_eq!(got, want, "{who}");
+    }
+
+    // The same name again changes nothing and tells nobody.
+    let (status, body) = app.call(
+        "PATCH",
+        "/api/auth/me",
+        Some(&a.1),
+        Some(json!({"display_name": "爱丽丝"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["display_name"], "爱丽丝");
+    for (who, sse, _) in &streams {
+        assert!(quiet_events(sse, "user.updated").is_empty(), "{who}");
+    }
+}
