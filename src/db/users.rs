@@ -66,6 +66,28 @@ pub fn find_by_username(conn: &Connection, username: &str) -> Result<Option<User
     Ok(conn.row(&sql, [username], user_from_row).optional()?)
 }
 
+/// A user and their credentials by username, in one lookup (login).
+pub fn with_credentials_by_username(
+    conn: &Connection,
+    username: &str,
+) -> Result<Option<(User, Credentials)>, Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, password_hash, token_gen, disabled FROM users WHERE username = ?1"
+    );
+    Ok(conn
+        .row(&sql, [username], |r| {
+            let user = user_from_row(r)?;
+            let credentials = Credentials {
+                id: user.id,
+                password_hash: r.get(4)?,
+                token_gen: r.get(5)?,
+                disabled: r.get(6)?,
+            };
+            Ok((user, credentials))
+        })
+        .optional()?)
+}
+
 pub fn credentials_by_id(conn: &Connection, id: UserId) -> Result<Option<Credentials>, Error> {
     let sql = "SELECT id, password_hash, token_gen, disabled FROM users WHERE id = ?1";
     Ok(conn

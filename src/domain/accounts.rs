@@ -100,13 +100,7 @@ pub async fn login(
     }
     let name = username.to_string();
     let found = db
-        .read(move |conn| {
-            let Some(user) = db::users::find_by_username(conn, &name)? else {
-                return Ok(None);
-            };
-            let creds = db::users::credentials_by_id(conn, user.id)?;
-            Ok(creds.map(|c| (user, c)))
-        })
+        .read(move |conn| db::users::with_credentials_by_username(conn, &name))
         .await?;
     let hash = found.as_ref().map(|(_, c)| c.password_hash.clone());
     if !auth::verify_password(password.to_string(), hash).await? {
