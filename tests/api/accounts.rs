@@ -8,27 +8,33 @@ use crate::helpers::*;
 #[test]
 fn register_returns_the_new_user_and_a_working_token() {
     let app = TestApp::spawn();
-    let res = app.call(
-        rocket::http::Method::Post,
-        "/api/register",
-        None,
-        Some(json!({"username": "zhangsan", "password": "secret-pass", "display_name": " 张三 "})),
+    let (data, me) = assert_registered_as(
+        &app,
+        json!({"username": "zhangsan", "password": "secret-pass", "display_name": " 张三 "}),
+        &[("username", "zhangsan"), ("display_name", "张三")],
     );
-    res.expect(201, "注册成功");
-    let data = res.data();
     assert!(data["user_id"].as_str().unwrap().starts_with("u_"));
-    assert_eq!(data["username"], "zhangsan");
-    assert_eq!(data["display_name"], "张三");
     assert!(data["expires_at"].as_str().unwrap().ends_with('Z'));
-    let me = app.get("/api/auth/me", data["token"].as_str().unwrap());
-    me.expect(200, "success");
-    assert_eq!(me.data()["user_id"], data["user_id"]);
-    assert_eq!(me.data()["display_name"], "张三");
+    assert_eq!(me["user_id"], data["user_id"]);
 }
 
 // ---------------------------------------------------------------------------------------
 // Private helpers
 // ---------------------------------------------------------------------------------------
+
+/// Registers with `body`, which must succeed, and asserts each `(field, value)` both in the
+/// answer and in `GET /api/auth/me` with the new token; returns (answer data, me).
+#[track_caller]
+fn assert_registered_as(app: &TestApp, body: Value, fields: &[(&str, &str)]) -> (Value, Value) {
+    let res = register(app, body);
+    res.expect(201, "注册成功");
+    let me = app.me(&res.data_str("token"));
+    for (field, value) in fields {
+        assert_eq!(res.data()[field], *value, "{field} in the answer");
+        assert_eq!(me[field], *value, "{field} in me");
+    }
+    (res.data().clone(), me)
+}
 
 fn register(app: &TestApp, body: Value) -> Resp {
     app.call(Method::Post, "/api/register", None, Some(body))
@@ -43,34 +49,23 @@ fn login(app: &TestApp, username: &str, password: &str) -> Resp {
     )
 }
 
-/// An error envelope: status, `code`, exact message and no data.
+const WRONG_CREDENTIALS: &str = "用户名或密码错误";
+const TOO_MANY_ATTEMPTS: &str = "尝试次数过多，请稍后再试";
+
+/// `times` logins of `username` with a wrong password, each an ordinary `401`.
 #[track_caller]
-fn expect_error(res: &Resp, status: u16, message: &str) {
-    res.expect_error(status, message);
+fn fail_logins(app: &TestApp, username: &str, times: usize) {
+    for attempt in 1..=times {
+        login(app, username, "wrong-password")
+            .status_for(401, format!("failed login {attempt} of {username}"))
+            .expect_error(401, WRONG_CREDENTIALS);
+    }
 }
 
-/// A `400` whose message is `参数错误` or `参数错误：<reason>`, with no data.
+/// Asserts logging in as `username` with `password` is refused as throttled.
 #[track_caller]
-fn expect_bad_request(res: &Resp) {
-    res.expect_bad_request();
-}
-
-/// Seconds since the epoch of an RFC 3339 time written as the contract says (UTC, `Z`,
-/// whole seconds).
-#[track_caller]
-fn contract_time(value: &Value) -> i64 {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("time {value} is not a string"));
-    assert_eq!(
-        text.len(),
-        20,
-        "time {text:?} should look like 2026-01-15T09:40:00Z"
-    );
-    assert!(text.ends_with('Z'), "time {text:?} should end with Z");
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("time {text:?} is not RFC 3339: {e}"))
-        .timestamp()
+fn assert_throttled(app: &TestApp, username: &str, password: &str) {
+    login(app, username, password).expect_error(429, TOO_MANY_ATTEMPTS);
 }
 
 fn now() -> i64 {
@@ -159,50 +154,34 @@ fn register_token_lifetime_follows_token_ttl_secs() {
 #[test]
 fn register_without_display_name_defaults_to_the_username() {
     let app = TestApp::spawn();
-    let res = register(
+    assert_registered_as(
         &app,
         json!({"username": "WangWu", "password": "password123"}),
+        &[("username", "WangWu"), ("display_name", "WangWu")],
     );
-    res.expect(201, "注册成功");
-    assert_eq!(res.data()["username"], "WangWu");
-    assert_eq!(res.data()["display_name"], "WangWu");
-
-    let res = register(
+    assert_registered_as(
         &app,
         json!({"username": "zhaoliu", "password": "password123", "display_name": null}),
+        &[("display_name", "zhaoliu")],
     );
-    res.expect(201, "注册成功");
-    assert_eq!(res.data()["display_name"], "zhaoliu");
-
-    let me = app.get("/api/auth/me", res.data()["token"].as_str().unwrap());
-    me.expect(200, "success");
-    assert_eq!(me.data()["display_name"], "zhaoliu");
 }
 
 #[test]
 fn register_trims_the_display_name() {
-    let app = TestApp::spawn();
-    let res = register(
-        &app,
+    assert_registered_as(
+        &TestApp::spawn(),
         json!({"username": "trimmed", "password": "password123", "display_name": " \t 小 明 \n "}),
+        &[("display_name", "小 明")],
     );
-    res.expect(201, "注册成功");
-    assert_eq!(res.data()["display_name"], "小 明");
-    let me = app.get("/api/auth/me", res.data()["token"].as_str().unwrap());
-    assert_eq!(me.data()["display_name"], "小 明");
 }
 
 #[test]
 fn register_keeps_the_username_case() {
-    let app = TestApp::spawn();
-    let res = register(
-        &app,
+    assert_registered_as(
+        &TestApp::spawn(),
         json!({"username": "MiXeD_Case", "password": "password123"}),
+        &[("username", "MiXeD_Case")],
     );
-    res.expect(201, "注册成功");
-    assert_eq!(res.data()["username"], "MiXeD_Case");
-    let me = app.get("/api/auth/me", res.data()["token"].as_str().unwrap());
-    assert_eq!(me.data()["username"], "MiXeD_Case");
 }
 
 #[test]
@@ -218,9 +197,9 @@ fn register_accepts_the_boundary_lengths() {
         json!({"username": "A_1", "password": "password123", "display_name": "x"}),
     ];
     for body in cases {
-        let res = register(&app, body.clone());
-        assert_eq!(res.status, 201, "{body} → {}", res.body);
-        res.expect(201, "注册成功");
+        register(&app, body.clone())
+            .status_for(201, &body)
+            .expect(201, "注册成功");
     }
     // The 8-character CJK password logs in.
     login(&app, "cjk_pass", "密码密码密码密码").expect(200, "登录成功");
@@ -243,12 +222,12 @@ fn register_with_invalid_username_is_400() {
         "a.bc",
         "ab\u{0}c",
     ] {
-        let res = register(
+        register(
             &app,
             json!({"username": username, "password": "password123"}),
-        );
-        assert_eq!(res.status, 400, "username {username:?} → {}", res.body);
-        expect_bad_request(&res);
+        )
+        .status_for(400, format!("username {username:?}"))
+        .expect_bad_request();
     }
 }
 
@@ -257,15 +236,12 @@ fn register_with_password_too_short_or_too_long_is_400() {
     let app = TestApp::spawn();
     let too_long = "x".repeat(129);
     for password in ["", "1234567", "密码密码密码密", too_long.as_str()] {
-        let res = register(&app, json!({"username": "someone", "password": password}));
-        assert_eq!(
-            res.status,
-            400,
-            "password of {} chars → {}",
-            password.chars().count(),
-            res.body
-        );
-        expect_bad_request(&res);
+        register(&app, json!({"username": "someone", "password": password}))
+            .status_for(
+                400,
+                format!("password of {} chars", password.chars().count()),
+            )
+            .expect_bad_request();
     }
     // Nothing was created: the name is still free.
     register(
@@ -276,23 +252,11 @@ fn register_with_password_too_short_or_too_long_is_400() {
 }
 
 #[test]
-fn register_with_blank_or_too_long_display_name_is_400() {
+fn register_with_blank_too_long_or_control_character_display_name_is_400() {
     let app = TestApp::spawn();
     let too_long = "张".repeat(33);
-    for name in ["", " ", "   \t\n ", too_long.as_str()] {
-        let res = register(
-            &app,
-            json!({"username": "someone", "password": "password123", "display_name": name}),
-        );
-        assert_eq!(res.status, 400, "display_name {name:?} → {}", res.body);
-        expect_bad_request(&res);
-    }
-}
-
-#[test]
-fn register_with_control_characters_in_display_name_is_400() {
-    let app = TestApp::spawn();
-    for name in [
+    let blank_or_too_long = ["", " ", "   \t\n ", too_long.as_str()];
+    let control_characters = [
         "a\u{7}b",
         "a\nb",
         "a\u{0}b",
@@ -300,13 +264,14 @@ fn register_with_control_characters_in_display_name_is_400() {
         "del\u{7f}",
         "c1\u{85}x",
         "\u{1b}[31mred",
-    ] {
-        let res = register(
+    ];
+    for name in blank_or_too_long.into_iter().chain(control_characters) {
+        register(
             &app,
             json!({"username": "someone", "password": "password123", "display_name": name}),
-        );
-        assert_eq!(res.status, 400, "display_name {name:?} → {}", res.body);
-        expect_bad_request(&res);
+        )
+        .status_for(400, format!("display_name {name:?}"))
+        .expect_bad_request();
     }
 }
 
@@ -323,21 +288,19 @@ fn register_with_missing_or_mistyped_fields_is_400() {
         json!({"username": null, "password": "password123"}),
     ];
     for body in cases {
-        let res = register(&app, body.clone());
-        assert_eq!(res.status, 400, "{body} → {}", res.body);
-        expect_bad_request(&res);
+        register(&app, body.clone())
+            .status_for(400, &body)
+            .expect_bad_request();
     }
 }
 
 #[test]
 fn register_ignores_unknown_fields() {
-    let app = TestApp::spawn();
-    let res = register(
-        &app,
+    assert_registered_as(
+        &TestApp::spawn(),
         json!({"username": "extra", "password": "password123", "role": "admin", "x": [1, 2]}),
+        &[("username", "extra")],
     );
-    res.expect(201, "注册成功");
-    assert_eq!(res.data()["username"], "extra");
 }
 
 #[test]
@@ -349,8 +312,9 @@ fn register_duplicate_username_ignoring_case_is_409() {
     )
     .expect(201, "注册成功");
     for name in ["ZhangSan", "zhangsan", "ZHANGSAN", "zHANGsAN"] {
-        let res = register(&app, json!({"username": name, "password": "another-pass"}));
-        expect_error(&res, 409, "用户名已存在");
+        register(&app, json!({"username": name, "password": "another-pass"}))
+            .status_for(409, name)
+            .expect_error(409, "用户名已存在");
     }
     // The original account is untouched.
     let res = login(&app, "zhangsan", "password123");
@@ -365,16 +329,11 @@ fn register_when_registration_is_closed_is_403() {
         &app,
         json!({"username": "newcomer", "password": "password123"}),
     );
-    expect_error(&res, 403, "注册已关闭");
+    res.expect_error(403, "注册已关闭");
     // Checked before the fields are validated.
-    let res = register(&app, json!({"username": "x", "password": "short"}));
-    expect_error(&res, 403, "注册已关闭");
+    register(&app, json!({"username": "x", "password": "short"})).expect_error(403, "注册已关闭");
     // Nothing was created.
-    expect_error(
-        &login(&app, "newcomer", "password123"),
-        401,
-        "用户名或密码错误",
-    );
+    login(&app, "newcomer", "password123").expect_error(401, WRONG_CREDENTIALS);
     // The rest of the public API still answers.
     app.call(Method::Get, "/api/health", None, None)
         .expect(200, "success");
@@ -404,11 +363,9 @@ fn login_success_returns_token_expiry_and_user() {
         res.body
     );
 
-    let token = data["token"].as_str().unwrap();
+    let token = res.data_str("token");
     assert_ne!(token, alice.token, "each login issues a new token");
-    let me = app.get("/api/auth/me", token);
-    me.expect(200, "success");
-    assert_eq!(me.data()["user_id"], json!(alice.id));
+    assert_eq!(app.me(&token)["user_id"], json!(alice.id));
 }
 
 #[test]
@@ -431,18 +388,10 @@ fn login_matches_the_username_ignoring_case() {
 fn login_with_wrong_password_is_401() {
     let app = TestApp::spawn();
     app.user("alice");
-    expect_error(
-        &login(&app, "alice", "wrong-password"),
-        401,
-        "用户名或密码错误",
-    );
+    login(&app, "alice", "wrong-password").expect_error(401, WRONG_CREDENTIALS);
     // The password is case-sensitive.
-    expect_error(
-        &login(&app, "alice", &PASSWORD.to_uppercase()),
-        401,
-        "用户名或密码错误",
-    );
-    expect_error(&login(&app, "alice", ""), 401, "用户名或密码错误");
+    login(&app, "alice", &PASSWORD.to_uppercase()).expect_error(401, WRONG_CREDENTIALS);
+    login(&app, "alice", "").expect_error(401, WRONG_CREDENTIALS);
 }
 
 #[test]
@@ -451,13 +400,13 @@ fn login_with_unknown_user_is_the_same_401() {
     app.user("alice");
     let unknown = login(&app, "nobody", PASSWORD);
     let wrong = login(&app, "alice", "wrong-password");
-    expect_error(&unknown, 401, "用户名或密码错误");
+    unknown.expect_error(401, WRONG_CREDENTIALS);
     assert_eq!(
         unknown.body, wrong.body,
         "the same answer whether the user exists or not"
     );
     // Even an impossible username is just a failed login.
-    expect_error(&login(&app, "a-b", PASSWORD), 401, "用户名或密码错误");
+    login(&app, "a-b", PASSWORD).expect_error(401, WRONG_CREDENTIALS);
 }
 
 #[test]
@@ -469,9 +418,9 @@ fn login_with_missing_fields_is_400() {
         json!({"password": PASSWORD}),
         json!({"username": 1, "password": PASSWORD}),
     ] {
-        let res = app.call(Method::Post, "/api/login", None, Some(body.clone()));
-        assert_eq!(res.status, 400, "{body} → {}", res.body);
-        expect_bad_request(&res);
+        app.call(Method::Post, "/api/login", None, Some(body.clone()))
+            .status_for(400, &body)
+            .expect_bad_request();
     }
 }
 
@@ -480,34 +429,14 @@ fn login_after_ten_failures_is_429_even_with_the_right_password() {
     let app = TestApp::spawn();
     app.user("victim");
     app.user("bystander");
-    for attempt in 1..=10 {
-        let res = login(&app, "victim", "wrong-password");
-        assert_eq!(res.status, 401, "attempt {attempt}: {}", res.body);
-        expect_error(&res, 401, "用户名或密码错误");
-    }
-    expect_error(
-        &login(&app, "victim", "wrong-password"),
-        429,
-        "尝试次数过多，请稍后再试",
-    );
-    expect_error(
-        &login(&app, "victim", PASSWORD),
-        429,
-        "尝试次数过多，请稍后再试",
-    );
+    fail_logins(&app, "victim", 10);
+    assert_throttled(&app, "victim", "wrong-password");
+    assert_throttled(&app, "victim", PASSWORD);
     // The name is locked whatever its case.
-    expect_error(
-        &login(&app, "VICTIM", PASSWORD),
-        429,
-        "尝试次数过多，请稍后再试",
-    );
+    assert_throttled(&app, "VICTIM", PASSWORD);
     // Another username is unaffected.
     login(&app, "bystander", PASSWORD).expect(200, "登录成功");
-    expect_error(
-        &login(&app, "bystander", "wrong-password"),
-        401,
-        "用户名或密码错误",
-    );
+    fail_logins(&app, "bystander", 1);
 }
 
 #[test]
@@ -516,69 +445,37 @@ fn login_throttle_counts_failures_ignoring_username_case() {
     app.user("victim");
     let spellings = ["victim", "VICTIM", "Victim", "vIcTiM", "victiM"];
     for attempt in 0..10 {
-        let res = login(&app, spellings[attempt % spellings.len()], "wrong-password");
-        expect_error(&res, 401, "用户名或密码错误");
+        fail_logins(&app, spellings[attempt % spellings.len()], 1);
     }
-    expect_error(
-        &login(&app, "victim", PASSWORD),
-        429,
-        "尝试次数过多，请稍后再试",
-    );
+    assert_throttled(&app, "victim", PASSWORD);
 }
 
 #[test]
 fn login_throttle_applies_to_unknown_usernames_too() {
     let app = TestApp::spawn();
     for _ in 0..10 {
-        expect_error(
-            &login(&app, "ghost", "whatever-pass"),
-            401,
-            "用户名或密码错误",
-        );
+        login(&app, "ghost", "whatever-pass").expect_error(401, WRONG_CREDENTIALS);
     }
-    expect_error(
-        &login(&app, "ghost", "whatever-pass"),
-        429,
-        "尝试次数过多，请稍后再试",
-    );
+    assert_throttled(&app, "ghost", "whatever-pass");
 }
 
 #[test]
 fn login_success_clears_the_failure_count() {
     let app = TestApp::spawn();
     app.user("forgetful");
-    for _ in 0..9 {
-        expect_error(
-            &login(&app, "forgetful", "wrong-password"),
-            401,
-            "用户名或密码错误",
-        );
+    for _ in 0..2 {
+        fail_logins(&app, "forgetful", 9);
+        login(&app, "forgetful", PASSWORD).expect(200, "登录成功");
     }
-    login(&app, "forgetful", PASSWORD).expect(200, "登录成功");
-    for _ in 0..9 {
-        expect_error(
-            &login(&app, "forgetful", "wrong-password"),
-            401,
-            "用户名或密码错误",
-        );
-    }
-    login(&app, "forgetful", PASSWORD).expect(200, "登录成功");
 }
 
 #[test]
 fn token_of_a_locked_user_keeps_working() {
     let app = TestApp::spawn();
     let victim = app.user("victim");
-    for _ in 0..10 {
-        login(&app, "victim", "wrong-password");
-    }
-    expect_error(
-        &login(&app, "victim", PASSWORD),
-        429,
-        "尝试次数过多，请稍后再试",
-    );
-    app.get("/api/auth/me", &victim.token)
-        .expect(200, "success");
+    fail_logins(&app, "victim", 10);
+    assert_throttled(&app, "victim", PASSWORD);
+    app.me(&victim.token);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -606,9 +503,7 @@ fn me_returns_the_callers_profile() {
     let before = now();
     let alice = app.user_named("Alice", "爱丽丝");
     app.user("bob");
-    let res = app.get("/api/auth/me", &alice.token);
-    res.expect(200, "success");
-    let data = res.data();
+    let data = &app.me(&alice.token);
     assert_eq!(
         keys(data),
         ["created_at", "display_name", "user_id", "username"]
@@ -628,12 +523,8 @@ fn me_returns_the_callers_profile() {
 fn patch_me_returns_the_updated_profile() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let created_at = app.get("/api/auth/me", &alice.token).data()["created_at"].clone();
-    let res = app.patch(
-        "/api/auth/me",
-        &alice.token,
-        json!({"display_name": "  新名字  "}),
-    );
+    let created_at = app.me(&alice.token)["created_at"].clone();
+    let res = app.set_display_name(&alice, "  新名字  ");
     res.expect(200, "success");
     assert_eq!(
         res.data(),
@@ -644,14 +535,9 @@ fn patch_me_returns_the_updated_profile() {
             "created_at": created_at,
         })
     );
-    let me = app.get("/api/auth/me", &alice.token);
-    me.expect(200, "success");
-    assert_eq!(me.data()["display_name"], "新名字");
-    assert_eq!(
-        me.data()["username"],
-        "alice",
-        "renaming keeps the username"
-    );
+    let me = app.me(&alice.token);
+    assert_eq!(me["display_name"], "新名字");
+    assert_eq!(me["username"], "alice", "renaming keeps the username");
 }
 
 #[test]
@@ -670,14 +556,11 @@ fn patch_me_with_invalid_display_name_is_400_and_changes_nothing() {
         json!({}),
     ];
     for body in cases {
-        let res = app.patch("/api/auth/me", &alice.token, body.clone());
-        assert_eq!(res.status, 400, "{body} → {}", res.body);
-        expect_bad_request(&res);
+        app.patch("/api/auth/me", &alice.token, body.clone())
+            .status_for(400, &body)
+            .expect_bad_request();
     }
-    assert_eq!(
-        app.get("/api/auth/me", &alice.token).data()["display_name"],
-        "Alice"
-    );
+    assert_eq!(app.me(&alice.token)["display_name"], "Alice");
 }
 
 #[test]
@@ -685,7 +568,7 @@ fn patch_me_accepts_32_characters() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
     let name = "名".repeat(32);
-    let res = app.patch("/api/auth/me", &alice.token, json!({"display_name": name}));
+    let res = app.set_display_name(&alice, &name);
     res.expect(200, "success");
     assert_eq!(res.data()["display_name"], json!(name));
 }
@@ -695,12 +578,8 @@ fn renamed_user_is_seen_by_others_in_search_and_login() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
     let bob = app.user("bob");
-    app.patch(
-        "/api/auth/me",
-        &alice.token,
-        json!({"display_name": "Wonderland"}),
-    )
-    .expect(200, "success");
+    app.set_display_name(&alice, "Wonderland")
+        .expect(200, "success");
     let res = search(&app, &bob, "wonder");
     assert_eq!(usernames(&res), ["alice"]);
     assert_eq!(res.list()[0]["display_name"], "Wonderland");
@@ -716,19 +595,11 @@ fn renamed_user_is_seen_by_others_in_search_and_login() {
 fn change_password_returns_a_new_token_and_revokes_every_old_one() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let other_device = login(&app, "alice", PASSWORD).data()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.get("/api/auth/me", &other_device)
-        .expect(200, "success");
+    let other_device = login(&app, "alice", PASSWORD).data_str("token");
+    app.me(&other_device);
 
     let before = now();
-    let res = app.put(
-        "/api/auth/me/password",
-        &alice.token,
-        json!({"old_password": PASSWORD, "new_password": "brand-new-pass"}),
-    );
+    let res = app.change_password(&alice.token, PASSWORD, "brand-new-pass");
     res.expect(200, "密码已修改");
     assert_eq!(keys(res.data()), ["expires_at", "token"]);
     let expires = contract_time(&res.data()["expires_at"]);
@@ -737,42 +608,33 @@ fn change_password_returns_a_new_token_and_revokes_every_old_one() {
         "{}",
         res.body
     );
-    let new_token = res.data()["token"].as_str().unwrap().to_string();
+    let new_token = res.data_str("token");
 
     // Every token issued before the change stops working, the one used included.
-    expect_error(&app.get("/api/auth/me", &alice.token), 401, "未授权");
-    expect_error(&app.get("/api/auth/me", &other_device), 401, "未授权");
+    app.get("/api/auth/me", &alice.token)
+        .expect_error(401, "未授权");
+    app.get("/api/auth/me", &other_device)
+        .expect_error(401, "未授权");
     // The new one works.
-    let me = app.get("/api/auth/me", &new_token);
-    me.expect(200, "success");
-    assert_eq!(me.data()["user_id"], json!(alice.id));
+    assert_eq!(app.me(&new_token)["user_id"], json!(alice.id));
 
     // The new password logs in; the old one no longer does.
-    expect_error(&login(&app, "alice", PASSWORD), 401, "用户名或密码错误");
+    login(&app, "alice", PASSWORD).expect_error(401, WRONG_CREDENTIALS);
     let res = login(&app, "alice", "brand-new-pass");
     res.expect(200, "登录成功");
-    app.get("/api/auth/me", res.data()["token"].as_str().unwrap())
-        .expect(200, "success");
+    app.me(&res.data_str("token"));
 }
 
 #[test]
 fn change_password_with_wrong_old_password_is_403() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let res = app.put(
-        "/api/auth/me/password",
-        &alice.token,
-        json!({"old_password": "not-my-password", "new_password": "brand-new-pass"}),
-    );
-    expect_error(&res, 403, "原密码错误");
+    app.change_password(&alice.token, "not-my-password", "brand-new-pass")
+        .expect_error(403, "原密码错误");
     // Nothing changed: the token and the old password still work.
-    app.get("/api/auth/me", &alice.token).expect(200, "success");
+    app.me(&alice.token);
     login(&app, "alice", PASSWORD).expect(200, "登录成功");
-    expect_error(
-        &login(&app, "alice", "brand-new-pass"),
-        401,
-        "用户名或密码错误",
-    );
+    login(&app, "alice", "brand-new-pass").expect_error(401, WRONG_CREDENTIALS);
 }
 
 #[test]
@@ -781,39 +643,25 @@ fn change_password_to_an_invalid_password_is_400() {
     let alice = app.user("alice");
     let too_long = "x".repeat(129);
     for new in ["", "short", "1234567", too_long.as_str()] {
-        let res = app.put(
-            "/api/auth/me/password",
-            &alice.token,
-            json!({"old_password": PASSWORD, "new_password": new}),
-        );
-        assert_eq!(
-            res.status,
-            400,
-            "new password of {} chars → {}",
-            new.len(),
-            res.body
-        );
-        expect_bad_request(&res);
+        app.change_password(&alice.token, PASSWORD, new)
+            .status_for(400, format!("new password of {} chars", new.len()))
+            .expect_bad_request();
     }
     // The new password is checked before the old one.
-    let res = app.put(
-        "/api/auth/me/password",
-        &alice.token,
-        json!({"old_password": "wrong-old-pass", "new_password": "short"}),
-    );
-    expect_bad_request(&res);
+    app.change_password(&alice.token, "wrong-old-pass", "short")
+        .expect_bad_request();
     // Missing fields.
     for body in [
         json!({}),
         json!({"old_password": PASSWORD}),
         json!({"new_password": "brand-new-pass"}),
     ] {
-        let res = app.put("/api/auth/me/password", &alice.token, body.clone());
-        assert_eq!(res.status, 400, "{body} → {}", res.body);
-        expect_bad_request(&res);
+        app.put("/api/auth/me/password", &alice.token, body.clone())
+            .status_for(400, &body)
+            .expect_bad_request();
     }
     // Nothing changed.
-    app.get("/api/auth/me", &alice.token).expect(200, "success");
+    app.me(&alice.token);
     login(&app, "alice", PASSWORD).expect(200, "登录成功");
 }
 
@@ -821,22 +669,13 @@ fn change_password_to_an_invalid_password_is_400() {
 fn change_password_twice_in_a_row_works_with_the_returned_tokens() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let first = app.put(
-        "/api/auth/me/password",
-        &alice.token,
-        json!({"old_password": PASSWORD, "new_password": "second-pass"}),
-    );
+    let first = app.change_password(&alice.token, PASSWORD, "second-pass");
     first.expect(200, "密码已修改");
-    let token = first.data()["token"].as_str().unwrap().to_string();
-    let second = app.put(
-        "/api/auth/me/password",
-        &token,
-        json!({"old_password": "second-pass", "new_password": "third-pass"}),
-    );
+    let token = first.data_str("token");
+    let second = app.change_password(&token, "second-pass", "third-pass");
     second.expect(200, "密码已修改");
-    expect_error(&app.get("/api/auth/me", &token), 401, "未授权");
-    app.get("/api/auth/me", second.data()["token"].as_str().unwrap())
-        .expect(200, "success");
+    app.get("/api/auth/me", &token).expect_error(401, "未授权");
+    app.me(&second.data_str("token"));
     login(&app, "alice", "third-pass").expect(200, "登录成功");
 }
 
@@ -848,10 +687,7 @@ fn change_password_twice_in_a_row_works_with_the_returned_tokens() {
 fn logout_revokes_only_the_token_used() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let phone = login(&app, "alice", PASSWORD).data()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let phone = login(&app, "alice", PASSWORD).data_str("token");
 
     let res = app.call(Method::Post, "/api/auth/logout", Some(&alice.token), None);
     res.expect(200, "已退出");
@@ -861,21 +697,20 @@ fn logout_revokes_only_the_token_used() {
         res.body
     );
 
-    expect_error(&app.get("/api/auth/me", &alice.token), 401, "未授权");
-    expect_error(
-        &app.call(Method::Post, "/api/auth/logout", Some(&alice.token), None),
-        401,
-        "未授权",
-    );
-    expect_error(
-        &app.patch("/api/auth/me", &alice.token, json!({"display_name": "x"})),
-        401,
-        "未授权",
+    app.expect_unauthorized(
+        Some(&alice.token),
+        &[
+            (Method::Get, "/api/auth/me", None),
+            (Method::Post, "/api/auth/logout", None),
+            (
+                Method::Patch,
+                "/api/auth/me",
+                Some(json!({"display_name": "x"})),
+            ),
+        ],
     );
     // Another session of the same user still works.
-    let me = app.get("/api/auth/me", &phone);
-    me.expect(200, "success");
-    assert_eq!(me.data()["user_id"], json!(alice.id));
+    assert_eq!(app.me(&phone)["user_id"], json!(alice.id));
     // And logging in again works.
     login(&app, "alice", PASSWORD).expect(200, "登录成功");
 }
@@ -886,7 +721,8 @@ fn logout_with_a_body_is_still_200() {
     let alice = app.user("alice");
     let res = app.post("/api/auth/logout", &alice.token, json!({}));
     res.expect(200, "已退出");
-    expect_error(&app.get("/api/auth/me", &alice.token), 401, "未授权");
+    app.get("/api/auth/me", &alice.token)
+        .expect_error(401, "未授权");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -988,13 +824,12 @@ fn search_with_empty_or_missing_q_is_400() {
         "/api/auth/users?q=%20%20",
         "/api/auth/users?x=other",
     ] {
-        let res = app.get(path, &me.token);
-        assert_eq!(res.status, 400, "{path} → {}", res.body);
-        expect_bad_request(&res);
+        app.get(path, &me.token)
+            .status_for(400, path)
+            .expect_bad_request();
     }
     // Over 64 characters.
-    let res = search(&app, &me, &"a".repeat(65));
-    expect_bad_request(&res);
+    search(&app, &me, &"a".repeat(65)).expect_bad_request();
     // 64 is fine.
     assert!(usernames(&search(&app, &me, &"a".repeat(64))).is_empty());
 }
@@ -1043,6 +878,6 @@ fn search_treats_percent_underscore_and_backslash_literally() {
 fn search_without_token_is_401() {
     let app = TestApp::spawn();
     app.user("someone");
-    let res = app.call(Method::Get, "/api/auth/users?q=some", None, None);
-    expect_error(&res, 401, "未授权");
+    app.call(Method::Get, "/api/auth/users?q=some", None, None)
+        .expect_error(401, "未授权");
 }

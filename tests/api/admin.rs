@@ -4,33 +4,38 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::cli::chatd;
-use crate::server::{agent, post, Server};
+use crate::cli::{assert_fails_saying, assert_succeeds, chatd};
+use crate::live::Remote;
+use crate::server::Server;
 
-fn get(base: &str, path: &str, token: &str) -> u16 {
-    let res = agent()
-        .get(&format!("{base}{path}"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    res.status().as_u16()
+/// The real binary serving in a new folder (`chatd user …` runs there too), and a client of
+/// it. Bind all three: dropping the server stops it, dropping the folder deletes it.
+fn serving() -> (tempfile::TempDir, Server, Remote) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let remote = Remote::at(&server.base);
+    (dir, server, remote)
 }
 
-fn login(base: &str, username: &str, password: &str) -> (u16, Value) {
-    post(
-        &agent(),
-        &format!("{base}/api/login"),
+/// The status of `GET /api/auth/me` with `token`.
+fn me_status(remote: &Remote, token: &str) -> u16 {
+    remote.call("GET", "/api/auth/me", Some(token), None).0
+}
+
+fn login(remote: &Remote, username: &str, password: &str) -> (u16, Value) {
+    remote.call(
+        "POST",
+        "/api/login",
         None,
-        json!({"username": username, "password": password}),
+        Some(json!({"username": username, "password": password})),
     )
-    .unwrap()
 }
 
 /// Waits (bounded) until `GET /api/auth/me` with `token` answers `status`.
-fn me_becomes(base: &str, token: &str, status: u16) -> bool {
+fn me_becomes(remote: &Remote, token: &str, status: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if get(base, "/api/auth/me", token) == status {
+        if me_status(remote, token) == status {
             return true;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -38,31 +43,14 @@ fn me_becomes(base: &str, token: &str, status: u16) -> bool {
     false
 }
 
-fn register(base: &str, username: &str) -> String {
-    let (status, body) = post(
-        &agent(),
-        &format!("{base}/api/register"),
-        None,
-        json!({"username": username, "password": "password123"}),
-    )
-    .unwrap();
-    assert_eq!(status, 201);
-    body["data"]["token"].as_str().unwrap().to_string()
-}
-
 #[test]
 fn reset_password_prints_a_working_password_and_ends_old_sessions() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
-    let token = register(&server.base, "alice");
-    assert_eq!(get(&server.base, "/api/auth/me", &token), 200);
+    let (dir, _server, remote) = serving();
+    let (_, token) = remote.user("alice");
+    assert_eq!(me_status(&remote, &token), 200);
 
     let out = chatd(dir.path(), &["user", "reset-password", "alice"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let password = text
         .lines()
@@ -73,41 +61,29 @@ fn reset_password_prints_a_working_password_and_ends_old_sessions() {
     assert!(password.len() >= 12);
 
     assert!(
-        me_becomes(&server.base, &token, 401),
+        me_becomes(&remote, &token, 401),
         "the old token stops working"
     );
-    assert_eq!(login(&server.base, "alice", "password123").0, 401);
-    let (status, body) = login(&server.base, "alice", &password);
+    assert_eq!(login(&remote, "alice", "password123").0, 401);
+    let (status, body) = login(&remote, "alice", &password);
     assert_eq!(status, 200, "{body}");
     let new_token = body["data"]["token"].as_str().unwrap();
-    assert_eq!(get(&server.base, "/api/auth/me", new_token), 200);
+    assert_eq!(me_status(&remote, new_token), 200);
 }
 
 #[test]
 fn a_disabled_user_cannot_log_in_or_use_old_tokens_until_enabled() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
-    let token = register(&server.base, "bob");
-    let other = register(&server.base, "carol");
+    let (dir, _server, remote) = serving();
+    let (_, token) = remote.user("bob");
+    let (_, other) = remote.user("carol");
 
     let out = chatd(dir.path(), &["user", "disable", "bob"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        me_becomes(&server.base, &token, 401),
-        "old tokens stop working"
-    );
-    let (status, body) = login(&server.base, "bob", "password123");
+    assert_succeeds(&out);
+    assert!(me_becomes(&remote, &token, 401), "old tokens stop working");
+    let (status, body) = login(&remote, "bob", "password123");
     assert_eq!(status, 401);
     assert_eq!(body["message"], "用户名或密码错误");
-    assert_eq!(
-        get(&server.base, "/api/auth/me", &other),
-        200,
-        "others are untouched"
-    );
+    assert_eq!(me_status(&remote, &other), 200, "others are untouched");
 
     let list = chatd(dir.path(), &["user", "list"], &[]);
     let text = String::from_utf8_lossy(&list.stdout).to_string();
@@ -123,15 +99,14 @@ fn a_disabled_user_cannot_log_in_or_use_old_tokens_until_enabled() {
     );
 
     let out = chatd(dir.path(), &["user", "enable", "bob"], &[]);
-    assert!(out.status.success());
-    assert_eq!(login(&server.base, "bob", "password123").0, 200);
+    assert_succeeds(&out);
+    assert_eq!(login(&remote, "bob", "password123").0, 200);
     assert_eq!(
-        get(&server.base, "/api/auth/me", &token),
+        me_status(&remote, &token),
         401,
         "tokens from before stay dead"
     );
 
     let out = chatd(dir.path(), &["user", "disable", "nobody"], &[]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no user named nobody"));
+    assert_fails_saying(&out, "no user named nobody");
 }

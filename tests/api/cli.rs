@@ -7,6 +7,7 @@ use std::process::Output;
 use serde_json::json;
 
 use crate::helpers::TestApp;
+use crate::live::Remote;
 
 pub fn chatd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = crate::server::chatd_command();
@@ -25,31 +26,53 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Asserts the command succeeded (showing its standard error if not).
+#[track_caller]
+pub fn assert_succeeds(out: &Output) {
+    assert!(out.status.success(), "{}", stderr(out));
+}
+
+/// Asserts the command succeeded and printed `text` on standard output.
+#[track_caller]
+pub fn assert_succeeds_saying(out: &Output, text: &str) {
+    assert_succeeds(out);
+    assert!(stdout(out).contains(text), "{}", stdout(out));
+}
+
+/// Asserts the command failed and said `text` on standard error.
+#[track_caller]
+pub fn assert_fails_saying(out: &Output, text: &str) {
+    assert!(!out.status.success(), "{}", stdout(out));
+    assert!(stderr(out).contains(text), "{}", stderr(out));
+}
+
 fn count(db: &Path, table: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
 
+/// The row counts of the tables the demo data fills.
+fn demo_counts(db: &Path) -> [i64; 5] {
+    [
+        "users",
+        "messages",
+        "conversations",
+        "friendships",
+        "members",
+    ]
+    .map(|t| count(db, t))
+}
+
 #[test]
 fn migrate_applies_the_schema_once_and_then_reports_up_to_date() {
     let dir = tempfile::tempdir().unwrap();
     let first = chatd(dir.path(), &["migrate"], &[]);
-    assert!(first.status.success(), "{}", stderr(&first));
-    assert!(
-        stdout(&first).contains("applied migration V1__init"),
-        "{}",
-        stdout(&first)
-    );
+    assert_succeeds_saying(&first, "applied migration V1__init");
     assert!(dir.path().join("data/chat.db").exists());
 
     let second = chatd(dir.path(), &["migrate"], &[]);
-    assert!(second.status.success(), "{}", stderr(&second));
-    assert!(
-        stdout(&second).contains("up to date"),
-        "{}",
-        stdout(&second)
-    );
+    assert_succeeds_saying(&second, "up to date");
     assert!(!stdout(&second).contains("applied migration"));
 }
 
@@ -58,46 +81,21 @@ fn seed_twice_loads_the_demo_data_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("data/chat.db");
     let first = chatd(dir.path(), &["seed"], &[]);
-    assert!(first.status.success(), "{}", stderr(&first));
-    assert!(
-        stdout(&first).contains("demo data loaded"),
-        "{}",
-        stdout(&first)
-    );
-    let counts = [
-        "users",
-        "messages",
-        "conversations",
-        "friendships",
-        "members",
-    ]
-    .map(|t| count(&db, t));
+    assert_succeeds_saying(&first, "demo data loaded");
+    let counts = demo_counts(&db);
     assert_eq!(counts[0], 4);
     assert!(counts[1] > 0 && counts[2] == 2);
 
     let second = chatd(dir.path(), &["seed"], &[]);
-    assert!(second.status.success(), "{}", stderr(&second));
-    assert!(
-        stdout(&second).contains("already loaded"),
-        "{}",
-        stdout(&second)
-    );
-    let again = [
-        "users",
-        "messages",
-        "conversations",
-        "friendships",
-        "members",
-    ]
-    .map(|t| count(&db, t));
-    assert_eq!(counts, again);
+    assert_succeeds_saying(&second, "already loaded");
+    assert_eq!(counts, demo_counts(&db));
 }
 
 #[test]
 fn a_demo_user_logs_in_and_sees_a_non_empty_conversation_list() {
     let dir = tempfile::tempdir().unwrap();
     let out = chatd(dir.path(), &["seed"], &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let app = TestApp::spawn_on(&dir.path().join("data/chat.db"));
     let res = app.call(
         rocket::http::Method::Post,
@@ -133,23 +131,22 @@ fn synthetic_seed_creates_the_requested_data_once() {
         "10",
     ];
     let first = chatd(dir.path(), &args, &[]);
-    assert!(first.status.success(), "{}", stderr(&first));
+    assert_succeeds(&first);
     assert_eq!(count(&db, "users"), 5);
     assert_eq!(count(&db, "conversations"), 3);
     assert_eq!(count(&db, "messages"), 30);
     assert_eq!(count(&db, "members"), 9);
 
     let second = chatd(dir.path(), &args, &[]);
-    assert!(second.status.success(), "{}", stderr(&second));
+    assert_succeeds_saying(&second, "already loaded");
     assert_eq!(count(&db, "messages"), 30);
-    assert!(stdout(&second).contains("already loaded"));
 }
 
 #[test]
 fn help_teaches_the_commands() {
     let dir = tempfile::tempdir().unwrap();
     let out = chatd(dir.path(), &["--help"], &[]);
-    assert!(out.status.success());
+    assert_succeeds(&out);
     let text = stdout(&out);
     for word in ["serve", "migrate", "seed", "Rocket.toml", "ROCKET_"] {
         assert!(text.contains(word), "--help lacks {word}: {text}");
@@ -162,7 +159,7 @@ fn help_teaches_the_commands() {
 fn version_prints_the_crate_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = chatd(dir.path(), &["--version"], &[]);
-    assert!(out.status.success());
+    assert_succeeds(&out);
     assert_eq!(
         stdout(&out).trim(),
         format!("chatd {}", env!("CARGO_PKG_VERSION"))
@@ -185,8 +182,7 @@ fn a_bad_configuration_value_stops_with_a_message_naming_the_key() {
     );
 
     let out = chatd(dir.path(), &["migrate"], &[("ROCKET_JWT_SECRET", "short")]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("jwt_secret"), "{}", stderr(&out));
+    assert_fails_saying(&out, "jwt_secret");
 }
 
 #[test]
@@ -199,10 +195,8 @@ fn an_unusable_database_path_stops_with_a_message_naming_it() {
         &["serve"],
         &[("ROCKET_DATABASE_PATH", "blocker/chat.db")],
     );
-    assert!(!out.status.success());
-    let err = stderr(&out);
-    assert!(err.contains("blocker"), "{err}");
-    assert!(err.contains("cannot"), "{err}");
+    assert_fails_saying(&out, "blocker");
+    assert_fails_saying(&out, "cannot");
 }
 
 #[test]
@@ -210,51 +204,8 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
     use crate::server::{agent, post, Server};
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
-    let http = agent();
     let base = server.base.clone();
-    let (_, reg) = post(
-        &http,
-        &format!("{base}/api/register"),
-        None,
-        json!({"username": "alice", "password": "password123"}),
-    )
-    .unwrap();
-    let token = reg["data"]["token"].as_str().unwrap().to_string();
-    let (_, reg) = post(
-        &http,
-        &format!("{base}/api/register"),
-        None,
-        json!({"username": "bob", "password": "password123"}),
-    )
-    .unwrap();
-    let bob = reg["data"]["user_id"].as_str().unwrap().to_string();
-    let base2 = base.clone();
-    let chat = {
-        let (_, res) = post(
-            &http,
-            &format!("{base}/api/auth/friends/requests"),
-            Some(&token),
-            json!({"user_id": bob}),
-        )
-        .unwrap();
-        let request = res["data"]["request_id"].as_str().unwrap().to_string();
-        let bob_token = reg["data"]["token"].as_str().unwrap().to_string();
-        post(
-            &http,
-            &format!("{base}/api/auth/friends/requests/{request}/accept"),
-            Some(&bob_token),
-            json!({}),
-        )
-        .unwrap();
-        let (_, res) = post(
-            &http,
-            &format!("{base2}/api/auth/conversations/private"),
-            Some(&token),
-            json!({"friend_id": bob}),
-        )
-        .unwrap();
-        res["data"]["conversation_id"].as_str().unwrap().to_string()
-    };
+    let ((_, token), _, chat) = Remote::at(&base).friends_with_a_chat("alice", "bob");
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let senders: Vec<_> = (0..4)
@@ -288,7 +239,7 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let before_backup: Vec<String> = acked.lock().unwrap().clone();
     let out = chatd(dir.path(), &["backup", "--to", "snapshots"], &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let printed = stdout(&out);
     let file = printed.trim().rsplit(' ').next().unwrap().to_string();
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -304,17 +255,11 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
 
     // A running server blocks restore.
     let refused = chatd(dir.path(), &["restore", &file], &[]);
-    assert!(!refused.status.success());
-    assert!(
-        stderr(&refused).contains("stop it first"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_fails_saying(&refused, "stop it first");
 
     drop(server);
     let out = chatd(dir.path(), &["restore", &file], &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("kept as"), "{}", stdout(&out));
+    assert_succeeds_saying(&out, "kept as");
     let db = dir.path().join("data/chat.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let integrity: String = conn
@@ -328,16 +273,9 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
         .filter_map(Result::ok)
         .any(|e| e.file_name().to_string_lossy().contains(".replaced-"));
     assert!(aside);
-    // And the restored database serves.
+    // And the restored database serves: alice logs in.
     let restarted = Server::start(dir.path());
-    let (status, _) = post(
-        &agent(),
-        &format!("{}/api/login", restarted.base),
-        None,
-        json!({"username": "alice", "password": "password123"}),
-    )
-    .unwrap();
-    assert_eq!(status, 200);
+    Remote::at(&restarted.base).login("alice");
 }
 
 #[test]
@@ -345,8 +283,7 @@ fn restore_refuses_a_file_that_is_not_a_chatd_database() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("junk.db"), "not sqlite").unwrap();
     let out = chatd(dir.path(), &["restore", "junk.db"], &[]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("junk.db"), "{}", stderr(&out));
+    assert_fails_saying(&out, "junk.db");
 }
 
 #[test]
@@ -354,6 +291,5 @@ fn a_second_server_on_the_same_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let _first = crate::server::Server::start(dir.path());
     let out = chatd(dir.path(), &["serve"], &[("ROCKET_PORT", "0")]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("already serving"), "{}", stderr(&out));
+    assert_fails_saying(&out, "already serving");
 }

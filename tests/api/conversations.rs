@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{Resp, TestApp, User};
+use crate::helpers::{contract_time, Resp, TestApp, User};
 
 // ---------------------------------------------------------------------------------------
 // Private helpers
@@ -58,12 +58,6 @@ fn entry(app: &TestApp, viewer: &User, conversation: &str) -> Value {
         .unwrap_or_else(|| panic!("{conversation} missing from {}'s list", viewer.username))
 }
 
-fn unread(app: &TestApp, viewer: &User, conversation: &str) -> i64 {
-    entry(app, viewer, conversation)["unread_count"]
-        .as_i64()
-        .unwrap()
-}
-
 fn list_ids(app: &TestApp, viewer: &User) -> Vec<String> {
     app.conversations(viewer)
         .iter()
@@ -72,11 +66,7 @@ fn list_ids(app: &TestApp, viewer: &User) -> Vec<String> {
 }
 
 fn rename(app: &TestApp, user: &User, display_name: &str) {
-    let res = app.patch(
-        "/api/auth/me",
-        &user.token,
-        json!({ "display_name": display_name }),
-    );
+    let res = app.set_display_name(user, display_name);
     res.expect(200, "success");
     assert_eq!(res.data()["display_name"], json!(display_name));
 }
@@ -115,25 +105,18 @@ fn member_rows(app: &TestApp, conversation: &str) -> Vec<(i64, String)> {
 }
 
 fn count_rows(app: &TestApp, table: &str) -> i64 {
-    app.sqlite()
-        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
+    app.count(&format!("SELECT COUNT(*) FROM {table}"))
 }
 
-/// An RFC 3339 UTC time with a `Z` and whole seconds.
-#[track_caller]
-fn assert_rfc3339(value: &Value) {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("{value} is not a string"));
-    assert!(text.ends_with('Z'), "{text} ends with Z");
-    assert_eq!(
-        text.len(),
-        "2026-01-15T09:40:00Z".len(),
-        "{text} has whole seconds"
-    );
-    DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text} is not RFC 3339: {e}"));
-}
+/// The fields of a message in the detail view, sorted.
+const MESSAGE_FIELDS: [&str; 6] = [
+    "content",
+    "created_at",
+    "id",
+    "sender_id",
+    "sender_name",
+    "status",
+];
 
 fn sorted_keys(value: &Value) -> Vec<String> {
     let mut keys: Vec<String> = value
@@ -151,8 +134,7 @@ fn trio(app: &TestApp) -> (User, User, User) {
     let a = app.user_named("alice", "张三");
     let b = app.user_named("bob", "李四");
     let c = app.user_named("carol", "王五");
-    app.befriend(&a, &b);
-    app.befriend(&a, &c);
+    app.befriend_all(&a, &[&b, &c]);
     app.befriend(&b, &c);
     (a, b, c)
 }
@@ -162,6 +144,13 @@ fn friends(app: &TestApp) -> (User, User) {
     let b = app.user_named("bob", "李四");
     app.befriend(&a, &b);
     (a, b)
+}
+
+/// Two friends (张三 and 李四) and their private chat.
+fn chatting(app: &TestApp) -> (User, User, String) {
+    let (a, b) = friends(app);
+    let chat = app.private_chat(&a, &b);
+    (a, b, chat)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -215,9 +204,9 @@ fn a_private_chat_without_friend_id_or_with_a_bad_body_is_400() {
         json!({ "friend_id": 2 }),
         json!([]),
     ] {
-        let res = create_private(&app, &a, body.clone());
-        res.expect_prefix(400, "参数错误");
-        assert_eq!(res.data(), &Value::Null, "{body}");
+        create_private(&app, &a, body.clone())
+            .status_for(400, &body)
+            .expect_bad_request();
     }
     app.raw(
         Method::Post,
@@ -280,33 +269,24 @@ fn a_new_private_chat_is_listed_for_both_members_at_once() {
     let chat = app.private_chat(&a, &b);
 
     let created = created_at_of(&app, &chat);
-    assert_rfc3339(&json!(created));
-    assert_eq!(
-        app.conversations(&a),
-        vec![json!({
-            "conversation_id": chat,
-            "title": "李四",
-            "last_message_preview": "",
-            "last_message_time": created,
-            "unread_count": 0,
-            "is_pinned": false,
-            "type": "private",
-            "member_count": 2,
-        })]
-    );
-    assert_eq!(
-        app.conversations(&b),
-        vec![json!({
-            "conversation_id": chat,
-            "title": "张三",
-            "last_message_preview": "",
-            "last_message_time": created,
-            "unread_count": 0,
-            "is_pinned": false,
-            "type": "private",
-            "member_count": 2,
-        })]
-    );
+    contract_time(&json!(created));
+    for (viewer, title) in [(&a, "李四"), (&b, "张三")] {
+        assert_eq!(
+            app.conversations(viewer),
+            vec![json!({
+                "conversation_id": chat,
+                "title": title,
+                "last_message_preview": "",
+                "last_message_time": created,
+                "unread_count": 0,
+                "is_pinned": false,
+                "type": "private",
+                "member_count": 2,
+            })],
+            "{}'s list",
+            viewer.username
+        );
+    }
     // An empty conversation has an empty page.
     assert_eq!(app.messages(&b, &chat), Vec::<Value>::new());
 }
@@ -314,8 +294,7 @@ fn a_new_private_chat_is_listed_for_both_members_at_once() {
 #[test]
 fn an_existing_private_chat_is_returned_even_after_the_friendship_ended() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     app.delete(&format!("/api/auth/friends/{}", b.id), &a.token, None)
         .expect(200, "已删除好友");
 
@@ -389,20 +368,10 @@ fn the_group_creation_system_message_is_rendered_for_each_viewer() {
     let seen_by_owner = app.messages(&a, &group);
     assert_eq!(seen_by_owner.len(), 1);
     let message = &seen_by_owner[0];
-    assert_eq!(
-        sorted_keys(message),
-        vec![
-            "content",
-            "created_at",
-            "id",
-            "sender_id",
-            "sender_name",
-            "status"
-        ]
-    );
+    assert_eq!(sorted_keys(message), MESSAGE_FIELDS);
     let id = message["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("m_") && number(&id) > 0, "{id}");
-    assert_rfc3339(&message["created_at"]);
+    contract_time(&message["created_at"]);
     let time = message["created_at"].clone();
     assert_eq!(
         message,
@@ -461,9 +430,9 @@ fn a_group_needs_at_least_one_other_member() {
     let (a, _b) = friends(&app);
 
     for ids in [json!([]), json!([a.id]), json!([a.id, a.id])] {
-        let res = create_group(&app, &a, json!({ "name": "独自", "member_ids": ids }));
-        res.expect_prefix(400, "参数错误");
-        assert_eq!(res.data(), &Value::Null);
+        create_group(&app, &a, json!({ "name": "独自", "member_ids": ids }))
+            .status_for(400, &ids)
+            .expect_bad_request();
     }
     assert_eq!(count_rows(&app, "conversations"), 0);
 }
@@ -569,9 +538,9 @@ fn a_group_body_with_missing_fields_or_wrong_types_is_400() {
         json!({ "name": ["组"], "member_ids": [b.id] }),
         json!("组"),
     ] {
-        let res = create_group(&app, &a, body.clone());
-        res.expect_prefix(400, "参数错误");
-        assert_eq!(res.data(), &Value::Null, "{body}");
+        create_group(&app, &a, body.clone())
+            .status_for(400, &body)
+            .expect_bad_request();
     }
     app.raw(
         Method::Post,
@@ -590,8 +559,7 @@ fn a_group_body_with_missing_fields_or_wrong_types_is_400() {
 #[test]
 fn the_detail_view_lists_messages_oldest_first_with_every_field() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     let first = app.send(&a, &chat, "下午一起吃饭？");
     let second = app.send(&b, &chat, "可以，几点？");
 
@@ -599,18 +567,8 @@ fn the_detail_view_lists_messages_oldest_first_with_every_field() {
 
     assert_eq!(seen_by_a.len(), 2);
     for m in &seen_by_a {
-        assert_eq!(
-            sorted_keys(m),
-            vec![
-                "content",
-                "created_at",
-                "id",
-                "sender_id",
-                "sender_name",
-                "status"
-            ]
-        );
-        assert_rfc3339(&m["created_at"]);
+        assert_eq!(sorted_keys(m), MESSAGE_FIELDS);
+        contract_time(&m["created_at"]);
     }
     let (t1, t2) = (
         seen_by_a[0]["created_at"].clone(),
@@ -640,8 +598,7 @@ fn the_detail_view_lists_messages_oldest_first_with_every_field() {
 #[test]
 fn content_is_returned_exactly_as_sent() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     let text = "  前后空格\n第二行 <b>&amp;</b> \"引号\" 😀  ";
     app.send(&a, &chat, text);
 
@@ -651,11 +608,8 @@ fn content_is_returned_exactly_as_sent() {
 #[test]
 fn the_detail_view_pages_with_limit_before_and_after() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
-    let m: Vec<String> = (1..=5)
-        .map(|i| app.send(&a, &chat, &format!("消息{i}")))
-        .collect();
+    let (a, b, chat) = chatting(&app);
+    let m = app.send_all(&a, &chat, (1..=5).map(|i| format!("消息{i}")));
 
     // No parameters: everything (fewer than the default 50), oldest first.
     assert_eq!(page_ids(&app, &b, &chat, ""), m);
@@ -707,11 +661,8 @@ fn the_detail_view_pages_with_limit_before_and_after() {
 #[test]
 fn the_detail_view_returns_the_newest_50_by_default() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
-    let sent: Vec<String> = (1..=53)
-        .map(|i| app.send(&a, &chat, &i.to_string()))
-        .collect();
+    let (a, b, chat) = chatting(&app);
+    let sent = app.send_all(&a, &chat, (1..=53).map(|i| i.to_string()));
 
     let got = page_ids(&app, &b, &chat, "");
 
@@ -721,8 +672,7 @@ fn the_detail_view_returns_the_newest_50_by_default() {
 #[test]
 fn bad_paging_parameters_are_400() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     let m1 = app.send(&a, &chat, "一");
     let m2 = app.send(&a, &chat, "二");
 
@@ -742,12 +692,12 @@ fn bad_paging_parameters_are_400() {
         "after=m_01",
         both.as_str(),
     ] {
-        let res = page(&app, &b, &chat, query);
-        res.expect_prefix(400, "参数错误");
-        assert_eq!(res.data(), &Value::Null, "{query}");
+        page(&app, &b, &chat, query)
+            .status_for(400, query)
+            .expect_bad_request();
     }
     // None of them moved the read marker.
-    assert_eq!(unread(&app, &b, &chat), 2);
+    assert_eq!(app.unread(&b, &chat), 2);
 }
 
 #[test]
@@ -759,9 +709,9 @@ fn an_unknown_malformed_or_foreign_conversation_is_404() {
     app.send(&a, &chat, "私密");
 
     for bad in ["c_999", "c_0", "c_01", "abc", "u_1", "m_1"] {
-        let res = page(&app, &a, bad, "");
-        res.expect(404, "会话不存在");
-        assert_eq!(res.data(), &Value::Null);
+        page(&app, &a, bad, "")
+            .status_for(404, bad)
+            .expect_error(404, "会话不存在");
     }
     page(&app, &outsider, &chat, "").expect(404, "会话不存在");
     page(&app, &outsider, &chat, "limit=1").expect(404, "会话不存在");
@@ -771,36 +721,30 @@ fn an_unknown_malformed_or_foreign_conversation_is_404() {
 #[test]
 fn conversation_routes_require_a_token() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (_a, b, chat) = chatting(&app);
+    let detail = format!("/api/auth/conversations/{chat}");
 
-    app.call(Method::Get, "/api/auth/conversations", None, None)
-        .expect(401, "未授权");
-    app.call(Method::Get, "/api/auth/conversations", Some("x.y.z"), None)
-        .expect(401, "未授权");
-    app.call(
-        Method::Get,
-        &format!("/api/auth/conversations/{chat}"),
+    app.expect_unauthorized(
         None,
-        None,
-    )
-    .expect(401, "未授权");
-    let body = json!({ "friend_id": b.id });
-    app.call(
-        Method::Post,
-        "/api/auth/conversations/private",
-        None,
-        Some(body),
-    )
-    .expect(401, "未授权");
-    let body = json!({ "name": "组", "member_ids": [b.id] });
-    app.call(
-        Method::Post,
-        "/api/auth/conversations/group",
-        None,
-        Some(body),
-    )
-    .expect(401, "未授权");
+        &[
+            (Method::Get, "/api/auth/conversations", None),
+            (Method::Get, &detail, None),
+            (
+                Method::Post,
+                "/api/auth/conversations/private",
+                Some(json!({ "friend_id": b.id })),
+            ),
+            (
+                Method::Post,
+                "/api/auth/conversations/group",
+                Some(json!({ "name": "组", "member_ids": [b.id] })),
+            ),
+        ],
+    );
+    app.expect_unauthorized(
+        Some("x.y.z"),
+        &[(Method::Get, "/api/auth/conversations", None)],
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -810,19 +754,16 @@ fn conversation_routes_require_a_token() {
 #[test]
 fn unread_counts_only_others_messages() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
 
-    for i in 0..3 {
-        app.send(&a, &chat, &format!("来自张三{i}"));
-    }
-    assert_eq!(unread(&app, &b, &chat), 3);
-    assert_eq!(unread(&app, &a, &chat), 0, "own messages are not unread");
+    app.send_all(&a, &chat, (0..3).map(|i| format!("来自张三{i}")));
+    assert_eq!(app.unread(&b, &chat), 3);
+    assert_eq!(app.unread(&a, &chat), 0, "own messages are not unread");
 
     // Sending moves the sender's own marker: b has caught up, a has one unread.
     app.send(&b, &chat, "收到");
-    assert_eq!(unread(&app, &b, &chat), 0);
-    assert_eq!(unread(&app, &a, &chat), 1);
+    assert_eq!(app.unread(&b, &chat), 0);
+    assert_eq!(app.unread(&a, &chat), 1);
 }
 
 #[test]
@@ -831,52 +772,48 @@ fn group_system_messages_are_never_unread() {
     let (a, b, c) = trio(&app);
     let group = app.group(&a, "组", &[&b, &c]);
 
-    assert_eq!(unread(&app, &b, &group), 0);
+    assert_eq!(app.unread(&b, &group), 0);
     app.send(&c, &group, "大家好");
-    assert_eq!(unread(&app, &b, &group), 1);
-    assert_eq!(unread(&app, &a, &group), 1);
-    assert_eq!(unread(&app, &c, &group), 0);
+    assert_eq!(app.unread(&b, &group), 1);
+    assert_eq!(app.unread(&a, &group), 1);
+    assert_eq!(app.unread(&c, &group), 0);
 }
 
 #[test]
 fn reading_the_newest_page_clears_unread_but_an_older_page_does_not() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
-    let m: Vec<String> = (1..=4)
-        .map(|i| app.send(&a, &chat, &format!("{i}")))
-        .collect();
-    assert_eq!(unread(&app, &b, &chat), 4);
+    let (a, b, chat) = chatting(&app);
+    let m = app.send_all(&a, &chat, ["1", "2", "3", "4"]);
+    assert_eq!(app.unread(&b, &chat), 4);
 
     // An older page — even one reaching the newest message — leaves the marker alone.
     page_ids(&app, &b, &chat, &format!("before={}", m[3]));
     page_ids(&app, &b, &chat, "before=m_999999");
-    assert_eq!(unread(&app, &b, &chat), 4);
+    assert_eq!(app.unread(&b, &chat), 4);
 
     // A page fetched with `after` moves it to the newest message on that page.
     page_ids(&app, &b, &chat, &format!("after={}&limit=1", m[0]));
-    assert_eq!(unread(&app, &b, &chat), 2);
+    assert_eq!(app.unread(&b, &chat), 2);
 
     // The newest page, whatever its limit, moves it to the newest message.
     page_ids(&app, &b, &chat, "limit=1");
-    assert_eq!(unread(&app, &b, &chat), 0);
+    assert_eq!(app.unread(&b, &chat), 0);
 
     // It never moves backwards.
     page_ids(&app, &b, &chat, &format!("after={}&limit=1", m[0]));
-    assert_eq!(unread(&app, &b, &chat), 0);
+    assert_eq!(app.unread(&b, &chat), 0);
     app.send(&a, &chat, "5");
-    assert_eq!(unread(&app, &b, &chat), 1);
+    assert_eq!(app.unread(&b, &chat), 1);
     app.messages(&b, &chat);
-    assert_eq!(unread(&app, &b, &chat), 0);
+    assert_eq!(app.unread(&b, &chat), 0);
     // Reading does not change the other member's count.
-    assert_eq!(unread(&app, &a, &chat), 0);
+    assert_eq!(app.unread(&a, &chat), 0);
 }
 
 #[test]
 fn the_preview_is_the_newest_message_cut_to_100_characters() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     app.send(&a, &chat, "第一条");
     let long: String = (0..150)
         .map(|i| if i % 2 == 0 { '长' } else { 'x' })
@@ -921,18 +858,12 @@ fn the_preview_is_the_newest_message_cut_to_100_characters() {
 #[test]
 fn the_preview_and_unread_count_skip_messages_the_viewer_deleted() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     app.send(&a, &chat, "旧消息");
     let newest = app.send(&a, &chat, "新消息");
-    assert_eq!(unread(&app, &b, &chat), 2);
+    assert_eq!(app.unread(&b, &chat), 2);
 
-    app.delete(
-        "/api/auth/messages/delete",
-        &b.token,
-        Some(json!({ "id": newest })),
-    )
-    .expect(200, "已删除");
+    app.delete_for_me(&b, &newest).expect(200, "已删除");
 
     let seen_by_b = entry(&app, &b, &chat);
     assert_eq!(seen_by_b["last_message_preview"], json!("旧消息"));
@@ -947,17 +878,11 @@ fn the_preview_and_unread_count_skip_messages_the_viewer_deleted() {
 #[test]
 fn a_recalled_message_shows_in_the_preview_through_its_system_message() {
     let app = TestApp::spawn();
-    let (a, b) = friends(&app);
-    let chat = app.private_chat(&a, &b);
+    let (a, b, chat) = chatting(&app);
     let message = app.send(&a, &chat, "说错了");
-    assert_eq!(unread(&app, &b, &chat), 1);
+    assert_eq!(app.unread(&b, &chat), 1);
 
-    app.delete(
-        "/api/auth/messages/recall",
-        &a.token,
-        Some(json!({ "id": message })),
-    )
-    .expect(200, "消息已撤回");
+    app.recall(&a, &message).expect(200, "消息已撤回");
 
     let seen_by_b = entry(&app, &b, &chat);
     assert_eq!(

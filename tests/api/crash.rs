@@ -8,59 +8,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::live::Remote;
 use crate::server::{agent, assert_stored_once, post, Server};
-
-fn register(agent: &ureq::Agent, base: &str, name: &str) -> (String, String) {
-    let (status, body) = post(
-        agent,
-        &format!("{base}/api/register"),
-        None,
-        json!({"username": name, "password": "password123"}),
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{body}");
-    let data = &body["data"];
-    (
-        data["user_id"].as_str().unwrap().into(),
-        data["token"].as_str().unwrap().into(),
-    )
-}
 
 #[test]
 fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let base = server.base.clone();
-    let http = agent();
-    let (a_id, a_token) = register(&http, &base, "alice");
-    let (b_id, b_token) = register(&http, &base, "bob");
-    let _ = b_id;
-    let (_, req) = post(
-        &http,
-        &format!("{base}/api/auth/friends/requests"),
-        Some(&a_token),
-        json!({"user_id": "u_2"}),
-    )
-    .unwrap();
-    let request = req["data"]["request_id"].as_str().unwrap().to_string();
-    post(
-        &http,
-        &format!("{base}/api/auth/friends/requests/{request}/accept"),
-        Some(&b_token),
-        json!({}),
-    )
-    .unwrap();
-    let (_, conv) = post(
-        &http,
-        &format!("{base}/api/auth/conversations/private"),
-        Some(&a_token),
-        json!({"friend_id": "u_2"}),
-    )
-    .unwrap();
-    let conversation = conv["data"]["conversation_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let ((a_id, a_token), (_, b_token), conversation) =
+        Remote::at(&base).friends_with_a_chat("alice", "bob");
     assert_eq!(a_id, "u_1");
 
     let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
@@ -163,35 +120,8 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path());
     let base = server.base.clone();
-    let http = agent();
-    let (_, alice) = register(&http, &base, "alice");
-    let (bob_id, bob) = register(&http, &base, "bob");
-    let (_, req) = post(
-        &http,
-        &format!("{base}/api/auth/friends/requests"),
-        Some(&alice),
-        json!({"user_id": bob_id}),
-    )
-    .unwrap();
-    let request = req["data"]["request_id"].as_str().unwrap().to_string();
-    post(
-        &http,
-        &format!("{base}/api/auth/friends/requests/{request}/accept"),
-        Some(&bob),
-        json!({}),
-    )
-    .unwrap();
-    let (_, conv) = post(
-        &http,
-        &format!("{base}/api/auth/conversations/private"),
-        Some(&alice),
-        json!({"friend_id": bob_id}),
-    )
-    .unwrap();
-    let conversation = conv["data"]["conversation_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let ((_, alice), (_, bob), conversation) =
+        Remote::at(&base).friends_with_a_chat("alice", "bob");
 
     // A thousand event streams that stay open through the shutdown.
     let streams: Vec<_> = (0..1000)

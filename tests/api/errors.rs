@@ -1,7 +1,7 @@
 //! §1 general rules: the envelope on every error, unknown routes, bodies, tokens, ids.
 
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header as JwtHeader};
-use rocket::http::{ContentType, Header, Method};
+use rocket::http::{ContentType, Method};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -13,41 +13,6 @@ const BODY_LIMIT: usize = 64 * 1024;
 // ---------------------------------------------------------------------------------------
 // Private helpers
 // ---------------------------------------------------------------------------------------
-
-/// An error envelope: status, `code`, exact message, and no `data` (absent or null).
-#[track_caller]
-fn expect_error(res: &Resp, status: u16, message: &str) {
-    res.expect_error(status, message);
-}
-
-/// A `400` whose message is `参数错误` or `参数错误：<reason>`, with no data.
-#[track_caller]
-fn expect_bad_request(res: &Resp) {
-    res.expect_bad_request();
-}
-
-/// A request with an exact `Authorization` header value (or none) and an optional raw body.
-fn with_header(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    authorization: Option<&str>,
-    body: Option<String>,
-) -> Resp {
-    let mut req = app.client.req(method, path.to_string());
-    if let Some(value) = authorization {
-        req = req.header(Header::new("Authorization", value.to_string()));
-    }
-    if let Some(body) = body {
-        req = req.header(ContentType::JSON).body(body);
-    }
-    let res = req.dispatch();
-    let status = res.status().code;
-    let text = res.into_string().unwrap_or_default();
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|_| panic!("response to {method} {path} is not JSON: {text:?}"));
-    Resp { status, body }
-}
 
 /// Every route under `/api/auth/` in the contract, with a plausible body, so that only the
 /// token decides the answer.
@@ -139,13 +104,8 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
 fn assert_every_auth_route_is_401(app: &TestApp, authorization: Option<&str>) {
     let mut wrong = Vec::new();
     for (method, path, body) in auth_routes() {
-        let res = with_header(
-            app,
-            method,
-            path,
-            authorization,
-            body.map(|b| b.to_string()),
-        );
+        let res =
+            app.raw_with_authorization(method, path, authorization, body.map(|b| b.to_string()));
         let ok = res.status == 401
             && res.body["code"] == json!(401)
             && res.body["message"] == json!("未授权")
@@ -159,6 +119,14 @@ fn assert_every_auth_route_is_401(app: &TestApp, authorization: Option<&str>) {
         "with Authorization {authorization:?}, these routes did not answer 401 未授权:\n{}",
         wrong.join("\n")
     );
+}
+
+/// Asserts `method path` (with `token`, if any) is answered `404 接口不存在`.
+#[track_caller]
+fn assert_no_such_route(app: &TestApp, method: Method, path: &str, token: Option<&str>) {
+    app.call(method, path, token, None)
+        .status_for(404, format!("{method} {path}"))
+        .expect_error(404, "接口不存在");
 }
 
 fn base64url(bytes: &[u8]) -> String {
@@ -223,13 +191,11 @@ fn unknown_route_under_api_is_404_with_the_envelope() {
         (Method::Delete, "/api/health/x"),
         (Method::Put, "/api/nope/deeper/still"),
     ] {
-        let res = app.call(method, path, None, None);
-        assert_eq!(res.status, 404, "{method} {path} → {}", res.body);
-        expect_error(&res, 404, "接口不存在");
+        assert_no_such_route(&app, method, path, None);
     }
     // With a JSON body too.
-    let res = app.call(Method::Post, "/api/nope", None, Some(json!({"a": 1})));
-    expect_error(&res, 404, "接口不存在");
+    app.call(Method::Post, "/api/nope", None, Some(json!({"a": 1})))
+        .expect_error(404, "接口不存在");
 }
 
 #[test]
@@ -241,9 +207,7 @@ fn unknown_route_under_api_auth_with_a_valid_token_is_404() {
         (Method::Post, "/api/auth/nope"),
         (Method::Get, "/api/auth/me/extra"),
     ] {
-        let res = app.call(method, path, Some(&alice.token), None);
-        assert_eq!(res.status, 404, "{method} {path} → {}", res.body);
-        expect_error(&res, 404, "接口不存在");
+        assert_no_such_route(&app, method, path, Some(&alice.token));
     }
 }
 
@@ -271,9 +235,7 @@ fn wrong_method_on_a_known_path_is_404() {
             Some(alice.token.as_str()),
         ),
     ] {
-        let res = app.call(method, path, token, None);
-        assert_eq!(res.status, 404, "{method} {path} → {}", res.body);
-        expect_error(&res, 404, "接口不存在");
+        assert_no_such_route(&app, method, path, token);
     }
 }
 
@@ -294,25 +256,28 @@ fn malformed_json_is_400() {
         "\u{feff}{}",
         "{\"username\": \"alice\"} trailing",
     ] {
-        let res = app.raw(Method::Post, "/api/register", None, Some(body.to_string()));
-        assert_eq!(res.status, 400, "body {body:?} → {}", res.body);
-        expect_bad_request(&res);
+        app.raw(Method::Post, "/api/register", None, Some(body.to_string()))
+            .status_for(400, format!("body {body:?}"))
+            .expect_bad_request();
     }
     // The documented reason.
-    let res = app.raw(Method::Post, "/api/register", None, Some("{".to_string()));
-    expect_error(&res, 400, "参数错误：请求体不是有效的 JSON");
+    app.raw(Method::Post, "/api/register", None, Some("{".to_string()))
+        .expect_error(400, "参数错误：请求体不是有效的 JSON");
 }
 
 #[test]
 fn missing_body_is_400() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let res = app.raw(Method::Post, "/api/register", None, None);
-    expect_bad_request(&res);
-    let res = app.raw(Method::Post, "/api/login", None, None);
-    expect_bad_request(&res);
-    let res = app.raw(Method::Patch, "/api/auth/me", Some(&alice.token), None);
-    expect_bad_request(&res);
+    for (method, path, token) in [
+        (Method::Post, "/api/register", None),
+        (Method::Post, "/api/login", None),
+        (Method::Patch, "/api/auth/me", Some(alice.token.as_str())),
+    ] {
+        app.raw(method, path, token, None)
+            .status_for(400, format!("{method} {path}"))
+            .expect_bad_request();
+    }
 }
 
 #[test]
@@ -320,17 +285,17 @@ fn json_that_is_not_an_object_is_400() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
     for body in ["[]", "[{}]", "42", "-1.5", "\"text\"", "null", "true"] {
-        let res = app.raw(Method::Post, "/api/login", None, Some(body.to_string()));
-        assert_eq!(res.status, 400, "login body {body} → {}", res.body);
-        expect_bad_request(&res);
-        let res = app.raw(
+        app.raw(Method::Post, "/api/login", None, Some(body.to_string()))
+            .status_for(400, format!("login body {body}"))
+            .expect_bad_request();
+        app.raw(
             Method::Patch,
             "/api/auth/me",
             Some(&alice.token),
             Some(body.to_string()),
-        );
-        assert_eq!(res.status, 400, "PATCH /me body {body} → {}", res.body);
-        expect_bad_request(&res);
+        )
+        .status_for(400, format!("PATCH /me body {body}"))
+        .expect_bad_request();
     }
 }
 
@@ -340,31 +305,26 @@ fn array_holding_the_fields_in_order_is_400_not_accepted_as_the_object() {
     // contract's bodies are objects, so an array is a wrong type.
     let app = TestApp::spawn();
     let alice = app.user_named("alice", "Alice");
-    let res = app.raw(
-        Method::Post,
-        "/api/login",
-        None,
-        Some(json!(["alice", PASSWORD]).to_string()),
-    );
-    expect_bad_request(&res);
-    let res = app.raw(
-        Method::Post,
-        "/api/register",
-        None,
-        Some(json!(["arrayuser", PASSWORD, "Array"]).to_string()),
-    );
-    expect_bad_request(&res);
-    let res = app.raw(
-        Method::Patch,
-        "/api/auth/me",
-        Some(&alice.token),
-        Some(json!(["Renamed"]).to_string()),
-    );
-    expect_bad_request(&res);
-    assert_eq!(
-        app.get("/api/auth/me", &alice.token).data()["display_name"],
-        "Alice"
-    );
+    for (method, path, token, fields) in [
+        (Method::Post, "/api/login", None, json!(["alice", PASSWORD])),
+        (
+            Method::Post,
+            "/api/register",
+            None,
+            json!(["arrayuser", PASSWORD, "Array"]),
+        ),
+        (
+            Method::Patch,
+            "/api/auth/me",
+            Some(alice.token.as_str()),
+            json!(["Renamed"]),
+        ),
+    ] {
+        app.raw(method, path, token, Some(fields.to_string()))
+            .status_for(400, format!("{method} {path} {fields}"))
+            .expect_bad_request();
+    }
+    assert_eq!(app.me(&alice.token)["display_name"], "Alice");
 }
 
 #[test]
@@ -379,18 +339,18 @@ fn missing_fields_and_wrong_types_are_400() {
         json!({"username": "alice", "password": {"p": PASSWORD}}),
         json!({"username": "alice", "password": null}),
     ] {
-        let res = app.call(Method::Post, "/api/login", None, Some(body.clone()));
-        assert_eq!(res.status, 400, "{body} → {}", res.body);
-        expect_bad_request(&res);
+        app.call(Method::Post, "/api/login", None, Some(body.clone()))
+            .status_for(400, &body)
+            .expect_bad_request();
     }
     // The documented reason.
-    let res = app.call(
+    app.call(
         Method::Post,
         "/api/login",
         None,
         Some(json!({"username": "alice"})),
-    );
-    expect_error(&res, 400, "参数错误：字段缺失或类型错误");
+    )
+    .expect_error(400, "参数错误：字段缺失或类型错误");
 
     // Same on authenticated routes.
     for (method, path, body) in [
@@ -412,9 +372,9 @@ fn missing_fields_and_wrong_types_are_400() {
             json!({"name": "g", "member_ids": "u_1"}),
         ),
     ] {
-        let res = app.call(method, path, Some(&alice.token), Some(body.clone()));
-        assert_eq!(res.status, 400, "{method} {path} {body} → {}", res.body);
-        expect_bad_request(&res);
+        app.call(method, path, Some(&alice.token), Some(body.clone()))
+            .status_for(400, format!("{method} {path} {body}"))
+            .expect_bad_request();
     }
 }
 
@@ -456,43 +416,33 @@ fn body_over_64_kib_is_413() {
     let padding = "x".repeat(BODY_LIMIT);
     let big = json!({"username": "bigbody", "password": PASSWORD, "pad": padding}).to_string();
     assert!(big.len() > BODY_LIMIT);
-    let res = app.raw(Method::Post, "/api/register", None, Some(big.clone()));
-    expect_error(&res, 413, "请求体过大");
+    app.raw(Method::Post, "/api/register", None, Some(big.clone()))
+        .expect_error(413, "请求体过大");
     // Nothing was created.
-    let res = app.call(
+    app.call(
         Method::Post,
         "/api/login",
         None,
         Some(json!({"username": "bigbody", "password": PASSWORD})),
-    );
-    expect_error(&res, 401, "用户名或密码错误");
+    )
+    .expect_error(401, "用户名或密码错误");
 
-    // On an authenticated route too, and also when the oversized body is not JSON at all.
-    let res = app.raw(Method::Patch, "/api/auth/me", Some(&alice.token), Some(big));
-    expect_error(&res, 413, "请求体过大");
-    let res = app.raw(
-        Method::Post,
-        "/api/login",
-        None,
-        Some("y".repeat(BODY_LIMIT + 1)),
-    );
-    expect_error(&res, 413, "请求体过大");
-    // A much larger one.
-    let res = app.raw(
-        Method::Post,
-        "/api/login",
-        None,
-        Some("z".repeat(4 * BODY_LIMIT)),
-    );
-    expect_error(&res, 413, "请求体过大");
+    // On an authenticated route too, and also when the oversized body is not JSON at all
+    // (a much larger one too).
+    app.raw(Method::Patch, "/api/auth/me", Some(&alice.token), Some(big))
+        .expect_error(413, "请求体过大");
+    for oversized in ["y".repeat(BODY_LIMIT + 1), "z".repeat(4 * BODY_LIMIT)] {
+        app.raw(Method::Post, "/api/login", None, Some(oversized))
+            .expect_error(413, "请求体过大");
+    }
 }
 
 #[test]
 fn body_of_exactly_64_kib_plus_one_byte_is_413() {
     let app = TestApp::spawn();
     let body = padded_login_body(BODY_LIMIT + 1);
-    let res = app.raw(Method::Post, "/api/login", None, Some(body));
-    expect_error(&res, 413, "请求体过大");
+    app.raw(Method::Post, "/api/login", None, Some(body))
+        .expect_error(413, "请求体过大");
 }
 
 /// A valid login body for `alice` of exactly `len` bytes (an ignored `pad` field fills it).
@@ -510,14 +460,14 @@ fn valid_body_just_under_and_at_64_kib_is_accepted() {
     let app = TestApp::spawn();
     app.user("alice");
     for len in [BODY_LIMIT - 100, BODY_LIMIT - 1, BODY_LIMIT] {
-        let res = app.raw(
+        app.raw(
             Method::Post,
             "/api/login",
             None,
             Some(padded_login_body(len)),
-        );
-        assert_eq!(res.status, 200, "a {len}-byte body → {}", res.body);
-        res.expect(200, "登录成功");
+        )
+        .status_for(200, format!("a {len}-byte body"))
+        .expect(200, "登录成功");
     }
 }
 
@@ -555,8 +505,7 @@ fn every_auth_route_with_a_malformed_authorization_header_is_401() {
         assert_every_auth_route_is_401(&app, Some(header));
     }
     // Control: the well-formed header works.
-    with_header(
-        &app,
+    app.raw_with_authorization(
         Method::Get,
         "/api/auth/me",
         Some(&format!("Bearer {}", alice.token)),
@@ -598,8 +547,8 @@ fn every_auth_route_with_a_tampered_token_is_401() {
     assert_every_auth_route_is_401(&app, Some(&format!("Bearer {alice_head}")));
 
     // The untouched tokens still work.
-    app.get("/api/auth/me", &alice.token).expect(200, "success");
-    app.get("/api/auth/me", &bob.token).expect(200, "success");
+    app.me(&alice.token);
+    app.me(&bob.token);
 }
 
 #[test]
@@ -608,9 +557,7 @@ fn crafted_token_signed_with_the_right_secret_works() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
     let token = jwt(SECRET, &claims_for(&alice.id));
-    let res = app.get("/api/auth/me", &token);
-    res.expect(200, "success");
-    assert_eq!(res.data()["user_id"], json!(alice.id));
+    assert_eq!(app.me(&token)["user_id"], json!(alice.id));
 }
 
 #[test]
@@ -645,9 +592,10 @@ fn every_auth_route_with_an_expired_token_is_401() {
 fn token_expires_after_token_ttl_secs() {
     let app = TestApp::spawn_with(&[("token_ttl_secs", json!(1))]);
     let alice = app.user("alice");
-    app.get("/api/auth/me", &alice.token).expect(200, "success");
+    app.me(&alice.token);
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    expect_error(&app.get("/api/auth/me", &alice.token), 401, "未授权");
+    app.get("/api/auth/me", &alice.token)
+        .expect_error(401, "未授权");
     assert_every_auth_route_is_401(&app, Some(&format!("Bearer {}", alice.token)));
 }
 
@@ -682,10 +630,9 @@ fn token_with_missing_or_wrong_claims_is_401() {
         json!({"sub": 1, "gen": 0, "jti": "x", "iat": now(), "exp": exp}),
         json!({"sub": alice.id, "gen": 0, "jti": "x", "iat": now(), "exp": "tomorrow"}),
     ] {
-        let token = jwt(SECRET, &claims);
-        let res = app.get("/api/auth/me", &token);
-        assert_eq!(res.status, 401, "claims {claims} → {}", res.body);
-        expect_error(&res, 401, "未授权");
+        app.get("/api/auth/me", &jwt(SECRET, &claims))
+            .status_for(401, format!("claims {claims}"))
+            .expect_error(401, "未授权");
     }
 }
 
@@ -714,7 +661,7 @@ fn alg_none_token_is_401() {
         &EncodingKey::from_secret(SECRET.as_bytes()),
     )
     .unwrap();
-    expect_error(&app.get("/api/auth/me", &token), 401, "未授权");
+    app.get("/api/auth/me", &token).expect_error(401, "未授权");
 }
 
 #[test]
@@ -761,9 +708,9 @@ fn malformed_conversation_id_is_404_conversation_not_found() {
         "c_99999999999999999999",
         "c_999",
     ] {
-        let res = app.get(&format!("/api/auth/conversations/{id}"), &alice.token);
-        assert_eq!(res.status, 404, "conversation {id} → {}", res.body);
-        expect_error(&res, 404, "会话不存在");
+        app.get(&format!("/api/auth/conversations/{id}"), &alice.token)
+            .status_for(404, format!("conversation {id}"))
+            .expect_error(404, "会话不存在");
     }
 }
 
@@ -780,9 +727,9 @@ fn malformed_user_id_in_delete_friend_is_404() {
         "u_999",
         "u_99999999999999999999",
     ] {
-        let res = app.delete(&format!("/api/auth/friends/{id}"), &alice.token, None);
-        assert_eq!(res.status, 404, "friend {id} → {}", res.body);
-        expect_error(&res, 404, "用户不存在");
+        app.delete(&format!("/api/auth/friends/{id}"), &alice.token, None)
+            .status_for(404, format!("friend {id}"))
+            .expect_error(404, "用户不存在");
     }
 }
 
@@ -793,9 +740,9 @@ fn malformed_request_id_in_accept_or_reject_is_404() {
     for id in ["r_abc", "abc", "r_", "r_0", "r_01", "u_1", "r_999"] {
         for action in ["accept", "reject"] {
             let path = format!("/api/auth/friends/requests/{id}/{action}");
-            let res = app.call(Method::Post, &path, Some(&alice.token), None);
-            assert_eq!(res.status, 404, "{path} → {}", res.body);
-            expect_error(&res, 404, "请求不存在");
+            app.call(Method::Post, &path, Some(&alice.token), None)
+                .status_for(404, &path)
+                .expect_error(404, "请求不存在");
         }
     }
 }
@@ -805,36 +752,29 @@ fn malformed_ids_in_bodies_are_404_for_that_resource() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
     for id in ["abc", "c_0", "u_1", "c_999"] {
-        let res = app.post(
-            "/api/auth/messages",
-            &alice.token,
-            json!({"conversation_id": id, "content": "hi"}),
-        );
-        assert_eq!(res.status, 404, "send into {id} → {}", res.body);
-        expect_error(&res, 404, "会话不存在");
+        app.try_send(&alice, id, "hi")
+            .status_for(404, format!("send into {id}"))
+            .expect_error(404, "会话不存在");
     }
     for id in ["zzz", "m_0", "c_1", "m_999"] {
-        for path in ["/api/auth/messages/recall", "/api/auth/messages/delete"] {
-            let res = app.delete(path, &alice.token, Some(json!({"id": id})));
-            assert_eq!(res.status, 404, "{path} {id} → {}", res.body);
-            expect_error(&res, 404, "消息不存在");
-        }
+        app.recall(&alice, id)
+            .status_for(404, format!("recall {id}"))
+            .expect_error(404, "消息不存在");
+        app.delete_for_me(&alice, id)
+            .status_for(404, format!("delete {id}"))
+            .expect_error(404, "消息不存在");
     }
     for id in ["zzz", "u_0", "c_1", "u_999"] {
-        let res = app.post(
+        app.post(
             "/api/auth/friends/requests",
             &alice.token,
             json!({"user_id": id}),
-        );
-        assert_eq!(res.status, 404, "friend request to {id} → {}", res.body);
-        expect_error(&res, 404, "用户不存在");
-        let res = app.post(
-            "/api/auth/conversations/private",
-            &alice.token,
-            json!({"friend_id": id}),
-        );
-        assert_eq!(res.status, 404, "private chat with {id} → {}", res.body);
-        expect_error(&res, 404, "用户不存在");
+        )
+        .status_for(404, format!("friend request to {id}"))
+        .expect_error(404, "用户不存在");
+        app.open_private(&alice, id)
+            .status_for(404, format!("private chat with {id}"))
+            .expect_error(404, "用户不存在");
     }
 }
 

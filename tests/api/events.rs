@@ -9,40 +9,54 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::live::{Item, LiveApp, Sse};
+use crate::live::{Item, LiveApp, Sse, User};
 
 const WAIT: Duration = Duration::from_secs(5);
 
-/// a and b are friends with a private chat; returns (a, b, conversation).
-fn pair(app: &LiveApp) -> ((String, String), (String, String), String) {
-    let a = app.user("alice");
-    let b = app.user("bob");
-    app.befriend(&a, &b);
-    let (_, res) = app.call(
-        "POST",
-        "/api/auth/conversations/private",
-        Some(&a.1),
-        Some(json!({"friend_id": b.0})),
-    );
-    let conv = res["data"]["conversation_id"].as_str().unwrap().to_string();
-    (a, b, conv)
+/// alice and bob are friends with a private chat; returns (alice, bob, conversation).
+fn pair(app: &LiveApp) -> (User, User, String) {
+    app.friends_with_a_chat("alice", "bob")
 }
 
-fn group(
-    app: &LiveApp,
-    owner: &(String, String),
-    name: &str,
-    members: &[&(String, String)],
-) -> String {
-    let ids: Vec<&str> = members.iter().map(|m| m.0.as_str()).collect();
-    let (status, res) = app.call(
-        "POST",
-        "/api/auth/conversations/group",
-        Some(&owner.1),
-        Some(json!({"name": name, "member_ids": ids})),
-    );
-    assert_eq!(status, 201, "{res}");
-    res["data"]["conversation_id"].as_str().unwrap().to_string()
+/// alice, who is friends with bob and carol; returns (alice, bob, carol).
+fn owner_and_two_friends(app: &LiveApp) -> (User, User, User) {
+    let a = app.user("alice");
+    let b = app.user("bob");
+    let c = app.user("carol");
+    app.befriend(&a, &b);
+    app.befriend(&a, &c);
+    (a, b, c)
+}
+
+/// The data of the next `kind` event on `sse` (others skipped), within `WAIT`.
+#[track_caller]
+fn next_data(sse: &Sse, kind: &str) -> Value {
+    sse.next_of(kind, WAIT)
+        .unwrap_or_else(|| panic!("no {kind} event"))
+        .1
+}
+
+/// The message ids of `message.created` events until `count` have arrived or the stream is
+/// quiet for `quiet`, asserting every event id (of any kind) is greater than the one before,
+/// starting after `after`.
+fn created_ids(sse: &Sse, count: usize, after: i64, quiet: Duration) -> Vec<String> {
+    let mut got = Vec::new();
+    let mut last_id = after;
+    while got.len() < count {
+        let Some((id, kind, data)) = sse.next_event(quiet) else {
+            break;
+        };
+        let id: i64 = id.parse().unwrap();
+        assert!(
+            id > last_id,
+            "event ids strictly increase: {id} after {last_id}"
+        );
+        last_id = id;
+        if kind == "message.created" {
+            got.push(data["message"]["id"].as_str().unwrap().to_string());
+        }
+    }
+    got
 }
 
 #[test]
@@ -103,12 +117,12 @@ fn conversation_and_friend_events_reach_both_sides() {
         Some(json!({"user_id": b.0, "message": "hi"})),
     );
     let request = res["data"]["request_id"].as_str().unwrap().to_string();
-    let (_, incoming) = sb.next_of("friend.request", WAIT).unwrap();
+    let incoming = next_data(&sb, "friend.request");
     assert_eq!(incoming["user_id"], json!(a.0));
     assert_eq!(incoming["request_id"], json!(request));
     assert_eq!(incoming["direction"], "incoming");
     assert_eq!(incoming["message"], "hi");
-    let (_, outgoing) = sa.next_of("friend.request", WAIT).unwrap();
+    let outgoing = next_data(&sa, "friend.request");
     assert_eq!(outgoing["user_id"], json!(b.0));
     assert_eq!(outgoing["direction"], "outgoing");
 
@@ -118,31 +132,16 @@ fn conversation_and_friend_events_reach_both_sides() {
         Some(&b.1),
         None,
     );
-    assert_eq!(
-        sa.next_of("friend.added", WAIT).unwrap().1["user_id"],
-        json!(b.0)
-    );
-    assert_eq!(
-        sb.next_of("friend.added", WAIT).unwrap().1["user_id"],
-        json!(a.0)
-    );
+    assert_eq!(next_data(&sa, "friend.added")["user_id"], json!(b.0));
+    assert_eq!(next_data(&sb, "friend.added")["user_id"], json!(a.0));
 
-    let (_, res) = app.call(
-        "POST",
-        "/api/auth/conversations/private",
-        Some(&a.1),
-        Some(json!({"friend_id": b.0})),
-    );
-    let conv = res["data"]["conversation_id"].as_str().unwrap().to_string();
-    let (_, created) = sb.next_of("conversation.created", WAIT).unwrap();
+    let conv = app.private_chat(&a, &b);
+    let created = next_data(&sb, "conversation.created");
     assert_eq!(created["conversation_id"], json!(conv));
     assert_eq!(created["title"], "alice");
     assert_eq!(created["type"], "private");
     assert_eq!(created["member_count"], 2);
-    assert_eq!(
-        sa.next_of("conversation.created", WAIT).unwrap().1["title"],
-        "bob"
-    );
+    assert_eq!(next_data(&sa, "conversation.created")["title"], "bob");
 
     app.call(
         "PUT",
@@ -150,11 +149,11 @@ fn conversation_and_friend_events_reach_both_sides() {
         Some(&a.1),
         Some(json!({"is_pinned": true})),
     );
-    let (_, pinned) = sa.next_of("conversation.updated", WAIT).unwrap();
+    let pinned = next_data(&sa, "conversation.updated");
     assert_eq!(pinned, json!({"conversation_id": conv, "is_pinned": true}));
 
     app.send(&a.1, &conv, "one");
-    sb.next_of("message.created", WAIT).unwrap();
+    next_data(&sb, "message.created");
     let (status, _) = app.call(
         "POST",
         &format!("/api/auth/conversations/{conv}/read"),
@@ -162,7 +161,7 @@ fn conversation_and_friend_events_reach_both_sides() {
         None,
     );
     assert_eq!(status, 200);
-    let (_, read) = sb.next_of("conversation.updated", WAIT).unwrap();
+    let read = next_data(&sb, "conversation.updated");
     assert_eq!(read, json!({"conversation_id": conv, "unread_count": 0}));
 
     app.call(
@@ -171,28 +170,18 @@ fn conversation_and_friend_events_reach_both_sides() {
         Some(&a.1),
         None,
     );
-    assert_eq!(
-        sb.next_of("friend.removed", WAIT).unwrap().1["user_id"],
-        json!(a.0)
-    );
-    assert_eq!(
-        sa.next_of("friend.removed", WAIT).unwrap().1["user_id"],
-        json!(b.0)
-    );
+    assert_eq!(next_data(&sb, "friend.removed")["user_id"], json!(a.0));
+    assert_eq!(next_data(&sa, "friend.removed")["user_id"], json!(b.0));
 }
 
 #[test]
 fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
     let app = LiveApp::spawn(&[]);
-    let a = app.user("alice");
-    let b = app.user("bob");
-    let c = app.user("carol");
-    app.befriend(&a, &b);
-    app.befriend(&a, &c);
+    let (a, b, c) = owner_and_two_friends(&app);
     let sb = app.stream(&b.1, None);
     let sc = app.stream(&c.1, None);
-    let conv = group(&app, &a, "家", &[&b]);
-    let (_, created) = sb.next_of("conversation.created", WAIT).unwrap();
+    let conv = app.group(&a, "家", &[&b]);
+    let created = next_data(&sb, "conversation.created");
     assert_eq!(created["title"], "家");
     assert_eq!(created["last_message_preview"], "alice邀请你加入了群聊");
 
@@ -203,17 +192,14 @@ fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
         Some(json!({"member_ids": [c.0]})),
     );
     assert_eq!(
-        sc.next_of("conversation.created", WAIT).unwrap().1["conversation_id"],
+        next_data(&sc, "conversation.created")["conversation_id"],
         json!(conv)
     );
-    let (_, system) = sb.next_of("message.created", WAIT).unwrap();
+    let system = next_data(&sb, "message.created");
     assert_eq!(system["message"]["content"], "alice邀请carol加入了群聊");
     assert_eq!(system["message"]["status"], 2);
-    assert_eq!(
-        sb.next_of("conversation.updated", WAIT).unwrap().1["member_count"],
-        3
-    );
-    let (_, system) = sc.next_of("message.created", WAIT).unwrap();
+    assert_eq!(next_data(&sb, "conversation.updated")["member_count"], 3);
+    let system = next_data(&sc, "message.created");
     assert_eq!(system["message"]["content"], "alice邀请你加入了群聊");
 
     app.call(
@@ -222,17 +208,14 @@ fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
         Some(&b.1),
         Some(json!({"name": "新家"})),
     );
+    assert_eq!(next_data(&sc, "conversation.updated")["name"], "新家");
     assert_eq!(
-        sc.next_of("conversation.updated", WAIT).unwrap().1["name"],
-        "新家"
-    );
-    assert_eq!(
-        sc.next_of("message.created", WAIT).unwrap().1["message"]["content"],
+        next_data(&sc, "message.created")["message"]["content"],
         "bob修改群名为「新家」"
     );
 
     let id = app.send(&b.1, &conv, "秘密");
-    sc.next_of("message.created", WAIT).unwrap();
+    next_data(&sc, "message.created");
     let (status, res) = app.call(
         "DELETE",
         "/api/auth/messages/recall",
@@ -240,26 +223,22 @@ fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
         Some(json!({"id": id})),
     );
     assert_eq!(status, 200, "{res}");
-    let (_, recalled) = sc.next_of("message.recalled", WAIT).unwrap();
+    let recalled = next_data(&sc, "message.recalled");
     assert_eq!(recalled["message_id"], json!(id));
     assert_eq!(recalled["system_message"]["content"], "bob撤回了一条消息");
     assert_eq!(
         recalled["system_message"]["id"],
         res["data"]["system_message_id"]
     );
-    let (_, recalled) = sb.next_of("message.recalled", WAIT).unwrap();
+    let recalled = next_data(&sb, "message.recalled");
     assert_eq!(recalled["system_message"]["content"], "你撤回了一条消息");
 }
 
 #[test]
 fn a_removed_member_hears_nothing_more_live_or_in_replay() {
     let app = LiveApp::spawn(&[]);
-    let a = app.user("alice");
-    let b = app.user("bob");
-    let c = app.user("carol");
-    app.befriend(&a, &b);
-    app.befriend(&a, &c);
-    let conv = group(&app, &a, "g", &[&b, &c]);
+    let (a, b, c) = owner_and_two_friends(&app);
+    let conv = app.group(&a, "g", &[&b, &c]);
     let sb = app.stream(&b.1, None);
     app.send(&a.1, &conv, "before");
     let (first_id, _) = sb.next_of("message.created", WAIT).unwrap();
@@ -269,7 +248,7 @@ fn a_removed_member_hears_nothing_more_live_or_in_replay() {
         Some(&a.1),
         None,
     );
-    let (_, removed) = sb.next_of("conversation.removed", WAIT).unwrap();
+    let removed = next_data(&sb, "conversation.removed");
     assert_eq!(removed, json!({"conversation_id": conv}));
     app.send(&a.1, &conv, "after");
     app.send(&c.1, &conv, "after too");
@@ -302,21 +281,13 @@ fn resume_replays_exactly_what_was_missed_in_order_then_continues_live() {
         .map(|i| app.send(&a.1, &conv, &format!("missed {i}")))
         .collect();
     let sb = app.stream(&b.1, Some(&last_seen));
-    let mut got = Vec::new();
-    let mut last_id = last_seen.parse::<i64>().unwrap();
-    while got.len() < missed.len() {
-        let (id, kind, data) = sb.next_event(WAIT).expect("replayed event");
-        let id = id.parse::<i64>().unwrap();
-        assert!(id > last_id, "ids only grow");
-        last_id = id;
-        if kind == "message.created" {
-            got.push(data["message"]["id"].as_str().unwrap().to_string());
-        }
-    }
-    assert_eq!(got, missed);
+    let got = created_ids(&sb, missed.len(), last_seen.parse().unwrap(), WAIT);
+    assert_eq!(got, missed, "every missed message replayed, in order");
     let live = app.send(&a.1, &conv, "live");
-    let (_, data) = sb.next_of("message.created", WAIT).unwrap();
-    assert_eq!(data["message"]["id"], json!(live));
+    assert_eq!(
+        next_data(&sb, "message.created")["message"]["id"],
+        json!(live)
+    );
 }
 
 #[test]
@@ -362,22 +333,7 @@ fn events_written_during_replay_are_neither_lost_nor_doubled() {
     stop.store(true, Ordering::Relaxed);
     sender.join().unwrap();
     sent.extend(live_sent.lock().unwrap().iter().cloned());
-    let mut got = Vec::new();
-    let mut last_id = 0;
-    while got.len() < sent.len() {
-        let Some((id, kind, data)) = sb.next_event(WAIT) else {
-            break;
-        };
-        let id: i64 = id.parse().unwrap();
-        assert!(
-            id > last_id,
-            "event ids strictly increase: {id} after {last_id}"
-        );
-        last_id = id;
-        if kind == "message.created" {
-            got.push(data["message"]["id"].as_str().unwrap().to_string());
-        }
-    }
+    let got = created_ids(&sb, sent.len(), 0, WAIT);
     assert_eq!(got.len(), sent.len(), "every message exactly once");
     assert_eq!(got, sent);
     assert!(
@@ -400,11 +356,11 @@ fn replay_never_shows_a_recalled_text() {
     );
     assert_eq!(status, 200);
     let sb = app.stream(&b.1, Some("0"));
-    let (_, created) = sb.next_of("message.created", WAIT).unwrap();
+    let created = next_data(&sb, "message.created");
     assert_eq!(created["message"]["id"], json!(id));
     assert_eq!(created["message"]["content"], "");
     assert_eq!(created["message"]["status"], 1);
-    let (_, recalled) = sb.next_of("message.recalled", WAIT).unwrap();
+    let recalled = next_data(&sb, "message.recalled");
     assert_eq!(recalled["system_message"]["content"], "alice撤回了一条消息");
 }
 
@@ -430,7 +386,7 @@ fn an_expired_or_unusable_last_event_id_gets_one_resync() {
         );
         let live = app.send(&a.1, &conv, "after resync");
         assert_eq!(
-            sb.next_of("message.created", WAIT).unwrap().1["message"]["id"],
+            next_data(&sb, "message.created")["message"]["id"],
             json!(live)
         );
     }
@@ -477,8 +433,10 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
         received += 1;
     }
     let last = app.send(&a.1, &conv, "last");
-    let (_, data) = healthy.next_of("message.created", WAIT).unwrap();
-    assert_eq!(data["message"]["id"], json!(last));
+    assert_eq!(
+        next_data(&healthy, "message.created")["message"]["id"],
+        json!(last)
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
     drop(stalled);
 }
@@ -492,19 +450,7 @@ fn a_client_that_fell_far_behind_is_caught_up_from_storage_in_order() {
     let big = "慢".repeat(4000);
     let sent: Vec<String> = (0..1300).map(|_| app.send(&a.1, &conv, &big)).collect();
     gate.send(()).unwrap();
-    let mut got = Vec::new();
-    let mut last_id = 0;
-    while got.len() < sent.len() {
-        let Some((id, kind, data)) = slow.next_event(Duration::from_secs(10)) else {
-            break;
-        };
-        let id: i64 = id.parse().unwrap();
-        assert!(id > last_id, "ids strictly increase");
-        last_id = id;
-        if kind == "message.created" {
-            got.push(data["message"]["id"].as_str().unwrap().to_string());
-        }
-    }
+    let got = created_ids(&slow, sent.len(), 0, Duration::from_secs(10));
     assert_eq!(got.len(), sent.len(), "nothing skipped");
     assert_eq!(got, sent);
 }
@@ -549,7 +495,7 @@ fn a_browser_ticket_opens_the_stream_once() {
     assert_eq!(sse.status, 200);
     let id = app.send(&a.1, &conv, "via ticket");
     assert_eq!(
-        sse.next_of("message.created", WAIT).unwrap().1["message"]["id"],
+        next_data(&sse, "message.created")["message"]["id"],
         json!(id)
     );
     let again = Sse::open(&url, None, None);

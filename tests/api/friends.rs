@@ -1,11 +1,11 @@
 //! Friends and friend requests (API.md §4, docs/api.md §4), and what friendship means for
 //! private chats and groups.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{Resp, TestApp, User};
+use crate::helpers::{contract_time, Resp, TestApp, User};
 
 // ---------------------------------------------------------------------------------------
 // Private helpers
@@ -35,10 +35,7 @@ fn new_request(app: &TestApp, from: &User, to: &User) -> String {
 }
 
 fn request_id_of(res: &Resp) -> String {
-    res.data()["request_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no request_id in {}", res.body))
-        .to_string()
+    res.data_str("request_id")
 }
 
 fn accept(app: &TestApp, who: &User, request: &str) -> Resp {
@@ -62,6 +59,17 @@ fn pending(app: &TestApp, who: &User) -> Value {
     let res = app.get("/api/auth/friends/requests", &who.token);
     res.expect(200, "success");
     res.data().clone()
+}
+
+/// Asserts `who` has no pending request either way.
+#[track_caller]
+fn assert_no_pending(app: &TestApp, who: &User) {
+    assert_eq!(
+        pending(app, who),
+        json!({ "incoming": [], "outgoing": [] }),
+        "{}'s pending requests",
+        who.username
+    );
 }
 
 fn incoming(app: &TestApp, who: &User) -> Vec<Value> {
@@ -96,36 +104,53 @@ fn unfriend(app: &TestApp, who: &User, other_id: &str) -> Resp {
     app.delete(&format!("/api/auth/friends/{other_id}"), &who.token, None)
 }
 
-fn send_message(app: &TestApp, from: &User, conversation: &str, content: &str) -> Resp {
-    app.post(
-        "/api/auth/messages",
-        &from.token,
-        json!({ "conversation_id": conversation, "content": content }),
-    )
-}
-
 fn now_secs() -> i64 {
     Utc::now().timestamp()
+}
+
+fn sorted_keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+/// Asserts one entry of a pending list: request `request` with `other` (by id, username and
+/// display name), its note, and a creation time between `from` and `to` (seconds).
+#[track_caller]
+fn assert_pending_entry(
+    entry: &Value,
+    request: &str,
+    other: &User,
+    note: &str,
+    from: i64,
+    to: i64,
+) {
+    assert_eq!(
+        sorted_keys(entry),
+        vec![
+            "created_at",
+            "display_name",
+            "message",
+            "request_id",
+            "user_id",
+            "username"
+        ]
+    );
+    assert_eq!(entry["request_id"], json!(request));
+    assert_eq!(entry["user_id"], json!(other.id));
+    assert_eq!(entry["username"], json!(other.username));
+    assert_eq!(entry["display_name"], json!(other.display_name));
+    assert_eq!(entry["message"], json!(note));
+    assert_time_between(&entry["created_at"], from, to);
 }
 
 /// An RFC 3339 UTC time with a `Z` and whole seconds, between `from` and `to` (seconds).
 #[track_caller]
 fn assert_time_between(value: &Value, from: i64, to: i64) {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("{value} is not a string"));
-    assert!(text.ends_with('Z'), "{text} ends with Z");
-    assert_eq!(
-        text.len(),
-        "2026-01-15T09:40:00Z".len(),
-        "{text} has whole seconds"
-    );
-    let secs = DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("{text} is not RFC 3339: {e}"))
-        .timestamp();
+    let secs = contract_time(value);
     assert!(
         (from..=to).contains(&secs),
-        "{text} should be between {from} and {to}"
+        "{value} should be between {from} and {to}"
     );
 }
 
@@ -180,8 +205,8 @@ fn sending_when_the_other_already_asked_makes_both_friends_with_200() {
     assert_eq!(friend_ids(&app, &a), vec![b.id.clone()]);
     assert_eq!(friend_ids(&app, &b), vec![a.id.clone()]);
     // Both pending lists are empty; the request can no longer be answered.
-    assert_eq!(pending(&app, &a), json!({ "incoming": [], "outgoing": [] }));
-    assert_eq!(pending(&app, &b), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &a);
+    assert_no_pending(&app, &b);
     accept(&app, &b, &theirs).expect(404, "请求不存在");
 }
 
@@ -193,7 +218,7 @@ fn requesting_someone_who_is_already_a_friend_is_409() {
 
     send_request(&app, &a, &b.id).expect(409, "已经是好友");
     send_request(&app, &b, &a.id).expect(409, "已经是好友");
-    assert_eq!(pending(&app, &a), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &a);
 }
 
 #[test]
@@ -205,7 +230,7 @@ fn requesting_yourself_is_400() {
 
     res.expect_prefix(400, "参数错误");
     assert_eq!(res.data(), &Value::Null);
-    assert_eq!(pending(&app, &a), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &a);
 }
 
 #[test]
@@ -228,7 +253,7 @@ fn requesting_an_unknown_or_malformed_user_is_404() {
         res.expect(404, "用户不存在");
         assert_eq!(res.data(), &Value::Null, "{bad:?}");
     }
-    assert_eq!(pending(&app, &a), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &a);
 }
 
 #[test]
@@ -264,32 +289,23 @@ fn a_request_note_may_be_200_characters_but_not_201() {
 fn friend_routes_require_a_token() {
     let app = TestApp::spawn();
     let b = app.user("bob");
+    let unfriend_b = format!("/api/auth/friends/{}", b.id);
 
     let calls = [
-        (Method::Get, "/api/auth/friends".to_string(), None),
-        (Method::Get, "/api/auth/friends/requests".to_string(), None),
+        (Method::Get, "/api/auth/friends", None),
+        (Method::Get, "/api/auth/friends/requests", None),
         (
             Method::Post,
-            "/api/auth/friends/requests".to_string(),
+            "/api/auth/friends/requests",
             Some(json!({ "user_id": b.id })),
         ),
-        (
-            Method::Post,
-            "/api/auth/friends/requests/r_1/accept".to_string(),
-            None,
-        ),
-        (
-            Method::Post,
-            "/api/auth/friends/requests/r_1/reject".to_string(),
-            None,
-        ),
-        (Method::Delete, format!("/api/auth/friends/{}", b.id), None),
+        (Method::Post, "/api/auth/friends/requests/r_1/accept", None),
+        (Method::Post, "/api/auth/friends/requests/r_1/reject", None),
+        (Method::Delete, unfriend_b.as_str(), None),
     ];
-    for (method, path, body) in calls {
-        app.call(method, &path, None, body).expect(401, "未授权");
-        app.call(method, &path, Some("not-a-token"), None)
-            .expect(401, "未授权");
-    }
+    app.expect_unauthorized(None, &calls);
+    let without_bodies: Vec<_> = calls.iter().map(|(m, path, _)| (*m, *path, None)).collect();
+    app.expect_unauthorized(Some("not-a-token"), &without_bodies);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -310,64 +326,22 @@ fn pending_requests_list_incoming_and_outgoing_with_every_field() {
     let end = now_secs();
 
     let mine = pending(&app, &a);
-    let keys = |v: &Value| {
-        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-        k.sort();
-        k
-    };
-    assert_eq!(keys(&mine), vec!["incoming", "outgoing"]);
+    assert_eq!(sorted_keys(&mine), vec!["incoming", "outgoing"]);
 
     let outgoing = mine["outgoing"].as_array().unwrap();
     assert_eq!(outgoing.len(), 1, "{mine}");
     let out = &outgoing[0];
-    assert_eq!(
-        keys(out),
-        vec![
-            "created_at",
-            "display_name",
-            "message",
-            "request_id",
-            "user_id",
-            "username"
-        ]
-    );
-    assert_eq!(out["request_id"], json!(ab));
-    assert_eq!(out["user_id"], json!(b.id));
-    assert_eq!(out["username"], json!("bob"));
-    assert_eq!(out["display_name"], json!("鲍勃"));
-    assert_eq!(out["message"], json!("我是爱丽丝"));
-    assert_time_between(&out["created_at"], start, end);
+    assert_pending_entry(out, &ab, &b, "我是爱丽丝", start, end);
 
     let incoming = mine["incoming"].as_array().unwrap();
     assert_eq!(incoming.len(), 1, "{mine}");
-    let inc = &incoming[0];
-    assert_eq!(
-        keys(inc),
-        vec![
-            "created_at",
-            "display_name",
-            "message",
-            "request_id",
-            "user_id",
-            "username"
-        ]
-    );
-    assert_eq!(inc["request_id"], json!(ca));
-    assert_eq!(inc["user_id"], json!(c.id));
-    assert_eq!(inc["username"], json!("carol"));
-    assert_eq!(inc["display_name"], json!("卡罗尔"));
-    assert_eq!(inc["message"], json!(""));
-    assert_time_between(&inc["created_at"], start, end);
+    assert_pending_entry(&incoming[0], &ca, &c, "", start, end);
 
     // The other sides see the mirror image, naming alice.
     let bob_sees = pending(&app, &b);
     assert_eq!(bob_sees["outgoing"], json!([]));
     assert_eq!(bob_sees["incoming"].as_array().unwrap().len(), 1);
-    assert_eq!(bob_sees["incoming"][0]["request_id"], json!(ab));
-    assert_eq!(bob_sees["incoming"][0]["user_id"], json!(a.id));
-    assert_eq!(bob_sees["incoming"][0]["username"], json!("alice"));
-    assert_eq!(bob_sees["incoming"][0]["display_name"], json!("爱丽丝"));
-    assert_eq!(bob_sees["incoming"][0]["message"], json!("我是爱丽丝"));
+    assert_pending_entry(&bob_sees["incoming"][0], &ab, &a, "我是爱丽丝", start, end);
     assert_eq!(bob_sees["incoming"][0]["created_at"], out["created_at"]);
     let carol_sees = pending(&app, &c);
     assert_eq!(carol_sees["incoming"], json!([]));
@@ -376,7 +350,7 @@ fn pending_requests_list_incoming_and_outgoing_with_every_field() {
 
     // A bystander sees nothing.
     let d = app.user("dave");
-    assert_eq!(pending(&app, &d), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &d);
 }
 
 #[test]
@@ -396,8 +370,8 @@ fn answered_requests_leave_the_pending_lists() {
     assert!(incoming(&app, &b).is_empty());
 
     reject(&app, &c, &ac).expect(200, "已拒绝");
-    assert_eq!(pending(&app, &a), json!({ "incoming": [], "outgoing": [] }));
-    assert_eq!(pending(&app, &c), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &a);
+    assert_no_pending(&app, &c);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -468,15 +442,10 @@ fn rejecting_leaves_the_users_strangers_and_drops_the_request() {
     assert_eq!(res.data(), &Value::Null);
     assert!(friends_of(&app, &a).is_empty());
     assert!(friends_of(&app, &b).is_empty());
-    assert_eq!(pending(&app, &a), json!({ "incoming": [], "outgoing": [] }));
-    assert_eq!(pending(&app, &b), json!({ "incoming": [], "outgoing": [] }));
+    assert_no_pending(&app, &a);
+    assert_no_pending(&app, &b);
     // Still strangers: a private chat is refused.
-    app.post(
-        "/api/auth/conversations/private",
-        &a.token,
-        json!({ "friend_id": b.id }),
-    )
-    .expect(403, "对方不是你的好友");
+    app.open_private(&a, &b.id).expect(403, "对方不是你的好友");
 }
 
 #[test]
@@ -610,25 +579,22 @@ fn after_unfriending_the_private_chat_stays_readable_but_sending_is_403() {
 
     // Both can still read it and still see it in their lists.
     for viewer in [&a, &b] {
-        let res = app.get(&format!("/api/auth/conversations/{chat}"), &viewer.token);
-        res.expect(200, "success");
-        let ids: Vec<Value> = res.list().iter().map(|m| m["id"].clone()).collect();
+        let ids: Vec<Value> = app
+            .messages(viewer, &chat)
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect();
         assert_eq!(ids, vec![json!(hello)]);
         assert!(app.entry(viewer, &chat).is_some());
     }
     // Neither can send into it.
     for sender in [&a, &b] {
-        let res = send_message(&app, sender, &chat, "还在吗？");
-        res.expect(403, "对方不是你的好友");
-        assert_eq!(res.data(), &Value::Null);
+        app.try_send(sender, &chat, "还在吗？")
+            .expect_error(403, "对方不是你的好友");
     }
     assert_eq!(app.messages(&b, &chat).len(), 1, "nothing was stored");
     // Asking for the private chat again returns the existing one.
-    let res = app.post(
-        "/api/auth/conversations/private",
-        &b.token,
-        json!({ "friend_id": a.id }),
-    );
+    let res = app.open_private(&b, &a.id);
     res.expect(200, "会话已存在");
     assert_eq!(res.data(), &json!({ "conversation_id": chat }));
 
@@ -644,12 +610,7 @@ fn friendship_gates_private_chats_and_groups_by_default() {
     let (a, b, c) = (app.user("alice"), app.user("bob"), app.user("carol"));
     app.befriend(&a, &b);
 
-    app.post(
-        "/api/auth/conversations/private",
-        &a.token,
-        json!({ "friend_id": c.id }),
-    )
-    .expect(403, "对方不是你的好友");
+    app.open_private(&a, &c.id).expect(403, "对方不是你的好友");
     app.post(
         "/api/auth/conversations/group",
         &a.token,
@@ -665,13 +626,9 @@ fn without_required_friendship_strangers_chat_privately_and_in_groups() {
     let app = TestApp::spawn_with(&[("require_friendship", json!(false))]);
     let (a, b, c) = (app.user("alice"), app.user("bob"), app.user("carol"));
 
-    let res = app.post(
-        "/api/auth/conversations/private",
-        &a.token,
-        json!({ "friend_id": b.id }),
-    );
+    let res = app.open_private(&a, &b.id);
     res.expect(201, "会话已创建");
-    let chat = res.data()["conversation_id"].as_str().unwrap().to_string();
+    let chat = res.data_str("conversation_id");
     app.send(&a, &chat, "陌生人你好");
     app.send(&b, &chat, "你好");
     assert_eq!(app.messages(&b, &chat).len(), 2);

@@ -6,9 +6,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::json;
-
-use crate::server::{agent, post, Server};
+use crate::live::Remote;
+use crate::server::Server;
 
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
@@ -42,15 +41,8 @@ fn schemathesis_finds_no_server_error() {
     let exe = schemathesis();
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path());
-    let (status, body) = post(
-        &agent(),
-        &format!("{}/api/register", server.base),
-        None,
-        json!({"username": "fuzzer", "password": "password123"}),
-    )
-    .unwrap();
-    assert_eq!(status, 201);
-    let token = body["data"]["token"].as_str().unwrap();
+    let remote = Remote::at(&server.base);
+    let (_, token) = remote.user("fuzzer");
     let out = Command::new(exe)
         .arg("run")
         .arg(format!("{}/api/openapi.json", server.base))
@@ -88,12 +80,6 @@ fn schemathesis_finds_no_server_error() {
         server.child.try_wait().unwrap().is_none(),
         "the server survived the run"
     );
-    let (status, _) = post(
-        &agent(),
-        &format!("{}/api/login", server.base),
-        None,
-        json!({"username": "fuzzer", "password": "password123"}),
-    )
-    .unwrap();
-    assert_eq!(status, 200, "and still serves");
+    // And it still serves: the user logs in.
+    remote.login("fuzzer");
 }

@@ -60,6 +60,12 @@ impl Resp {
             "envelope should be an object: {}",
             self.body
         );
+        self.expect_no_data()
+    }
+
+    /// Asserts `data` is absent or null.
+    #[track_caller]
+    fn expect_no_data(&self) -> &Self {
         assert!(
             self.body.get("data").is_none_or(Value::is_null),
             "error data of {}",
@@ -77,16 +83,28 @@ impl Resp {
             message == "参数错误" || message.starts_with("参数错误："),
             "message {message:?} should be 参数错误 or 参数错误：…"
         );
-        assert!(
-            self.body.get("data").is_none_or(Value::is_null),
-            "error data of {}",
-            self.body
-        );
+        self.expect_no_data()
+    }
+
+    /// Asserts the status alone, naming `case` (what was sent) in the failure; chain the full
+    /// check after it: `res.status_for(400, &body).expect_bad_request()`.
+    #[track_caller]
+    pub fn status_for(&self, status: u16, case: impl std::fmt::Display) -> &Self {
+        assert_eq!(self.status, status, "{case} → {}", self.body);
         self
     }
 
     pub fn data(&self) -> &Value {
         &self.body["data"]
+    }
+
+    /// A string field of `data` (an id, a token).
+    #[track_caller]
+    pub fn data_str(&self, key: &str) -> String {
+        self.body["data"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {key} in {}", self.body))
+            .to_string()
     }
 
     pub fn list(&self) -> Vec<Value> {
@@ -104,6 +122,25 @@ pub struct User {
 }
 
 pub const PASSWORD: &str = "password123";
+
+/// Seconds since the epoch of a time written as the contract says: RFC 3339 in UTC with a
+/// `Z` and whole seconds (`2026-01-15T09:40:00Z`).
+#[track_caller]
+pub fn contract_time(value: &Value) -> i64 {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("time {value} is not a string"));
+    assert_eq!(
+        text.len(),
+        "2026-01-15T09:40:00Z".len(),
+        "time {text:?} should look like 2026-01-15T09:40:00Z"
+    );
+    assert!(text.ends_with('Z'), "time {text:?} should end with Z");
+    let parsed = chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("time {text:?} is not RFC 3339: {e}"));
+    assert_eq!(parsed.offset().local_minus_utc(), 0, "time {text:?} is UTC");
+    parsed.timestamp()
+}
 
 impl TestApp {
     pub fn spawn() -> TestApp {
@@ -147,9 +184,21 @@ impl TestApp {
         token: Option<&str>,
         body: Option<String>,
     ) -> Resp {
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        self.raw_with_authorization(method, path, authorization.as_deref(), body)
+    }
+
+    /// Any request with an exact `Authorization` header value (or none) and a raw body.
+    pub fn raw_with_authorization(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<String>,
+    ) -> Resp {
         let mut req = self.client.req(method, path.to_string());
-        if let Some(token) = token {
-            req = req.header(Header::new("Authorization", format!("Bearer {token}")));
+        if let Some(value) = authorization {
+            req = req.header(Header::new("Authorization", value.to_string()));
         }
         if let Some(body) = body {
             req = req.header(ContentType::JSON).body(body);
@@ -158,7 +207,7 @@ impl TestApp {
         let status = res.status().code;
         let text = res.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("response to {path} is not JSON: {text:?}"));
+            .unwrap_or_else(|_| panic!("response to {method} {path} is not JSON: {text:?}"));
         Resp { status, body }
     }
 
@@ -192,6 +241,47 @@ impl TestApp {
         self.call(Method::Delete, path, Some(token), body)
     }
 
+    /// Asserts every request answers `401 未授权` (and no data) when sent with `token` (or
+    /// none).
+    #[track_caller]
+    pub fn expect_unauthorized(
+        &self,
+        token: Option<&str>,
+        requests: &[(Method, &str, Option<Value>)],
+    ) {
+        for (method, path, body) in requests {
+            self.call(*method, path, token, body.clone())
+                .status_for(401, format!("{method} {path} with token {token:?}"))
+                .expect_error(401, "未授权");
+        }
+    }
+
+    /// `GET /api/auth/me` with `token`, which must answer 200; its data.
+    #[track_caller]
+    pub fn me(&self, token: &str) -> Value {
+        let res = self.get("/api/auth/me", token);
+        res.expect(200, "success");
+        res.data().clone()
+    }
+
+    /// `PATCH /api/auth/me` by `user`, setting the display name.
+    pub fn set_display_name(&self, user: &User, display_name: &str) -> Resp {
+        self.patch(
+            "/api/auth/me",
+            &user.token,
+            json!({ "display_name": display_name }),
+        )
+    }
+
+    /// `PUT /api/auth/me/password` with `token`.
+    pub fn change_password(&self, token: &str, old: &str, new: &str) -> Resp {
+        self.put(
+            "/api/auth/me/password",
+            token,
+            json!({"old_password": old, "new_password": new}),
+        )
+    }
+
     /// Registers `username` (display name = username) with `PASSWORD`.
     pub fn user(&self, username: &str) -> User {
         self.user_named(username, username)
@@ -206,10 +296,10 @@ impl TestApp {
         );
         res.expect(201, "注册成功");
         User {
-            id: res.data()["user_id"].as_str().unwrap().to_string(),
+            id: res.data_str("user_id"),
             username: username.to_string(),
             display_name: display_name.to_string(),
-            token: res.data()["token"].as_str().unwrap().to_string(),
+            token: res.data_str("token"),
         }
     }
 
@@ -221,7 +311,7 @@ impl TestApp {
             json!({"user_id": b.id}),
         );
         res.expect(201, "好友请求已发送");
-        let request = res.data()["request_id"].as_str().unwrap().to_string();
+        let request = res.data_str("request_id");
         self.post(
             &format!("/api/auth/friends/requests/{request}/accept"),
             &b.token,
@@ -230,15 +320,27 @@ impl TestApp {
         .expect(200, "已添加好友");
     }
 
+    /// Makes `a` friends with each of `others`.
+    pub fn befriend_all(&self, a: &User, others: &[&User]) {
+        for other in others {
+            self.befriend(a, other);
+        }
+    }
+
+    /// `POST /api/auth/conversations/private` by `caller` with `friend_id`.
+    pub fn open_private(&self, caller: &User, friend_id: &str) -> Resp {
+        self.post(
+            "/api/auth/conversations/private",
+            &caller.token,
+            json!({"friend_id": friend_id}),
+        )
+    }
+
     /// Two new friends and their private conversation id.
     pub fn private_chat(&self, a: &User, b: &User) -> String {
-        let res = self.post(
-            "/api/auth/conversations/private",
-            &a.token,
-            json!({"friend_id": b.id}),
-        );
+        let res = self.open_private(a, &b.id);
         assert!(res.status == 201 || res.status == 200, "{:?}", res.body);
-        res.data()["conversation_id"].as_str().unwrap().to_string()
+        res.data_str("conversation_id")
     }
 
     /// A group owned by `owner` with `members` (who must be the owner's friends).
@@ -250,35 +352,72 @@ impl TestApp {
             json!({"name": name, "member_ids": ids}),
         );
         res.expect(201, "群聊已创建");
-        res.data()["conversation_id"].as_str().unwrap().to_string()
+        res.data_str("conversation_id")
+    }
+
+    /// `POST /api/auth/messages` with `content`, whatever the answer.
+    pub fn try_send(&self, from: &User, conversation: &str, content: &str) -> Resp {
+        self.post(
+            "/api/auth/messages",
+            &from.token,
+            json!({"conversation_id": conversation, "content": content}),
+        )
     }
 
     /// Sends a message and returns its id.
     pub fn send(&self, from: &User, conversation: &str, content: &str) -> String {
-        let res = self.post(
-            "/api/auth/messages",
-            &from.token,
-            json!({"conversation_id": conversation, "content": content}),
-        );
+        let res = self.try_send(from, conversation, content);
         res.expect(201, "消息已发送");
-        res.data()["message_id"].as_str().unwrap().to_string()
+        res.data_str("message_id")
+    }
+
+    /// Sends each of `contents` in order; their ids.
+    pub fn send_all<S: AsRef<str>>(
+        &self,
+        from: &User,
+        conversation: &str,
+        contents: impl IntoIterator<Item = S>,
+    ) -> Vec<String> {
+        contents
+            .into_iter()
+            .map(|content| self.send(from, conversation, content.as_ref()))
+            .collect()
+    }
+
+    /// `DELETE /api/auth/messages/recall` of message `id` by `who`.
+    pub fn recall(&self, who: &User, id: &str) -> Resp {
+        self.delete(
+            "/api/auth/messages/recall",
+            &who.token,
+            Some(json!({ "id": id })),
+        )
+    }
+
+    /// `DELETE /api/auth/messages/delete` (for `who` only) of message `id`.
+    pub fn delete_for_me(&self, who: &User, id: &str) -> Resp {
+        self.delete(
+            "/api/auth/messages/delete",
+            &who.token,
+            Some(json!({ "id": id })),
+        )
+    }
+
+    /// A `GET` that must answer 200 with a list; the list.
+    #[track_caller]
+    fn list_at(&self, path: &str, viewer: &User) -> Vec<Value> {
+        let res = self.get(path, &viewer.token);
+        res.expect(200, "success");
+        res.list()
     }
 
     /// The newest page of a conversation as `viewer` sees it.
     pub fn messages(&self, viewer: &User, conversation: &str) -> Vec<Value> {
-        let res = self.get(
-            &format!("/api/auth/conversations/{conversation}"),
-            &viewer.token,
-        );
-        res.expect(200, "success");
-        res.list()
+        self.list_at(&format!("/api/auth/conversations/{conversation}"), viewer)
     }
 
     /// `viewer`'s conversation list.
     pub fn conversations(&self, viewer: &User) -> Vec<Value> {
-        let res = self.get("/api/auth/conversations", &viewer.token);
-        res.expect(200, "success");
-        res.list()
+        self.list_at("/api/auth/conversations", viewer)
     }
 
     /// `viewer`'s list entry for one conversation.
@@ -288,8 +427,82 @@ impl TestApp {
             .find(|c| c["conversation_id"] == json!(conversation))
     }
 
+    /// `viewer`'s unread count of a conversation in their list (which must hold it).
+    #[track_caller]
+    pub fn unread(&self, viewer: &User, conversation: &str) -> i64 {
+        let entry = self
+            .entry(viewer, conversation)
+            .unwrap_or_else(|| panic!("{conversation} missing from {}'s list", viewer.username));
+        entry["unread_count"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("unread_count of {entry}"))
+    }
+
+    /// Asserts `who`, not a member, gets 404 on every route of `conversation` (reading,
+    /// paging, members, pin, read marker, invite, leave, rename, sending with and without a
+    /// client_msg_id) and on recalling or deleting `message` in it.
+    #[track_caller]
+    pub fn assert_shut_out(&self, who: &User, conversation: &str, message: &str) {
+        let base = format!("/api/auth/conversations/{conversation}");
+        let token = who.token.as_str();
+        let calls = [
+            ("detail", self.get(&base, token)),
+            ("limit", self.get(&format!("{base}?limit=10"), token)),
+            ("after", self.get(&format!("{base}?after={message}"), token)),
+            ("members", self.get(&format!("{base}/members"), token)),
+            (
+                "pin",
+                self.put(&format!("{base}/pin"), token, json!({"is_pinned": true})),
+            ),
+            ("read", self.post(&format!("{base}/read"), token, json!({}))),
+            (
+                "invite",
+                self.post(
+                    &format!("{base}/members"),
+                    token,
+                    json!({"member_ids": ["u_1"]}),
+                ),
+            ),
+            (
+                "leave",
+                self.delete(&format!("{base}/members/{}", who.id), token, None),
+            ),
+            (
+                "rename",
+                self.patch(&base, token, json!({"name": "我的群"})),
+            ),
+            ("send", self.try_send(who, conversation, "hi")),
+            (
+                "send with client_msg_id",
+                self.post(
+                    "/api/auth/messages",
+                    token,
+                    json!({"conversation_id": conversation, "content": "hi",
+                           "client_msg_id": "shut-out"}),
+                ),
+            ),
+        ];
+        for (route, res) in calls {
+            res.status_for(404, route).expect(404, "会话不存在");
+        }
+        self.recall(who, message)
+            .status_for(404, "recall")
+            .expect(404, "消息不存在");
+        self.delete_for_me(who, message)
+            .status_for(404, "delete")
+            .expect(404, "消息不存在");
+    }
+
     /// A direct connection to the test database, for checks the API cannot show.
     pub fn sqlite(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db_path).expect("open test db")
+    }
+
+    /// The single number a query such as `SELECT COUNT(*) FROM messages` answers.
+    #[track_caller]
+    pub fn count(&self, sql: &str) -> i64 {
+        self.sqlite()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 }

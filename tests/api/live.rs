@@ -1,5 +1,6 @@
 //! `LiveApp`: the real app served on a loopback port (for streams, which `rocket::local`
-//! cannot follow), plus a small SSE client that parses events on its own thread.
+//! cannot follow); `Remote`, the HTTP client for it or for the real binary; and a small SSE
+//! client that parses events on its own thread.
 
 #![allow(dead_code)]
 
@@ -11,12 +12,30 @@ use rocket::Shutdown;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-pub struct LiveApp {
+/// A user of a `Remote`: (id, token).
+pub type User = (String, String);
+
+/// A client of a chatd listening at `base`: a `LiveApp`, or the real binary's
+/// `crate::server::Server` (`Remote::at(&server.base)`).
+pub struct Remote {
     pub base: String,
+}
+
+pub struct LiveApp {
+    remote: Remote,
     pub db_path: std::path::PathBuf,
     shutdown: Shutdown,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: TempDir,
+}
+
+/// A `LiveApp` is used through its `Remote` (`app.base`, `app.call`, `app.user`, …).
+impl std::ops::Deref for LiveApp {
+    type Target = Remote;
+
+    fn deref(&self) -> &Remote {
+        &self.remote
+    }
 }
 
 impl LiveApp {
@@ -50,7 +69,7 @@ impl LiveApp {
         });
         let (port, shutdown) = rx.recv_timeout(Duration::from_secs(20)).expect("server up");
         LiveApp {
-            base: format!("http://127.0.0.1:{port}"),
+            remote: Remote::at(&format!("http://127.0.0.1:{port}")),
             db_path,
             shutdown,
             thread: Some(thread),
@@ -63,6 +82,14 @@ impl LiveApp {
             .http_status_as_error(false)
             .build()
             .into()
+    }
+}
+
+impl Remote {
+    pub fn at(base: &str) -> Remote {
+        Remote {
+            base: base.to_string(),
+        }
     }
 
     pub fn call(
@@ -101,59 +128,101 @@ impl LiveApp {
         (status, res.body_mut().read_json().unwrap_or(Value::Null))
     }
 
-    /// Registers a user; returns (id, token).
-    pub fn user(&self, name: &str) -> (String, String) {
-        let (status, body) = self.call(
-            "POST",
-            "/api/register",
+    /// A `POST` that must answer `status`; the answer's `data`.
+    #[track_caller]
+    fn post_expecting(&self, status: u16, path: &str, token: Option<&str>, body: Value) -> Value {
+        let (got, res) = self.call("POST", path, token, Some(body));
+        assert_eq!(got, status, "POST {path}: {res}");
+        res["data"].clone()
+    }
+
+    /// `name` and "password123" posted to `path` (register or login), which must answer
+    /// `status`; the answer's data.
+    #[track_caller]
+    fn credentials(&self, status: u16, path: &str, name: &str) -> Value {
+        self.post_expecting(
+            status,
+            path,
             None,
-            Some(json!({"username": name, "password": "password123"})),
-        );
-        assert_eq!(status, 201, "{body}");
+            json!({"username": name, "password": "password123"}),
+        )
+    }
+
+    /// Registers a user; returns (id, token).
+    pub fn user(&self, name: &str) -> User {
+        let data = self.credentials(201, "/api/register", name);
         (
-            body["data"]["user_id"].as_str().unwrap().into(),
-            body["data"]["token"].as_str().unwrap().into(),
+            data["user_id"].as_str().unwrap().into(),
+            data["token"].as_str().unwrap().into(),
         )
     }
 
     /// Logs in again (a second device); returns the token.
     pub fn login(&self, name: &str) -> String {
-        let (status, body) = self.call(
-            "POST",
-            "/api/login",
-            None,
-            Some(json!({"username": name, "password": "password123"})),
-        );
-        assert_eq!(status, 200, "{body}");
-        body["data"]["token"].as_str().unwrap().into()
+        self.credentials(200, "/api/login", name)["token"]
+            .as_str()
+            .unwrap()
+            .into()
     }
 
-    pub fn befriend(&self, a: &(String, String), b: &(String, String)) {
-        let (_, res) = self.call(
-            "POST",
+    pub fn befriend(&self, a: &User, b: &User) {
+        let data = self.post_expecting(
+            201,
             "/api/auth/friends/requests",
             Some(&a.1),
-            Some(json!({"user_id": b.0})),
+            json!({"user_id": b.0}),
         );
-        let request = res["data"]["request_id"].as_str().unwrap().to_string();
-        let (status, _) = self.call(
-            "POST",
+        let request = data["request_id"].as_str().unwrap();
+        self.post_expecting(
+            200,
             &format!("/api/auth/friends/requests/{request}/accept"),
             Some(&b.1),
-            None,
+            json!({}),
         );
-        assert_eq!(status, 200);
+    }
+
+    /// Registers `a` and `b`, makes them friends and opens their private chat; returns
+    /// (a, b, conversation).
+    pub fn friends_with_a_chat(&self, a: &str, b: &str) -> (User, User, String) {
+        let a = self.user(a);
+        let b = self.user(b);
+        self.befriend(&a, &b);
+        let conversation = self.private_chat(&a, &b);
+        (a, b, conversation)
+    }
+
+    /// `a`'s private chat with `b` (who must be a friend); its id.
+    pub fn private_chat(&self, a: &User, b: &User) -> String {
+        let (status, res) = self.call(
+            "POST",
+            "/api/auth/conversations/private",
+            Some(&a.1),
+            Some(json!({"friend_id": b.0})),
+        );
+        assert!(status == 201 || status == 200, "{res}");
+        res["data"]["conversation_id"].as_str().unwrap().into()
+    }
+
+    /// A group owned by `owner` with `members` (who must be the owner's friends); its id.
+    pub fn group(&self, owner: &User, name: &str, members: &[&User]) -> String {
+        let ids: Vec<&str> = members.iter().map(|m| m.0.as_str()).collect();
+        let data = self.post_expecting(
+            201,
+            "/api/auth/conversations/group",
+            Some(&owner.1),
+            json!({"name": name, "member_ids": ids}),
+        );
+        data["conversation_id"].as_str().unwrap().into()
     }
 
     pub fn send(&self, token: &str, conversation: &str, content: &str) -> String {
-        let (status, body) = self.call(
-            "POST",
+        let data = self.post_expecting(
+            201,
             "/api/auth/messages",
             Some(token),
-            Some(json!({"conversation_id": conversation, "content": content})),
+            json!({"conversation_id": conversation, "content": content}),
         );
-        assert_eq!(status, 201, "{body}");
-        body["data"]["message_id"].as_str().unwrap().into()
+        data["message_id"].as_str().unwrap().into()
     }
 
     /// Opens an event stream with the header token.

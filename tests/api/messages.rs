@@ -9,7 +9,7 @@ use std::time::Duration;
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{Resp, TestApp, User};
+use crate::helpers::{contract_time, Resp, TestApp, User};
 
 const RECALL_REFUSED: &str = "不可撤回（超时或无权限）";
 
@@ -31,10 +31,16 @@ fn trio(app: &TestApp) -> (User, User, User, String) {
     let lisi = app.user_named("lisi", "李四");
     let zhangsan = app.user_named("zhangsan", "张三");
     let wangwu = app.user_named("wangwu", "王五");
-    app.befriend(&lisi, &zhangsan);
-    app.befriend(&lisi, &wangwu);
+    app.befriend_all(&lisi, &[&zhangsan, &wangwu]);
     let group = app.group(&lisi, "项目讨论组", &[&zhangsan, &wangwu]);
     (lisi, zhangsan, wangwu, group)
+}
+
+/// A new user who befriends each of `friends` but is in none of their conversations.
+fn friend_outside(app: &TestApp, username: &str, display_name: &str, friends: &[&User]) -> User {
+    let user = app.user_named(username, display_name);
+    app.befriend_all(&user, friends);
+    user
 }
 
 fn send_body(app: &TestApp, from: &User, body: Value) -> Resp {
@@ -55,20 +61,34 @@ fn send_with_client_id(
     )
 }
 
-fn recall(app: &TestApp, who: &User, id: &str) -> Resp {
-    app.delete(
-        "/api/auth/messages/recall",
-        &who.token,
-        Some(json!({ "id": id })),
-    )
+/// Asserts `viewer`'s list shows `text` as the conversation's preview, dated `time`.
+#[track_caller]
+fn assert_preview(app: &TestApp, viewer: &User, chat: &str, text: &str, time: &Value) {
+    let entry = app.entry(viewer, chat).unwrap();
+    assert_eq!(
+        entry["last_message_preview"],
+        json!(text),
+        "{}",
+        viewer.username
+    );
+    assert_eq!(&entry["last_message_time"], time, "{}", viewer.username);
 }
 
-fn delete_for_me(app: &TestApp, who: &User, id: &str) -> Resp {
-    app.delete(
-        "/api/auth/messages/delete",
-        &who.token,
-        Some(json!({ "id": id })),
-    )
+/// Asserts both sends were accepted as two different messages; their ids.
+#[track_caller]
+fn two_messages(a: &Resp, b: &Resp) -> (String, String) {
+    a.expect(201, "消息已发送");
+    b.expect(201, "消息已发送");
+    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
+    (a.data_str("message_id"), b.data_str("message_id"))
+}
+
+/// Recalls `id` as `who`, which must succeed; returns the system message's id.
+#[track_caller]
+fn recalled(app: &TestApp, who: &User, id: &str) -> String {
+    let res = app.recall(who, id);
+    res.expect(200, "消息已撤回");
+    res.data_str("system_message_id")
 }
 
 /// The number inside a prefixed id (`m_12` → 12).
@@ -115,48 +135,59 @@ fn assert_message_id(value: &Value) -> String {
 /// Asserts an RFC 3339 UTC time with whole seconds and a `Z`, close to now.
 #[track_caller]
 fn assert_recent_time(value: &Value) {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("time {value} is not a string"));
-    assert_eq!(text.len(), "2026-01-15T09:40:00Z".len(), "{text}");
-    assert!(text.ends_with('Z'), "{text}");
-    let parsed =
-        chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-    assert_eq!(parsed.offset().local_minus_utc(), 0, "{text}");
-    let age = chrono::Utc::now()
-        .signed_duration_since(parsed)
-        .num_seconds();
-    assert!((0..30).contains(&age), "{text} is {age} s old");
+    let time = chrono::DateTime::from_timestamp(contract_time(value), 0).unwrap();
+    let age = chrono::Utc::now().signed_duration_since(time).num_seconds();
+    assert!((0..30).contains(&age), "{value} is {age} s old");
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
+/// One column of a message's row, as stored.
+fn stored<T: rusqlite::types::FromSql>(app: &TestApp, column: &str, id: &str) -> T {
+    let sql = format!("SELECT {column} FROM messages WHERE id = {}", num(id));
     app.sqlite()
-        .query_row(sql, [], |row| row.get(0))
-        .expect(sql)
+        .query_row(&sql, [], |row| row.get(0))
+        .expect("message row")
 }
 
 fn stored_content(app: &TestApp, id: &str) -> String {
-    let sql = format!("SELECT content FROM messages WHERE id = {}", num(id));
-    app.sqlite()
-        .query_row(&sql, [], |row| row.get(0))
-        .expect("message row")
+    stored(app, "content", id)
 }
 
 fn stored_status(app: &TestApp, id: &str) -> i64 {
-    let sql = format!("SELECT status FROM messages WHERE id = {}", num(id));
-    app.sqlite()
-        .query_row(&sql, [], |row| row.get(0))
-        .expect("message row")
+    stored(app, "status", id)
 }
 
 fn messages_in(app: &TestApp, chat: &str) -> i64 {
-    count(
-        app,
-        &format!(
-            "SELECT COUNT(*) FROM messages WHERE conversation_id = {}",
-            num(chat)
-        ),
-    )
+    app.count(&format!(
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = {}",
+        num(chat)
+    ))
+}
+
+fn with_client_id(app: &TestApp, client: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COUNT(*) FROM messages WHERE client_msg_id = '{client}'"
+    ))
+}
+
+/// `limit` repetitions of `unit` are sent and shown whole; one more is refused and not stored.
+#[track_caller]
+fn assert_message_length_limit(app: &TestApp, unit: &str, limit: usize) {
+    let (lisi, _zhangsan, chat) = pair(app);
+    let longest = unit.repeat(limit);
+
+    let id = app.send(&lisi, &chat, &longest);
+    app.try_send(&lisi, &chat, &unit.repeat(limit + 1))
+        .expect_prefix(400, "发送失败");
+
+    assert_eq!(
+        find(&app.messages(&lisi, &chat), &id)["content"],
+        json!(longest)
+    );
+    assert_eq!(
+        messages_in(app, &chat),
+        1,
+        "the refused message is not stored"
+    );
 }
 
 /// Removes a membership directly in the database (no leave route yet): a former member.
@@ -178,11 +209,7 @@ fn send_returns_201_with_message_id_and_rfc3339_created_at() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
 
-    let res = send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "大家下午见！"}),
-    );
+    let res = app.try_send(&lisi, &chat, "大家下午见！");
 
     res.expect(201, "消息已发送");
     let data = res.data().as_object().expect("data object");
@@ -250,7 +277,7 @@ fn content_is_stored_exactly_as_sent() {
         "%_ like wildcards",
     ];
 
-    let sent: Vec<String> = samples.iter().map(|s| app.send(&lisi, &chat, s)).collect();
+    let sent = app.send_all(&lisi, &chat, samples);
 
     for viewer in [&lisi, &zhangsan] {
         let shown = app.messages(viewer, &chat);
@@ -269,27 +296,12 @@ fn content_is_stored_exactly_as_sent() {
 }
 
 #[test]
-fn empty_content_is_refused_with_send_failed() {
+fn empty_or_whitespace_only_content_is_refused_with_send_failed() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
 
-    send_body(&app, &lisi, json!({"conversation_id": chat, "content": ""}))
-        .expect_prefix(400, "发送失败");
-
-    assert_eq!(messages_in(&app, &chat), 0);
-}
-
-#[test]
-fn whitespace_only_content_is_refused_with_send_failed() {
-    let app = TestApp::spawn();
-    let (lisi, _zhangsan, chat) = pair(&app);
-
-    for blank in [" ", "   ", "\n", " \t\r\n ", "\u{3000}"] {
-        let res = send_body(
-            &app,
-            &lisi,
-            json!({"conversation_id": chat, "content": blank}),
-        );
+    for blank in ["", " ", "   ", "\n", " \t\r\n ", "\u{3000}"] {
+        let res = app.try_send(&lisi, &chat, blank);
         res.expect_prefix(400, "发送失败");
         assert_eq!(res.body["data"], Value::Null, "{blank:?}");
     }
@@ -297,61 +309,22 @@ fn whitespace_only_content_is_refused_with_send_failed() {
 }
 
 #[test]
-fn content_of_exactly_max_message_chars_characters_is_accepted() {
+fn content_of_exactly_max_message_chars_characters_is_accepted_and_one_more_refused() {
     let app = TestApp::spawn_with(&[("max_message_chars", json!(10))]);
-    let (lisi, _zhangsan, chat) = pair(&app);
-    let ten = "字".repeat(10); // 30 bytes in UTF-8: the limit counts characters
-
-    let id = app.send(&lisi, &chat, &ten);
-
-    assert_eq!(
-        find(&app.messages(&lisi, &chat), &id)["content"],
-        json!(ten)
-    );
-}
-
-#[test]
-fn content_one_character_over_max_message_chars_is_refused() {
-    let app = TestApp::spawn_with(&[("max_message_chars", json!(10))]);
-    let (lisi, _zhangsan, chat) = pair(&app);
-
-    let res = send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "字".repeat(11)}),
-    );
-
-    res.expect_prefix(400, "发送失败");
-    assert_eq!(messages_in(&app, &chat), 0);
+    // Ten 字 are 30 bytes in UTF-8: the limit counts characters.
+    assert_message_length_limit(&app, "字", 10);
 }
 
 #[test]
 fn max_message_chars_counts_characters_not_utf16_units() {
     let app = TestApp::spawn_with(&[("max_message_chars", json!(10))]);
-    let (lisi, _zhangsan, chat) = pair(&app);
-
     // Ten astral-plane characters: 10 chars, 20 UTF-16 units, 40 bytes.
-    app.send(&lisi, &chat, &"😀".repeat(10));
-    send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "😀".repeat(11)}),
-    )
-    .expect_prefix(400, "发送失败");
+    assert_message_length_limit(&app, "😀", 10);
 }
 
 #[test]
 fn default_max_message_chars_is_5000() {
-    let app = TestApp::spawn();
-    let (lisi, _zhangsan, chat) = pair(&app);
-
-    app.send(&lisi, &chat, &"a".repeat(5000));
-    send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "a".repeat(5001)}),
-    )
-    .expect_prefix(400, "发送失败");
+    assert_message_length_limit(&TestApp::spawn(), "a", 5000);
 }
 
 #[test]
@@ -374,9 +347,9 @@ fn missing_fields_and_wrong_types_are_bad_parameters() {
     ];
 
     for body in bodies {
-        let res = send_body(&app, &lisi, body.clone());
-        res.expect_prefix(400, "参数错误");
-        assert_eq!(res.body["data"], Value::Null, "{body}");
+        send_body(&app, &lisi, body.clone())
+            .status_for(400, &body)
+            .expect_bad_request();
     }
     assert_eq!(messages_in(&app, &chat), 0);
 }
@@ -426,9 +399,7 @@ fn explicit_null_client_msg_id_is_the_same_as_none() {
     let a = send_body(&app, &lisi, body.clone());
     let b = send_body(&app, &lisi, body);
 
-    a.expect(201, "消息已发送");
-    b.expect(201, "消息已发送");
-    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
+    two_messages(&a, &b);
     assert_eq!(messages_in(&app, &chat), 2);
 }
 
@@ -437,14 +408,8 @@ fn sending_to_an_unknown_conversation_is_404() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, _chat) = pair(&app);
 
-    let res = send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": "c_999999", "content": "hi"}),
-    );
-
-    res.expect(404, "会话不存在");
-    assert_eq!(res.body["data"], Value::Null);
+    app.try_send(&lisi, "c_999999", "hi")
+        .expect_error(404, "会话不存在");
 }
 
 #[test]
@@ -469,26 +434,21 @@ fn sending_to_a_malformed_conversation_id_is_404() {
     ];
 
     for id in malformed {
-        send_body(&app, &lisi, json!({"conversation_id": id, "content": "hi"}))
+        app.try_send(&lisi, &id, "hi")
+            .status_for(404, format!("{id:?}"))
             .expect(404, "会话不存在");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages"), 0);
 }
 
 #[test]
 fn a_non_member_cannot_send_into_a_private_chat() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
-    let wangwu = app.user_named("wangwu", "王五");
-    app.befriend(&wangwu, &lisi);
-    app.befriend(&wangwu, &zhangsan);
+    let wangwu = friend_outside(&app, "wangwu", "王五", &[&lisi, &zhangsan]);
 
-    send_body(
-        &app,
-        &wangwu,
-        json!({"conversation_id": chat, "content": "偷听"}),
-    )
-    .expect(404, "会话不存在");
+    app.try_send(&wangwu, &chat, "偷听")
+        .expect(404, "会话不存在");
 
     assert_eq!(messages_in(&app, &chat), 0);
     assert!(app.messages(&lisi, &chat).is_empty());
@@ -498,16 +458,11 @@ fn a_non_member_cannot_send_into_a_private_chat() {
 fn a_non_member_cannot_send_into_a_group() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, _wangwu, group) = trio(&app);
-    let outsider = app.user("outsider");
-    app.befriend(&outsider, &lisi);
+    let outsider = friend_outside(&app, "outsider", "outsider", &[&lisi]);
     let before = messages_in(&app, &group);
 
-    send_body(
-        &app,
-        &outsider,
-        json!({"conversation_id": group, "content": "hi"}),
-    )
-    .expect(404, "会话不存在");
+    app.try_send(&outsider, &group, "hi")
+        .expect(404, "会话不存在");
 
     assert_eq!(messages_in(&app, &group), before);
 }
@@ -525,12 +480,8 @@ fn sending_into_a_private_chat_after_the_friendship_ended_is_403() {
     .expect(200, "已删除好友");
 
     for who in [&lisi, &zhangsan] {
-        send_body(
-            &app,
-            who,
-            json!({"conversation_id": chat, "content": "还在吗"}),
-        )
-        .expect(403, "对方不是你的好友");
+        app.try_send(who, &chat, "还在吗")
+            .expect(403, "对方不是你的好友");
     }
     assert_eq!(messages_in(&app, &chat), 1);
 }
@@ -572,13 +523,7 @@ fn same_client_msg_id_twice_returns_the_original_and_stores_one_message() {
     assert_eq!(shown[0]["id"], first.data()["message_id"]);
     assert_eq!(shown[0]["content"], json!("只发一次"));
     assert_eq!(messages_in(&app, &chat), 1);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM messages WHERE client_msg_id = '7f3c-retry'"
-        ),
-        1
-    );
+    assert_eq!(with_client_id(&app, "7f3c-retry"), 1);
 }
 
 #[test]
@@ -605,10 +550,7 @@ fn a_retry_does_not_raise_the_recipients_unread_count() {
         send_with_client_id(&app, &lisi, &chat, "hi", "once").expect(201, "消息已发送");
     }
 
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(1)
-    );
+    assert_eq!(app.unread(&zhangsan, &chat), 1);
 }
 
 #[test]
@@ -619,17 +561,8 @@ fn different_client_msg_ids_store_two_messages() {
     let a = send_with_client_id(&app, &lisi, &chat, "同样的内容", "id-a");
     let b = send_with_client_id(&app, &lisi, &chat, "同样的内容", "id-b");
 
-    a.expect(201, "消息已发送");
-    b.expect(201, "消息已发送");
-    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
-    let shown = app.messages(&lisi, &chat);
-    assert_eq!(
-        ids(&shown),
-        vec![
-            a.data()["message_id"].as_str().unwrap().to_string(),
-            b.data()["message_id"].as_str().unwrap().to_string(),
-        ]
-    );
+    let (a, b) = two_messages(&a, &b);
+    assert_eq!(ids(&app.messages(&lisi, &chat)), vec![a, b]);
     assert_eq!(messages_in(&app, &chat), 2);
 }
 
@@ -641,22 +574,14 @@ fn same_client_msg_id_from_two_senders_stores_two_messages() {
     let a = send_with_client_id(&app, &lisi, &chat, "我的", "shared-id");
     let b = send_with_client_id(&app, &zhangsan, &chat, "你的", "shared-id");
 
-    a.expect(201, "消息已发送");
-    b.expect(201, "消息已发送");
-    assert_ne!(a.data()["message_id"], b.data()["message_id"]);
+    two_messages(&a, &b);
     let shown = app.messages(&lisi, &chat);
     assert_eq!(shown.len(), 2);
     assert_eq!(shown[0]["content"], json!("我的"));
     assert_eq!(shown[0]["sender_id"], json!(lisi.id));
     assert_eq!(shown[1]["content"], json!("你的"));
     assert_eq!(shown[1]["sender_id"], json!(zhangsan.id));
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM messages WHERE client_msg_id = 'shared-id'"
-        ),
-        2
-    );
+    assert_eq!(with_client_id(&app, "shared-id"), 2);
 }
 
 #[test]
@@ -671,45 +596,27 @@ fn client_msg_id_is_unique_per_sender_across_conversations() {
 
     again.expect(201, "消息已发送");
     assert_eq!(again.data(), first.data());
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM messages WHERE client_msg_id = 'global-id'"
-        ),
-        1
-    );
+    assert_eq!(with_client_id(&app, "global-id"), 1);
 }
 
 #[test]
-fn client_msg_id_of_64_characters_is_accepted() {
+fn client_msg_id_must_be_1_to_64_characters() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
 
-    send_with_client_id(&app, &lisi, &chat, "a", &"x".repeat(64)).expect(201, "消息已发送");
-    send_with_client_id(&app, &lisi, &chat, "b", &"字".repeat(64)).expect(201, "消息已发送");
+    for refused in ["x".repeat(65), "字".repeat(65), String::new()] {
+        send_with_client_id(&app, &lisi, &chat, "a", &refused)
+            .status_for(400, format!("client_msg_id {refused:?}"))
+            .expect_prefix(400, "发送失败");
+    }
+    assert_eq!(messages_in(&app, &chat), 0);
 
+    for accepted in ["x".repeat(64), "字".repeat(64)] {
+        send_with_client_id(&app, &lisi, &chat, "b", &accepted)
+            .status_for(201, format!("client_msg_id {accepted:?}"))
+            .expect(201, "消息已发送");
+    }
     assert_eq!(messages_in(&app, &chat), 2);
-}
-
-#[test]
-fn client_msg_id_of_65_characters_is_refused() {
-    let app = TestApp::spawn();
-    let (lisi, _zhangsan, chat) = pair(&app);
-
-    send_with_client_id(&app, &lisi, &chat, "a", &"x".repeat(65)).expect_prefix(400, "发送失败");
-    send_with_client_id(&app, &lisi, &chat, "b", &"字".repeat(65)).expect_prefix(400, "发送失败");
-
-    assert_eq!(messages_in(&app, &chat), 0);
-}
-
-#[test]
-fn empty_client_msg_id_is_refused() {
-    let app = TestApp::spawn();
-    let (lisi, _zhangsan, chat) = pair(&app);
-
-    send_with_client_id(&app, &lisi, &chat, "a", "").expect_prefix(400, "发送失败");
-
-    assert_eq!(messages_in(&app, &chat), 0);
 }
 
 #[test]
@@ -718,18 +625,12 @@ fn the_senders_unread_stays_zero_and_the_recipients_increments() {
     let (lisi, zhangsan, chat) = pair(&app);
 
     app.send(&lisi, &chat, "一");
-    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(1)
-    );
+    assert_eq!(app.unread(&lisi, &chat), 0);
+    assert_eq!(app.unread(&zhangsan, &chat), 1);
 
     app.send(&lisi, &chat, "二");
-    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(2)
-    );
+    assert_eq!(app.unread(&lisi, &chat), 0);
+    assert_eq!(app.unread(&zhangsan, &chat), 2);
 }
 
 #[test]
@@ -738,15 +639,12 @@ fn sending_moves_the_senders_read_marker_past_earlier_unread_messages() {
     let (lisi, zhangsan, chat) = pair(&app);
     app.send(&zhangsan, &chat, "在吗");
     app.send(&zhangsan, &chat, "在吗？？");
-    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(2));
+    assert_eq!(app.unread(&lisi, &chat), 2);
 
     app.send(&lisi, &chat, "在");
 
-    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(1)
-    );
+    assert_eq!(app.unread(&lisi, &chat), 0);
+    assert_eq!(app.unread(&zhangsan, &chat), 1);
 }
 
 #[test]
@@ -754,16 +652,10 @@ fn the_list_preview_and_time_follow_the_newest_message() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
     app.send(&lisi, &chat, "旧的");
-    let res = send_body(
-        &app,
-        &zhangsan,
-        json!({"conversation_id": chat, "content": "新的"}),
-    );
+    let res = app.try_send(&zhangsan, &chat, "新的");
 
     for viewer in [&lisi, &zhangsan] {
-        let entry = app.entry(viewer, &chat).unwrap();
-        assert_eq!(entry["last_message_preview"], json!("新的"));
-        assert_eq!(entry["last_message_time"], res.data()["created_at"]);
+        assert_preview(&app, viewer, &chat, "新的", &res.data()["created_at"]);
     }
 }
 
@@ -777,7 +669,7 @@ fn recall_returns_200_with_a_system_message_id() {
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "发错了");
 
-    let res = recall(&app, &lisi, &id);
+    let res = app.recall(&lisi, &id);
 
     res.expect(200, "消息已撤回");
     let data = res.data().as_object().expect("data object");
@@ -794,16 +686,9 @@ fn recall_returns_200_with_a_system_message_id() {
 fn after_recall_the_sender_sees_the_placeholder_and_you_recalled_a_message() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
-    let sent = send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "发错了"}),
-    );
-    let id = sent.data()["message_id"].as_str().unwrap().to_string();
-    let system = recall(&app, &lisi, &id).data()["system_message_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sent = app.try_send(&lisi, &chat, "发错了");
+    let id = sent.data_str("message_id");
+    let system = recalled(&app, &lisi, &id);
 
     let shown = app.messages(&lisi, &chat);
 
@@ -830,10 +715,7 @@ fn after_recall_the_other_member_sees_the_placeholder_and_name_recalled_a_messag
     let (lisi, zhangsan, chat) = pair(&app);
     let before = app.send(&zhangsan, &chat, "之前的消息");
     let id = app.send(&lisi, &chat, "发错了");
-    let system = recall(&app, &lisi, &id).data()["system_message_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let system = recalled(&app, &lisi, &id);
 
     let shown = app.messages(&zhangsan, &chat);
 
@@ -858,10 +740,7 @@ fn recall_in_a_group_is_rendered_for_every_member() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, wangwu, group) = trio(&app);
     let id = app.send(&zhangsan, &group, "发错群了");
-    let system = recall(&app, &zhangsan, &id).data()["system_message_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let system = recalled(&app, &zhangsan, &id);
 
     for (viewer, name, text) in [
         (&zhangsan, "我", "你撤回了一条消息"),
@@ -898,14 +777,9 @@ fn the_recall_notice_uses_the_current_display_name() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 
-    app.patch(
-        "/api/auth/me",
-        &lisi.token,
-        json!({"display_name": "李老四"}),
-    )
-    .expect(200, "success");
+    app.set_display_name(&lisi, "李老四").expect(200, "success");
 
     let shown = app.messages(&zhangsan, &chat);
     assert_eq!(shown[1]["content"], json!("李老四撤回了一条消息"));
@@ -920,7 +794,7 @@ fn recall_erases_the_text_from_storage() {
     let id = app.send(&lisi, &chat, marker);
     assert_eq!(stored_content(&app, &id), marker);
 
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 
     assert_eq!(stored_content(&app, &id), "");
     assert_eq!(stored_status(&app, &id), 1);
@@ -947,7 +821,7 @@ fn recall_leaves_the_text_in_no_file_of_the_database_folder() {
     let marker = "DISK-MARKER-4d2a-只有撤回前存在";
     let id = app.send(&lisi, &chat, marker);
 
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 
     for entry in std::fs::read_dir(app.dir.path()).expect("database folder") {
         let path = entry.expect("dir entry").path();
@@ -967,10 +841,7 @@ fn recall_by_someone_other_than_the_sender_is_403() {
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "我的消息");
 
-    let res = recall(&app, &zhangsan, &id);
-
-    res.expect(403, RECALL_REFUSED);
-    assert_eq!(res.body["data"], Value::Null);
+    app.recall(&zhangsan, &id).expect_error(403, RECALL_REFUSED);
     assert_eq!(stored_content(&app, &id), "我的消息");
     assert_eq!(stored_status(&app, &id), 0);
     assert_eq!(messages_in(&app, &chat), 1);
@@ -982,7 +853,7 @@ fn even_the_group_owner_cannot_recall_a_members_message() {
     let (lisi, zhangsan, _wangwu, group) = trio(&app);
     let id = app.send(&zhangsan, &group, "成员的消息");
 
-    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+    app.recall(&lisi, &id).expect(403, RECALL_REFUSED);
 
     assert_eq!(
         find(&app.messages(&zhangsan, &group), &id)["status"],
@@ -995,13 +866,10 @@ fn recalling_a_system_message_is_403() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
-    let system = recall(&app, &lisi, &id).data()["system_message_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let system = recalled(&app, &lisi, &id);
     let before = messages_in(&app, &chat);
 
-    recall(&app, &lisi, &system).expect(403, RECALL_REFUSED);
+    app.recall(&lisi, &system).expect(403, RECALL_REFUSED);
 
     assert_eq!(messages_in(&app, &chat), before);
     assert_eq!(stored_status(&app, &system), 2);
@@ -1016,7 +884,7 @@ fn recalling_the_group_creation_message_is_403_even_for_its_actor() {
     assert_eq!(created[0]["status"], json!(2));
     let id = created[0]["id"].as_str().unwrap();
 
-    recall(&app, &lisi, id).expect(403, RECALL_REFUSED);
+    app.recall(&lisi, id).expect(403, RECALL_REFUSED);
 }
 
 #[test]
@@ -1024,9 +892,9 @@ fn recalling_an_already_recalled_message_is_403() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 
-    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+    app.recall(&lisi, &id).expect(403, RECALL_REFUSED);
 
     assert_eq!(messages_in(&app, &chat), 2, "no second system message");
 }
@@ -1038,7 +906,7 @@ fn recall_after_the_window_is_403() {
     let id = app.send(&lisi, &chat, "太晚了");
     sleep(Duration::from_millis(1200));
 
-    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+    app.recall(&lisi, &id).expect(403, RECALL_REFUSED);
 
     let shown = app.messages(&zhangsan, &chat);
     assert_eq!(shown.len(), 1);
@@ -1053,7 +921,7 @@ fn recall_within_a_short_window_succeeds() {
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "马上撤回");
 
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 }
 
 #[test]
@@ -1062,7 +930,7 @@ fn a_recall_window_of_zero_disables_recall() {
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "不能撤回");
 
-    recall(&app, &lisi, &id).expect(403, RECALL_REFUSED);
+    app.recall(&lisi, &id).expect(403, RECALL_REFUSED);
 
     assert_eq!(stored_status(&app, &id), 0);
 }
@@ -1074,7 +942,7 @@ fn recall_within_the_default_window_succeeds_after_a_moment() {
     let id = app.send(&lisi, &chat, "default window is 120 s");
     sleep(Duration::from_millis(1200));
 
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 }
 
 #[test]
@@ -1083,14 +951,12 @@ fn recalling_an_unknown_message_is_404() {
     let (lisi, _zhangsan, chat) = pair(&app);
     app.send(&lisi, &chat, "x");
 
-    let res = recall(&app, &lisi, "m_999999");
-
-    res.expect(404, "消息不存在");
-    assert_eq!(res.body["data"], Value::Null);
+    app.recall(&lisi, "m_999999")
+        .expect_error(404, "消息不存在");
 }
 
 #[test]
-fn recalling_a_malformed_message_id_is_404() {
+fn a_malformed_message_id_is_404_to_recall_and_to_delete() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
@@ -1109,41 +975,51 @@ fn recalling_a_malformed_message_id_is_404() {
         format!("m_{n} "),
         "m_99999999999999999999999".into(),
     ] {
-        recall(&app, &lisi, &bad).expect(404, "消息不存在");
+        app.recall(&lisi, &bad)
+            .status_for(404, format!("recall {bad:?}"))
+            .expect(404, "消息不存在");
+        app.delete_for_me(&lisi, &bad)
+            .status_for(404, format!("delete {bad:?}"))
+            .expect(404, "消息不存在");
     }
     assert_eq!(stored_status(&app, &id), 0, "nothing was recalled");
+    assert_eq!(app.messages(&lisi, &chat).len(), 1, "nothing was deleted");
 }
 
 #[test]
-fn recall_with_a_missing_or_mistyped_id_is_a_bad_parameter() {
+fn a_missing_or_mistyped_id_is_a_bad_parameter_to_recall_and_to_delete() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
 
-    for body in [
-        json!({}),
-        json!({"id": null}),
-        json!({"id": num(&id)}),
-        json!({"id": [id]}),
-    ] {
-        app.delete("/api/auth/messages/recall", &lisi.token, Some(body))
+    for path in ["/api/auth/messages/recall", "/api/auth/messages/delete"] {
+        for body in [
+            json!({}),
+            json!({"id": null}),
+            json!({"id": num(&id)}),
+            json!({"id": [id]}),
+            json!({"id": true}),
+        ] {
+            app.delete(path, &lisi.token, Some(body.clone()))
+                .status_for(400, format!("{path} {body}"))
+                .expect_prefix(400, "参数错误");
+        }
+        app.delete(path, &lisi.token, None)
+            .status_for(400, format!("{path} without a body"))
             .expect_prefix(400, "参数错误");
     }
-    app.delete("/api/auth/messages/recall", &lisi.token, None)
-        .expect_prefix(400, "参数错误");
     assert_eq!(stored_status(&app, &id), 0);
+    assert_eq!(app.messages(&lisi, &chat).len(), 1);
 }
 
 #[test]
 fn recall_by_a_non_member_is_404_not_403() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
-    let wangwu = app.user_named("wangwu", "王五");
-    app.befriend(&wangwu, &lisi);
-    app.befriend(&wangwu, &zhangsan);
+    let wangwu = friend_outside(&app, "wangwu", "王五", &[&lisi, &zhangsan]);
     let id = app.send(&lisi, &chat, "私密");
 
-    recall(&app, &wangwu, &id).expect(404, "消息不存在");
+    app.recall(&wangwu, &id).expect(404, "消息不存在");
 
     assert_eq!(stored_status(&app, &id), 0);
 }
@@ -1153,9 +1029,9 @@ fn recalling_a_message_the_caller_deleted_is_404() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "先删后撤");
-    delete_for_me(&app, &lisi, &id).expect(200, "已删除");
+    app.delete_for_me(&lisi, &id).expect(200, "已删除");
 
-    recall(&app, &lisi, &id).expect(404, "消息不存在");
+    app.recall(&lisi, &id).expect(404, "消息不存在");
 
     assert_eq!(stored_status(&app, &id), 0);
     assert_eq!(
@@ -1169,15 +1045,11 @@ fn the_list_preview_after_recall_is_the_system_text_per_viewer() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "撤回前的预览");
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
     let system_time = app.messages(&lisi, &chat)[1]["created_at"].clone();
 
-    let mine = app.entry(&lisi, &chat).unwrap();
-    assert_eq!(mine["last_message_preview"], json!("你撤回了一条消息"));
-    assert_eq!(mine["last_message_time"], system_time);
-    let theirs = app.entry(&zhangsan, &chat).unwrap();
-    assert_eq!(theirs["last_message_preview"], json!("李四撤回了一条消息"));
-    assert_eq!(theirs["last_message_time"], system_time);
+    assert_preview(&app, &lisi, &chat, "你撤回了一条消息", &system_time);
+    assert_preview(&app, &zhangsan, &chat, "李四撤回了一条消息", &system_time);
 }
 
 #[test]
@@ -1185,7 +1057,7 @@ fn the_group_list_preview_after_recall_is_the_system_text_per_viewer() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, wangwu, group) = trio(&app);
     let id = app.send(&wangwu, &group, "x");
-    recall(&app, &wangwu, &id).expect(200, "消息已撤回");
+    app.recall(&wangwu, &id).expect(200, "消息已撤回");
 
     assert_eq!(
         app.entry(&wangwu, &group).unwrap()["last_message_preview"],
@@ -1205,18 +1077,12 @@ fn a_recalled_message_no_longer_counts_as_unread() {
     let (lisi, zhangsan, chat) = pair(&app);
     app.send(&lisi, &chat, "留着");
     let id = app.send(&lisi, &chat, "撤回");
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(2)
-    );
+    assert_eq!(app.unread(&zhangsan, &chat), 2);
 
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(1)
-    );
-    assert_eq!(app.entry(&lisi, &chat).unwrap()["unread_count"], json!(0));
+    assert_eq!(app.unread(&zhangsan, &chat), 1);
+    assert_eq!(app.unread(&lisi, &chat), 0);
 }
 
 #[test]
@@ -1225,12 +1091,9 @@ fn recalling_the_only_unread_message_leaves_no_unread() {
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "撤回");
 
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
 
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(0)
-    );
+    assert_eq!(app.unread(&zhangsan, &chat), 0);
 }
 
 #[test]
@@ -1238,12 +1101,12 @@ fn recall_keeps_the_recallers_unread_at_zero_and_later_messages_still_count() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, _wangwu, group) = trio(&app);
     let id = app.send(&lisi, &group, "x");
-    recall(&app, &lisi, &id).expect(200, "消息已撤回");
-    assert_eq!(app.entry(&lisi, &group).unwrap()["unread_count"], json!(0));
+    app.recall(&lisi, &id).expect(200, "消息已撤回");
+    assert_eq!(app.unread(&lisi, &group), 0);
 
     app.send(&zhangsan, &group, "y");
 
-    assert_eq!(app.entry(&lisi, &group).unwrap()["unread_count"], json!(1));
+    assert_eq!(app.unread(&lisi, &group), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1256,7 +1119,7 @@ fn delete_returns_200_with_null_data() {
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
 
-    let res = delete_for_me(&app, &zhangsan, &id);
+    let res = app.delete_for_me(&zhangsan, &id);
 
     res.expect(200, "已删除");
     assert_eq!(
@@ -1275,7 +1138,7 @@ fn a_deleted_message_disappears_from_the_callers_detail_only() {
     let third = app.send(&zhangsan, &chat, "第三条");
     let before_for_lisi = app.messages(&lisi, &chat);
 
-    delete_for_me(&app, &zhangsan, &second).expect(200, "已删除");
+    app.delete_for_me(&zhangsan, &second).expect(200, "已删除");
 
     assert_eq!(ids(&app.messages(&zhangsan, &chat)), vec![first, third]);
     assert_eq!(
@@ -1291,27 +1154,22 @@ fn a_deleted_message_disappears_from_the_callers_detail_only() {
 fn deleting_the_newest_message_falls_back_to_the_previous_one_in_the_preview() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
-    let first = send_body(
-        &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "上一条"}),
-    );
+    let first = app.try_send(&lisi, &chat, "上一条");
     sleep(Duration::from_millis(1100)); // distinct whole-second times
-    let second = send_body(
+    let second = app.try_send(&lisi, &chat, "最新一条");
+    let second_id = second.data_str("message_id");
+
+    app.delete_for_me(&zhangsan, &second_id)
+        .expect(200, "已删除");
+
+    assert_preview(
         &app,
-        &lisi,
-        json!({"conversation_id": chat, "content": "最新一条"}),
+        &zhangsan,
+        &chat,
+        "上一条",
+        &first.data()["created_at"],
     );
-    let second_id = second.data()["message_id"].as_str().unwrap().to_string();
-
-    delete_for_me(&app, &zhangsan, &second_id).expect(200, "已删除");
-
-    let theirs = app.entry(&zhangsan, &chat).unwrap();
-    assert_eq!(theirs["last_message_preview"], json!("上一条"));
-    assert_eq!(theirs["last_message_time"], first.data()["created_at"]);
-    let mine = app.entry(&lisi, &chat).unwrap();
-    assert_eq!(mine["last_message_preview"], json!("最新一条"));
-    assert_eq!(mine["last_message_time"], second.data()["created_at"]);
+    assert_preview(&app, &lisi, &chat, "最新一条", &second.data()["created_at"]);
 }
 
 #[test]
@@ -1321,17 +1179,11 @@ fn a_deleted_message_is_excluded_from_the_unread_count() {
     app.send(&lisi, &chat, "一");
     let second = app.send(&lisi, &chat, "二");
     app.send(&lisi, &chat, "三");
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(3)
-    );
+    assert_eq!(app.unread(&zhangsan, &chat), 3);
 
-    delete_for_me(&app, &zhangsan, &second).expect(200, "已删除");
+    app.delete_for_me(&zhangsan, &second).expect(200, "已删除");
 
-    assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["unread_count"],
-        json!(2)
-    );
+    assert_eq!(app.unread(&zhangsan, &chat), 2);
 }
 
 #[test]
@@ -1340,7 +1192,7 @@ fn the_sender_may_delete_their_own_message_for_themselves() {
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "我自己的");
 
-    delete_for_me(&app, &lisi, &id).expect(200, "已删除");
+    app.delete_for_me(&lisi, &id).expect(200, "已删除");
 
     assert!(app.messages(&lisi, &chat).is_empty());
     let theirs = app.messages(&zhangsan, &chat);
@@ -1359,7 +1211,7 @@ fn in_a_group_deleting_hides_the_message_for_the_caller_only() {
     let (lisi, zhangsan, wangwu, group) = trio(&app);
     let id = app.send(&lisi, &group, "群消息");
 
-    delete_for_me(&app, &wangwu, &id).expect(200, "已删除");
+    app.delete_for_me(&wangwu, &id).expect(200, "已删除");
 
     assert!(app
         .messages(&wangwu, &group)
@@ -1379,8 +1231,8 @@ fn deleting_again_is_still_200() {
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
 
-    delete_for_me(&app, &zhangsan, &id).expect(200, "已删除");
-    let again = delete_for_me(&app, &zhangsan, &id);
+    app.delete_for_me(&zhangsan, &id).expect(200, "已删除");
+    let again = app.delete_for_me(&zhangsan, &id);
 
     again.expect(200, "已删除");
     assert_eq!(again.body["data"], Value::Null);
@@ -1392,13 +1244,10 @@ fn system_and_recalled_messages_can_be_deleted_for_oneself() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
-    let system = recall(&app, &lisi, &id).data()["system_message_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let system = recalled(&app, &lisi, &id);
 
-    delete_for_me(&app, &zhangsan, &system).expect(200, "已删除");
-    delete_for_me(&app, &zhangsan, &id).expect(200, "已删除");
+    app.delete_for_me(&zhangsan, &system).expect(200, "已删除");
+    app.delete_for_me(&zhangsan, &id).expect(200, "已删除");
 
     assert!(app.messages(&zhangsan, &chat).is_empty());
     assert_eq!(ids(&app.messages(&lisi, &chat)), vec![id, system]);
@@ -1410,52 +1259,9 @@ fn deleting_an_unknown_message_is_404() {
     let (lisi, _zhangsan, chat) = pair(&app);
     app.send(&lisi, &chat, "x");
 
-    let res = delete_for_me(&app, &lisi, "m_999999");
-
-    res.expect(404, "消息不存在");
-    assert_eq!(res.body["data"], Value::Null);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM deleted_messages"), 0);
-}
-
-#[test]
-fn deleting_a_malformed_message_id_is_404() {
-    let app = TestApp::spawn();
-    let (lisi, _zhangsan, chat) = pair(&app);
-    let id = app.send(&lisi, &chat, "x");
-    let n = num(&id);
-
-    for bad in [
-        String::new(),
-        "abc".into(),
-        "m_".into(),
-        "m_0".into(),
-        format!("m_0{n}"),
-        format!("m_-{n}"),
-        format!("c_{n}"),
-        format!("{n}"),
-        "m_99999999999999999999999".into(),
-    ] {
-        delete_for_me(&app, &lisi, &bad).expect(404, "消息不存在");
-    }
-    assert_eq!(app.messages(&lisi, &chat).len(), 1);
-}
-
-#[test]
-fn delete_with_a_missing_or_mistyped_id_is_a_bad_parameter() {
-    let app = TestApp::spawn();
-    let (lisi, _zhangsan, chat) = pair(&app);
-    let id = app.send(&lisi, &chat, "x");
-
-    for body in [
-        json!({}),
-        json!({"id": null}),
-        json!({"id": num(&id)}),
-        json!({"id": true}),
-    ] {
-        app.delete("/api/auth/messages/delete", &lisi.token, Some(body))
-            .expect_prefix(400, "参数错误");
-    }
-    assert_eq!(app.messages(&lisi, &chat).len(), 1);
+    app.delete_for_me(&lisi, "m_999999")
+        .expect_error(404, "消息不存在");
+    assert_eq!(app.count("SELECT COUNT(*) FROM deleted_messages"), 0);
 }
 
 #[test]
@@ -1465,9 +1271,9 @@ fn deleting_by_a_non_member_is_404_and_changes_nothing() {
     let outsider = app.user("outsider");
     let id = app.send(&lisi, &chat, "x");
 
-    delete_for_me(&app, &outsider, &id).expect(404, "消息不存在");
+    app.delete_for_me(&outsider, &id).expect(404, "消息不存在");
 
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM deleted_messages"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM deleted_messages"), 0);
     assert_eq!(app.messages(&zhangsan, &chat).len(), 1);
 }
 
@@ -1475,38 +1281,14 @@ fn deleting_by_a_non_member_is_404_and_changes_nothing() {
 // Non-members on every conversation and message route
 // ---------------------------------------------------------------------------------------------
 
-/// Asserts `who` gets 404 on the detail, send, recall and delete routes for `chat` / `id`.
-#[track_caller]
-fn assert_locked_out(app: &TestApp, who: &User, chat: &str, id: &str) {
-    app.get(&format!("/api/auth/conversations/{chat}"), &who.token)
-        .expect(404, "会话不存在");
-    app.get(
-        &format!("/api/auth/conversations/{chat}?limit=10"),
-        &who.token,
-    )
-    .expect(404, "会话不存在");
-    app.get(
-        &format!("/api/auth/conversations/{chat}?after={id}"),
-        &who.token,
-    )
-    .expect(404, "会话不存在");
-    send_body(app, who, json!({"conversation_id": chat, "content": "hi"}))
-        .expect(404, "会话不存在");
-    send_with_client_id(app, who, chat, "hi", "locked-out").expect(404, "会话不存在");
-    recall(app, who, id).expect(404, "消息不存在");
-    delete_for_me(app, who, id).expect(404, "消息不存在");
-}
-
 #[test]
 fn a_non_member_gets_404_on_every_route_of_a_private_chat() {
     let app = TestApp::spawn();
     let (lisi, zhangsan, chat) = pair(&app);
-    let wangwu = app.user_named("wangwu", "王五");
-    app.befriend(&wangwu, &lisi);
-    app.befriend(&wangwu, &zhangsan);
+    let wangwu = friend_outside(&app, "wangwu", "王五", &[&lisi, &zhangsan]);
     let id = app.send(&lisi, &chat, "私聊内容");
 
-    assert_locked_out(&app, &wangwu, &chat, &id);
+    app.assert_shut_out(&wangwu, &chat, &id);
 
     assert!(app.entry(&wangwu, &chat).is_none());
     assert_eq!(messages_in(&app, &chat), 1);
@@ -1520,12 +1302,11 @@ fn a_non_member_gets_404_on_every_route_of_a_private_chat() {
 fn a_non_member_gets_404_on_every_route_of_a_group() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, _wangwu, group) = trio(&app);
-    let outsider = app.user("outsider");
-    app.befriend(&outsider, &lisi);
+    let outsider = friend_outside(&app, "outsider", "outsider", &[&lisi]);
     let id = app.send(&lisi, &group, "群内容");
     let before = messages_in(&app, &group);
 
-    assert_locked_out(&app, &outsider, &group, &id);
+    app.assert_shut_out(&outsider, &group, &id);
 
     assert!(app.entry(&outsider, &group).is_none());
     assert_eq!(messages_in(&app, &group), before);
@@ -1538,7 +1319,7 @@ fn a_former_member_gets_404_even_for_their_own_messages() {
     let mine = app.send(&wangwu, &group, "我走了");
     remove_member(&app, &group, &wangwu);
 
-    assert_locked_out(&app, &wangwu, &group, &mine);
+    app.assert_shut_out(&wangwu, &group, &mine);
 
     assert_eq!(stored_status(&app, &mine), 0);
     assert_eq!(
@@ -1565,35 +1346,29 @@ fn message_routes_require_a_token() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
+    let detail = format!("/api/auth/conversations/{chat}");
 
-    app.call(
-        Method::Post,
-        "/api/auth/messages",
+    app.expect_unauthorized(
         None,
-        Some(json!({"conversation_id": chat, "content": "hi"})),
-    )
-    .expect(401, "未授权");
-    app.call(
-        Method::Delete,
-        "/api/auth/messages/recall",
-        None,
-        Some(json!({ "id": id })),
-    )
-    .expect(401, "未授权");
-    app.call(
-        Method::Delete,
-        "/api/auth/messages/delete",
-        None,
-        Some(json!({ "id": id })),
-    )
-    .expect(401, "未授权");
-    app.call(
-        Method::Get,
-        &format!("/api/auth/conversations/{chat}"),
-        None,
-        None,
-    )
-    .expect(401, "未授权");
+        &[
+            (
+                Method::Post,
+                "/api/auth/messages",
+                Some(json!({"conversation_id": chat, "content": "hi"})),
+            ),
+            (
+                Method::Delete,
+                "/api/auth/messages/recall",
+                Some(json!({ "id": id })),
+            ),
+            (
+                Method::Delete,
+                "/api/auth/messages/delete",
+                Some(json!({ "id": id })),
+            ),
+            (Method::Get, &detail, None),
+        ],
+    );
     assert_eq!(stored_status(&app, &id), 0);
     assert_eq!(messages_in(&app, &chat), 1);
 }

@@ -1,18 +1,26 @@
 //! §11: the web client is embedded and served with its content types, validators and a
 //! strict Content-Security-Policy; paths outside `/api/` belong to it.
 
-use rocket::http::{Header, Status};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::blocking::LocalResponse;
 
 use crate::helpers::TestApp;
+
+/// `GET path`, which must answer 200 with `content_type`.
+#[track_caller]
+fn get_ok<'c>(app: &'c TestApp, path: &str, content_type: ContentType) -> LocalResponse<'c> {
+    let res = app.client.get(path.to_string()).dispatch();
+    assert_eq!(res.status(), Status::Ok, "GET {path}");
+    assert_eq!(res.content_type(), Some(content_type), "GET {path}");
+    res
+}
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 #[test]
 fn the_app_is_served_at_the_root_with_a_strict_policy() {
     let app = TestApp::spawn();
-    let res = app.client.get("/").dispatch();
-    assert_eq!(res.status(), Status::Ok);
-    assert_eq!(res.content_type(), Some(rocket::http::ContentType::HTML));
+    let res = get_ok(&app, "/", ContentType::HTML);
     let headers = res.headers();
     assert_eq!(headers.get_one("Content-Security-Policy"), Some(CSP));
     assert_eq!(headers.get_one("Cache-Control"), Some("no-cache"));
@@ -61,23 +69,14 @@ fn the_page_has_no_inline_code_and_no_third_party_origin() {
 #[test]
 fn assets_have_their_content_types() {
     let app = TestApp::spawn();
-    let js = app.client.get("/app.js").dispatch();
-    assert_eq!(js.status(), Status::Ok);
-    assert_eq!(
-        js.content_type(),
-        Some(rocket::http::ContentType::JavaScript)
-    );
-    let css = app.client.get("/style.css").dispatch();
-    assert_eq!(css.status(), Status::Ok);
-    assert_eq!(css.content_type(), Some(rocket::http::ContentType::CSS));
+    get_ok(&app, "/app.js", ContentType::JavaScript);
+    get_ok(&app, "/style.css", ContentType::CSS);
 }
 
 #[test]
 fn other_paths_open_the_app_but_unknown_api_paths_stay_404() {
     let app = TestApp::spawn();
-    let deep = app.client.get("/chat/c_1").dispatch();
-    assert_eq!(deep.status(), Status::Ok);
-    assert_eq!(deep.content_type(), Some(rocket::http::ContentType::HTML));
+    get_ok(&app, "/chat/c_1", ContentType::HTML);
     let api = app.client.get("/api/nope").dispatch();
     assert_eq!(api.status(), Status::NotFound);
     let body: serde_json::Value = serde_json::from_str(&api.into_string().unwrap()).unwrap();

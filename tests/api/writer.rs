@@ -91,20 +91,8 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
     let c = app.user("carol");
     app.befriend(&a, &b);
     app.befriend(&b, &c);
-    let (_, res) = app.call(
-        "POST",
-        "/api/auth/conversations/private",
-        Some(&a.1),
-        Some(json!({"friend_id": b.0})),
-    );
-    let ab = res["data"]["conversation_id"].as_str().unwrap().to_string();
-    let (_, res) = app.call(
-        "POST",
-        "/api/auth/conversations/private",
-        Some(&b.1),
-        Some(json!({"friend_id": c.0})),
-    );
-    let bc = res["data"]["conversation_id"].as_str().unwrap().to_string();
+    let ab = app.private_chat(&a, &b);
+    let bc = app.private_chat(&b, &c);
     let base = app.base.clone();
     let threads: Vec<_> = (0..64)
         .map(|i| {
