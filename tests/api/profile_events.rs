@@ -95,14 +95,18 @@ fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
         ("the co-member", app.stream(&co_member.1, None), true),
         ("the stranger", app.stream(&stranger.1, None), false),
     ];
+    let rename = || {
+        let (status, body) = app.call(
+            "PATCH",
+            "/api/auth/me",
+            Some(&a.1),
+            Some(json!({"display_name": "爱丽丝"})),
+        );
+        assert_eq!(status, 200, "{body}");
+        body
+    };
 
-    let (status, body) = app.call(
-        "PATCH",
-        "/api/auth/me",
-        Some(&a.1),
-        Some(json!({"display_name": "爱丽丝"})),
-    );
-    assert_eq!(status, 200, "{body}");
+    rename();
     let expected = json!({"user_id": a.0, "username": "alice", "display_name": "爱丽丝"});
     for (who, sse, told) in &streams {
         let got = quiet_events(sse, "user.updated");
@@ -115,13 +119,7 @@ fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
     }
 
     // The same name again changes nothing and tells nobody.
-    let (status, body) = app.call(
-        "PATCH",
-        "/api/auth/me",
-        Some(&a.1),
-        Some(json!({"display_name": "爱丽丝"})),
-    );
-    assert_eq!(status, 200, "{body}");
+    let body = rename();
     assert_eq!(body["data"]["display_name"], "爱丽丝");
     for (who, sse, _) in &streams {
         assert!(quiet_events(sse, "user.updated").is_empty(), "{who}");
