@@ -1,12 +1,44 @@
-//! `GET /api/openapi.json`: the OpenAPI 3 description of every route (public). The document
-//! is written by hand in `openapi.json` beside this file and embedded in the binary; a test
-//! fails if a mounted route is missing from it or it describes a route that does not exist.
+//! About the server itself (public): `GET /api/openapi.json`, the OpenAPI 3 description of
+//! every route, written by hand in `openapi.json` beside this file and embedded in the binary
+//! (a test fails if a mounted route is missing from it or it describes a route that does not
+//! exist); and `GET /api/info`, the settings a client adapts to.
 
 use rocket::http::ContentType;
-use rocket::{get, routes, Route};
+use rocket::{get, routes, Route, State};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{ok, ApiResult};
 
 pub fn routes() -> Vec<Route> {
-    routes![openapi]
+    routes![openapi, info]
+}
+
+/// What a client needs to know before anyone signs in. Nothing secret: these are the rules
+/// every response enforces anyway.
+#[derive(Debug, Serialize)]
+pub struct ServerInfo {
+    name: &'static str,
+    version: &'static str,
+    allow_registration: bool,
+    require_friendship: bool,
+    recall_window_secs: u64,
+    max_message_chars: usize,
+    max_group_members: usize,
+}
+
+/// `GET /api/info`
+#[get("/info")]
+fn info(config: &State<Config>) -> ApiResult<ServerInfo> {
+    ok(ServerInfo {
+        name: "chatd",
+        version: env!("CARGO_PKG_VERSION"),
+        allow_registration: config.allow_registration,
+        require_friendship: config.require_friendship,
+        recall_window_secs: config.recall_window_secs,
+        max_message_chars: config.max_message_chars,
+        max_group_members: config.max_group_members,
+    })
 }
 
 /// The embedded document.

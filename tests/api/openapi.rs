@@ -86,3 +86,36 @@ fn every_operation_has_an_id_and_responses() {
         }
     }
 }
+
+#[test]
+fn info_tells_clients_the_settings_they_adapt_to_without_a_token() {
+    let app = TestApp::spawn();
+    let res = app.call(Method::Get, "/api/info", None, None);
+    res.expect(200, "success");
+    assert_eq!(
+        res.body["data"],
+        serde_json::json!({
+            "name": "chatd",
+            "version": env!("CARGO_PKG_VERSION"),
+            "allow_registration": true,
+            "require_friendship": true,
+            "recall_window_secs": 120,
+            "max_message_chars": 5000,
+            "max_group_members": 500,
+        })
+    );
+
+    let app = TestApp::spawn_with(&[
+        ("allow_registration", Value::Bool(false)),
+        ("recall_window_secs", 30.into()),
+        ("max_message_chars", 100.into()),
+    ]);
+    let data = app.call(Method::Get, "/api/info", None, None).body["data"].clone();
+    assert_eq!(data["allow_registration"], false);
+    assert_eq!(data["recall_window_secs"], 30);
+    assert_eq!(data["max_message_chars"], 100);
+    // Nothing secret or internal rides along.
+    for key in ["jwt_secret", "database_path", "backup_dir"] {
+        assert!(data.get(key).is_none(), "{key} must not be exposed");
+    }
+}

@@ -49,6 +49,7 @@ await scenario('family', async (t) => {
   await send(a, '晚饭吃什么？');
   const bItem = convItem(b.page, a.displayName);
   await until("B's unread badge to show 1", async () => (await bItem.getByTestId('unread-badge').textContent()) === '1');
+  assert.equal(await b.page.title(), '(1) chatd', 'the tab title counts unread chats');
   assert.equal(await bItem.getByTestId('conversation-preview').textContent(), '晚饭吃什么？');
 
   t.step("B opens the chat: the badge clears and stays cleared");
@@ -59,6 +60,7 @@ await scenario('family', async (t) => {
   await tid(b.page, 'back-button').click();
   await until("B's list after going back", () => bItem.isVisible());
   await until('the badge to be gone after reading', async () => (await bItem.getByTestId('unread-badge').count()) === 0);
+  assert.equal(await b.page.title(), 'chatd');
   await b.page.reload();
   await until("B's list after reload", () => bItem.isVisible());
   assert.equal(await bItem.getByTestId('unread-badge').count(), 0, 'the server counts the chat as read');

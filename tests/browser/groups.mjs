@@ -138,7 +138,22 @@ await scenario('groups', async (t) => {
   assert.deepEqual(seen, ['断网时发的一', '断网时发的二'], 'each missed message once, in order');
   assert.ok(streams.length > 0 && streams.every((id) => /^\d+$/.test(id)), `resumed from the last event seen: ${streams}`);
 
-  t.step('the server restarts under open pages: indicator, retry, stored once');
+  t.step('recall is offered only within the recall window (4 s here)');
+  await send(a, '这条四秒后不能撤回');
+  const fresh = tid(a.page, 'message-item').filter({ hasText: '这条四秒后不能撤回' });
+  await fresh.getByTestId('message-content').click();
+  assert.equal(await fresh.getByTestId('message-recall').count(), 1, 'recall offered at first');
+  await until('the recall button to go', async () => (await fresh.getByTestId('message-recall').count()) === 0, 10_000);
+  assert.equal(await fresh.getByTestId('message-delete').count(), 1, 'delete stays');
+  await b.page.reload(); // a page opened later offers no recall for old messages either
+  await openChat(b, a.displayName);
+  await waitForMessage(b, '这条四秒后不能撤回');
+  await a.page.reload();
+  await openChat(a, b.displayName);
+  await waitForMessage(a, '这条四秒后不能撤回');
+  assert.equal(await tid(a.page, 'message-recall').count(), 0, 'no recall for old messages after a reload');
+
+  t.step('the server restarts under open pages (registration now closed): indicator, retry, stored once');
   await control('stop');
   await until("A's disconnected indicator", () => offline(a));
   await until("B's disconnected indicator", () => offline(b));
@@ -146,7 +161,7 @@ await scenario('groups', async (t) => {
   await input.fill('服务器重启时写的');
   await input.press('Enter');
   await tid(a.page, 'message-send-error').waitFor();
-  await control('start');
+  await control('start allow_registration=false');
   await until("A's indicator to go", async () => !(await offline(a)), 40_000);
   await until("B's indicator to go", async () => !(await offline(b)), 40_000);
   await tid(a.page, 'message-retry').click();
@@ -170,5 +185,6 @@ await scenario('groups', async (t) => {
   assert.equal(await tid(a2.page, 'auth-error').textContent(), '登录已失效，请重新登录');
   await send(a, '改完密码还能发');
   await waitForMessage(b, '改完密码还能发');
+  assert.equal(await tid(a2.page, 'show-register').isVisible(), false, 'registration is closed: no sign-up link');
   await login(a2, 'a-new-secret-2');
 });

@@ -97,13 +97,27 @@ fn node_project() -> PathBuf {
     dir
 }
 
-/// Runs one scenario script against a fresh server, answering its requests to stop and
-/// start the server (on the same port and database) while the browsers stay open.
-fn run_scenario(script: &str) {
+/// `key=value` words → settings for `Server::start_with`.
+fn settings(words: &[&str]) -> Vec<(String, String)> {
+    words
+        .iter()
+        .map(|w| {
+            let (k, v) = w.split_once('=').expect("a key=value setting");
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// Runs one scenario script against a fresh server started with `initial` settings
+/// (`key=value`), answering its requests to stop the server and to start it again (on the
+/// same port and database, with the initial settings plus any `key=value` it names) while the
+/// browsers stay open.
+fn run_scenario(script: &str, initial: &[&str]) {
     let chromium = chromium();
     let project = node_project();
     let data = tempfile::tempdir().unwrap();
-    let mut server = Server::start(data.path());
+    let initial = settings(initial);
+    let mut server = Server::start_with(data.path(), 0, &initial);
     let port = server.port();
 
     let mut cmd = Command::new("node");
@@ -138,10 +152,15 @@ fn run_scenario(script: &str) {
             Ok(line) => {
                 println!("{line}");
                 if let Some(command) = line.strip_prefix("CHATD-CONTROL ") {
-                    match command {
-                        "stop" => assert!(server.terminate(), "chatd did not stop cleanly"),
-                        "start" => server = Server::start_on(data.path(), port),
-                        other => panic!("unknown control command {other:?}"),
+                    let words: Vec<&str> = command.split_whitespace().collect();
+                    match words.as_slice() {
+                        ["stop"] => assert!(server.terminate(), "chatd did not stop cleanly"),
+                        ["start", extra @ ..] => {
+                            let mut all = initial.clone();
+                            all.extend(settings(extra));
+                            server = Server::start_with(data.path(), port, &all);
+                        }
+                        _ => panic!("unknown control command {command:?}"),
                     }
                     writeln!(answers, "done {command}").unwrap();
                 }
@@ -175,13 +194,15 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn family_evening_in_three_browsers() {
     let _one = serial();
-    run_scenario("family.mjs");
+    run_scenario("family.mjs", &[]);
 }
 
-/// Rejected requests, invite/remove/leave, profile, a server restart under open pages (the
-/// indicator, retry of an unsent message), and a password change signing out another device.
+/// Rejected requests, invite/remove/leave, profile, the recall window, a lost network, a
+/// server restart under open pages (the indicator, retry of an unsent message; it comes back
+/// with registration closed), and a password change signing out another device.
 #[test]
 fn groups_restarts_and_password_change() {
     let _one = serial();
-    run_scenario("groups.mjs");
+    // A short recall window, to see the recall button go when it ends.
+    run_scenario("groups.mjs", &["recall_window_secs=4"]);
 }

@@ -45,7 +45,15 @@ impl Server {
 
     /// Starts on `port` (0: any free port).
     pub fn start_on(dir: &Path, port: u16) -> Server {
+        Server::start_with(dir, port, &[])
+    }
+
+    /// Starts on `port` with settings (`("recall_window_secs", "4")` → `ROCKET_RECALL_WINDOW_SECS=4`).
+    pub fn start_with(dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
         let mut cmd = chatd_command();
+        for (key, value) in settings {
+            cmd.env(format!("ROCKET_{}", key.to_uppercase()), value);
+        }
         let mut child = cmd
             .arg("serve")
             .current_dir(dir)

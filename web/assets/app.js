@@ -8,6 +8,9 @@ import { initPanels, reloadFriends, openGroupInfo, refreshGroupInfoIfOpen, close
 const PAGE = 50;
 
 const state = {
+  // GET /api/info: the server's rules; until it answers, assume the defaults allow everything.
+  info: { allow_registration: true, recall_window_secs: null, max_message_chars: 5000 },
+  clockOffset: 0, // server clock minus this device's, from the Date header of /api/info
   me: null, // { user_id, username, display_name }
   conversations: [],
   current: null, // { id, oldestId, hasMore, loadingOlder }
@@ -44,6 +47,7 @@ async function enterApp() {
 
 function teardown() {
   stream.stop();
+  renderTitle(0);
   closeChat();
   closeAllDialogs();
   pendings.clear();
@@ -62,6 +66,41 @@ function logoutLocal(message) {
 onUnauthorized(() => {
   if (!$('#app-view').hidden || getToken()) logoutLocal('登录已失效，请重新登录');
 });
+
+/** Loads the server's rules and adapts the forms to them (registration, message length). */
+async function loadInfo() {
+  try {
+    const started = Date.now();
+    const res = await fetch('/api/info', { cache: 'no-store' });
+    const env = await res.json();
+    if (!res.ok || !env || !env.data) return;
+    state.info = { ...state.info, ...env.data };
+    const date = Date.parse(res.headers.get('Date') || '');
+    if (!Number.isNaN(date)) state.clockOffset = date - (started + Date.now()) / 2;
+  } catch {
+    return; // offline or an older server: keep the defaults, the server still decides
+  }
+  const open = state.info.allow_registration !== false;
+  $('#register-switch').hidden = !open;
+  if (!open) {
+    $('#register-form').hidden = true;
+    $('#login-form').hidden = false;
+  }
+  if (state.info.max_message_chars > 0) $('#msg-input').maxLength = state.info.max_message_chars;
+}
+
+/** Milliseconds left to recall a message sent at `createdAt`, or null if unknown. */
+function recallLeft(createdAt) {
+  const windowSecs = state.info.recall_window_secs;
+  const sent = Date.parse(createdAt);
+  if (typeof windowSecs !== 'number' || Number.isNaN(sent)) return null;
+  return sent + windowSecs * 1000 - (Date.now() + state.clockOffset);
+}
+
+/** Unread conversations in the tab title, so a background tab shows them. */
+function renderTitle(total) {
+  document.title = total > 0 ? `(${total > 99 ? '99+' : total}) chatd` : 'chatd';
+}
 
 function renderMe() {
   $('#me-name').textContent = state.me ? state.me.display_name : '';
@@ -199,6 +238,9 @@ function renderConversations() {
     })
   );
   $('#conv-empty').hidden = state.conversations.length > 0;
+  renderTitle(
+    state.conversations.reduce((n, c) => n + (c.conversation_id === cur ? 0 : c.unread_count || 0), 0)
+  );
   if (state.current) renderChatHeader();
 }
 
@@ -304,12 +346,17 @@ function messageEl(m) {
     'data-status': String(m.status),
     'data-own': own ? '1' : '0',
   });
+  // Recall is offered only while the server would accept it; the button goes when time is up.
+  const left = own && m.status === 0 ? recallLeft(m.created_at) : -1;
+  const recall =
+    left === null || left > 0
+      ? h('button', { type: 'button', 'data-testid': 'message-recall', onclick: () => recallMessage(m.id) }, '撤回')
+      : null;
+  if (recall && left !== null) setTimeout(() => recall.remove(), Math.min(left, 2 ** 31 - 1));
   const actions = h(
     'div',
     { class: 'msg-actions' },
-    own && m.status === 0
-      ? h('button', { type: 'button', 'data-testid': 'message-recall', onclick: () => recallMessage(m.id) }, '撤回')
-      : null,
+    recall,
     h('button', { type: 'button', 'data-testid': 'message-delete', onclick: () => deleteMessage(m.id) }, '删除')
   );
   const bubble = h('div', { class: 'bubble', 'data-testid': 'message-content' });
@@ -639,6 +686,7 @@ async function main() {
   initAuth();
   initChat();
   initPanels(panelContext);
+  await loadInfo();
   if (!getToken()) {
     showAuth('');
     return;
