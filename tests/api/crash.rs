@@ -1,7 +1,6 @@
 //! The real binary under concurrent sends is killed with SIGKILL and restarted on the same
 //! file: every acknowledged message is there exactly once.
 
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -185,23 +184,7 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
     while acked.lock().unwrap().len() < 100 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let started = Instant::now();
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = loop {
-        if let Some(exit) = server.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "chatd did not stop within 5 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(exit.success(), "exit status {exit:?}");
+    server.terminate(Duration::from_secs(5));
     for s in senders {
         s.join().unwrap();
     }

@@ -21,6 +21,12 @@ import {
   befriend,
   send,
   backToList,
+  openChat,
+  openPrivateChat,
+  chatTitle,
+  createGroup,
+  inGroupPanel,
+  apiFromPage,
   screenshot,
   scenario,
 } from './lib.mjs';
@@ -38,9 +44,7 @@ await scenario('family', async (t) => {
   await befriend(a, b);
 
   t.step('A opens a private chat with B from the friends list');
-  await tid(a.page, 'open-friends').click();
-  await tid(a.page, 'friend-item').filter({ hasText: `@${b.username}` }).getByTestId('friend-chat-button').click();
-  await until('the chat window', async () => (await tid(a.page, 'chat-title').textContent()) === b.displayName);
+  await openPrivateChat(a, b);
 
   t.step("A's message reaches B's list live, with an unread badge");
   await b.page.evaluate(() => {
@@ -117,34 +121,25 @@ await scenario('family', async (t) => {
   await befriend(a, c);
 
   t.step('A creates a group of three: everyone sees it and its system message');
-  await tid(a.page, 'open-new-group').click();
-  await tid(a.page, 'group-name-input').fill('一家人');
-  for (const u of [b, c]) {
-    await a.page.locator('#group-create-friends li').filter({ hasText: `@${u.username}` }).getByRole('checkbox').check();
-  }
-  await tid(a.page, 'group-create-submit').click();
-  await until("A's group chat", async () => (await tid(a.page, 'chat-title').textContent()) === '一家人（3）');
+  await createGroup(a, '一家人', [b, c]);
   await waitForMessage(a, `你邀请${b.displayName}、${c.displayName}加入了群聊`);
   for (const u of [b, c]) {
-    await backToList(u);
-    const item = convItem(u.page, '一家人');
-    await until(`${u.username} to see the new group live`, () => item.isVisible());
-    await item.click();
-    await until(`${u.username}'s group title`, async () => (await tid(u.page, 'chat-title').textContent()) === '一家人（3）');
+    await openChat(u, '一家人'); // waits for the group to arrive live
+    await until(`${u.username}'s group title`, async () => (await chatTitle(u)) === '一家人（3）');
     const others = u === b ? `你、${c.displayName}` : `${b.displayName}、你`;
     await waitForMessage(u, `${a.displayName}邀请${others}加入了群聊`);
   }
 
   t.step('A renames the group: the system message and new title reach everyone live');
-  await tid(a.page, 'group-info-button').click();
-  await until('three members listed', async () => (await tid(a.page, 'group-member-item').count()) === 3);
-  await tid(a.page, 'group-rename-input').fill('周末聚餐');
-  await tid(a.page, 'group-rename-submit').click();
-  await a.page.locator('#group-info-dialog [data-close]').click();
+  await inGroupPanel(a, async () => {
+    await until('three members listed', async () => (await tid(a.page, 'group-member-item').count()) === 3);
+    await tid(a.page, 'group-rename-input').fill('周末聚餐');
+    await tid(a.page, 'group-rename-submit').click();
+  });
   await waitForMessage(a, '你修改群名为「周末聚餐」');
   for (const u of [b, c]) {
     await waitForMessage(u, `${a.displayName}修改群名为「周末聚餐」`);
-    await until(`${u.username}'s title to follow`, async () => (await tid(u.page, 'chat-title').textContent()) === '周末聚餐（3）');
+    await until(`${u.username}'s title to follow`, async () => (await chatTitle(u)) === '周末聚餐（3）');
   }
   await send(c, '周六见！');
   await waitForMessage(a, '周六见！');
@@ -152,22 +147,11 @@ await scenario('family', async (t) => {
 
   t.step('history: older pages load when scrolling up');
   const privateId = await convItem(a.page, b.displayName).getAttribute('data-id');
-  const stored = await a.page.evaluate(async (conversationId) => {
-    const auth = { Authorization: `Bearer ${localStorage.getItem('chatd.token')}`, 'Content-Type': 'application/json' };
-    let ok = 0;
-    for (let i = 0; i < 60; i++) {
-      const res = await fetch('/api/auth/messages', {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ conversation_id: conversationId, content: `第${i}条` }),
-      });
-      if (res.status === 201) ok++;
-    }
-    return ok;
-  }, privateId);
-  assert.equal(stored, 60);
-  await backToList(b);
-  await convItem(b.page, a.displayName).click();
+  for (let i = 0; i < 60; i++) {
+    const res = await apiFromPage(a, 'POST', '/api/auth/messages', { conversation_id: privateId, content: `第${i}条` });
+    assert.equal(res.status, 201);
+  }
+  await openChat(b, a.displayName);
   await waitForMessage(b, '第59条');
   assert.equal((await messageTexts(b.page)).includes('第0条'), false, 'only the newest page at first');
   await tid(b.page, 'message-list').evaluate((el) => {
@@ -194,24 +178,16 @@ await scenario('family', async (t) => {
   await until("B's two conversations", async () => (await tid(b.page, 'conversation-item').count()) === 2);
   const titles = await tid(b.page, 'conversation-title').allTextContents();
   assert.deepEqual(titles, [a.displayName, '周末聚餐'], 'the pinned chat first, though the group is newer');
-  await convItem(b.page, a.displayName).click();
+  await openChat(b, a.displayName);
   await waitForMessage(b, '第58条');
   assert.equal((await messageTexts(b.page)).includes('第59条'), false, 'the delete was stored');
-  assert.equal(
-    await a.page.evaluate(async (id) => {
-      const res = await fetch(`/api/auth/conversations/${id}?limit=1`, {
-        headers: { Authorization: `Bearer ${localStorage.getItem('chatd.token')}` },
-      });
-      return (await res.json()).data[0].content;
-    }, privateId),
-    '第59条',
-    'A still has the message B deleted'
-  );
+  const newest = await apiFromPage(a, 'GET', `/api/auth/conversations/${privateId}?limit=1`);
+  assert.equal(newest.body.data[0].content, '第59条', 'A still has the message B deleted');
   await backToList(b);
 
   if (SHOTS) {
     t.step('screenshots');
-    await convItem(b.page, '周末聚餐').click();
+    await openChat(b, '周末聚餐');
     for (const [u, text] of [
       [b, '我带水果和酸奶'],
       [a, '好，六点开饭，别迟到'],

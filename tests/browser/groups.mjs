@@ -24,21 +24,17 @@ import {
   send,
   isStored,
   openChat,
+  openPrivateChat,
+  chatTitle,
+  createGroup,
+  tickFriend,
+  inGroupPanel,
   control,
   networkProxy,
   scenario,
 } from './lib.mjs';
 
-/** Opens the group panel of the open chat, runs `fn`, and closes the panel. */
-async function inGroupPanel(u, fn) {
-  await tid(u.page, 'group-info-button').click();
-  await until('the member list', async () => (await tid(u.page, 'group-member-item').count()) > 0);
-  await fn();
-  await u.page.locator('#group-info-dialog [data-close]').click();
-}
-
 const memberCount = (u) => tid(u.page, 'group-member-item').count();
-const title = (u) => tid(u.page, 'chat-title').textContent();
 const offline = (u) => tid(u.page, 'connection-status').isVisible();
 
 await scenario('groups', async (t) => {
@@ -65,21 +61,17 @@ await scenario('groups', async (t) => {
   await befriend(a, c);
 
   t.step('A creates a group with B, then invites C from the group panel');
-  await tid(a.page, 'open-new-group').click();
-  await tid(a.page, 'group-name-input').fill('表亲群');
-  await a.page.locator('#group-create-friends li').filter({ hasText: `@${b.username}` }).getByRole('checkbox').check();
-  await tid(a.page, 'group-create-submit').click();
-  await until("A's group chat", async () => (await title(a)) === '表亲群（2）');
+  await createGroup(a, '表亲群', [b]);
   await openChat(b, '表亲群');
   await waitForMessage(b, `${a.displayName}邀请你加入了群聊`);
   await inGroupPanel(a, async () => {
-    await a.page.locator('#group-invite-friends li').filter({ hasText: `@${c.username}` }).getByRole('checkbox').check();
+    await tickFriend(a, '#group-invite-friends', c);
     await tid(a.page, 'group-invite-submit').click();
     await until('three members', async () => (await memberCount(a)) === 3);
   });
   await waitForMessage(a, `你邀请${c.displayName}加入了群聊`);
   await waitForMessage(b, `${a.displayName}邀请${c.displayName}加入了群聊`);
-  await until("B's title to count three", async () => (await title(b)) === '表亲群（3）');
+  await until("B's title to count three", async () => (await chatTitle(b)) === '表亲群（3）');
   await openChat(c, '表亲群');
   await waitForMessage(c, `${a.displayName}邀请你加入了群聊`);
   await send(c, '大家好');
@@ -101,7 +93,7 @@ await scenario('groups', async (t) => {
   await tid(c.page, 'group-leave-button').click();
   await until('the group to leave C\'s list', async () => (await convItem(c.page, '表亲群').count()) === 0);
   await waitForMessage(a, `${c.displayName}退出了群聊`);
-  await until("A's title to count one", async () => (await title(a)) === '表亲群（1）');
+  await until("A's title to count one", async () => (await chatTitle(a)) === '表亲群（1）');
 
   t.step('a new display name shows at once, and live to a friend');
   await tid(c.page, 'open-friends').click();
@@ -117,9 +109,7 @@ await scenario('groups', async (t) => {
   await tid(c.page, 'friends-close').click();
 
   t.step('a phone that loses its network catches up on what it missed');
-  await tid(a.page, 'open-friends').click();
-  await tid(a.page, 'friend-item').filter({ hasText: `@${b.username}` }).getByTestId('friend-chat-button').click();
-  await until('the private chat to open', async () => (await title(a)) === b.displayName);
+  await openPrivateChat(a, b);
   await send(a, '在吗？');
   await openChat(b, a.displayName);
   await waitForMessage(b, '在吗？');

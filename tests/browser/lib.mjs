@@ -158,6 +158,52 @@ export async function openChat(u, title) {
   await item.click();
 }
 
+/** The open chat's title as shown (groups carry their member count: `名字（3）`). */
+export const chatTitle = (u) => tid(u.page, 'chat-title').textContent();
+
+/** Opens the private chat with `friend` from the friends panel. */
+export async function openPrivateChat(u, friend) {
+  await tid(u.page, 'open-friends').click();
+  await tid(u.page, 'friend-item').filter({ hasText: `@${friend.username}` }).getByTestId('friend-chat-button').click();
+  await until(`${u.username}'s chat with ${friend.username} to open`, async () => (await chatTitle(u)) === friend.displayName);
+}
+
+/** Ticks `friend` in the friend checklist `list` (a CSS selector) of an open panel. */
+export async function tickFriend(u, list, friend) {
+  await u.page.locator(`${list} li`).filter({ hasText: `@${friend.username}` }).getByRole('checkbox').check();
+}
+
+/** `u` creates the group `name` with `members` (friends of theirs); its chat opens. */
+export async function createGroup(u, name, members) {
+  await tid(u.page, 'open-new-group').click();
+  await tid(u.page, 'group-name-input').fill(name);
+  for (const m of members) await tickFriend(u, '#group-create-friends', m);
+  await tid(u.page, 'group-create-submit').click();
+  const title = `${name}（${members.length + 1}）`;
+  await until(`${u.username}'s group chat`, async () => (await chatTitle(u)) === title);
+}
+
+/** Opens the group panel of the open chat, runs `fn`, and closes the panel. */
+export async function inGroupPanel(u, fn) {
+  await tid(u.page, 'group-info-button').click();
+  await until('the member list', async () => (await tid(u.page, 'group-member-item').count()) > 0);
+  await fn();
+  await u.page.locator('#group-info-dialog [data-close]').click();
+}
+
+/** Calls the API from `u`'s page with its stored token; returns `{ status, body }`. */
+export function apiFromPage(u, method, apiPath, body) {
+  return u.page.evaluate(
+    async ({ method, apiPath, body }) => {
+      const headers = { Authorization: `Bearer ${localStorage.getItem('chatd.token')}` };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      const res = await fetch(apiPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    },
+    { method, apiPath, body }
+  );
+}
+
 export async function screenshot(u, name) {
   if (!SHOTS) return;
   await sleep(300); // let the list's debounce and fonts settle

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -40,15 +40,11 @@ pub fn assert_stored_once(db: &Path, contents: &[String]) {
 
 impl Server {
     pub fn start(dir: &Path) -> Server {
-        Server::start_on(dir, 0)
+        Server::start_with(dir, 0, &[])
     }
 
-    /// Starts on `port` (0: any free port).
-    pub fn start_on(dir: &Path, port: u16) -> Server {
-        Server::start_with(dir, port, &[])
-    }
-
-    /// Starts on `port` with settings (`("recall_window_secs", "4")` → `ROCKET_RECALL_WINDOW_SECS=4`).
+    /// Starts on `port` (0: any free port) with settings (`("recall_window_secs", "4")` →
+    /// `ROCKET_RECALL_WINDOW_SECS=4`).
     pub fn start_with(dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
         let mut cmd = chatd_command();
         for (key, value) in settings {
@@ -90,13 +86,25 @@ impl Server {
             .expect("a port in the URL")
     }
 
-    /// SIGTERM, as a service manager would, and waits for the exit; true if it exited 0.
-    pub fn terminate(&mut self) -> bool {
-        let sent = Command::new("kill")
+    /// SIGTERM, as a service manager would; panics unless chatd exits 0 within `limit`.
+    pub fn terminate(&mut self, limit: Duration) {
+        let started = Instant::now();
+        let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
-            .is_ok_and(|s| s.success());
-        sent && self.child.wait().is_ok_and(|s| s.success())
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "chatd did not stop within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "exit status {exit:?}");
     }
 }
 
