@@ -47,13 +47,11 @@ async function enterApp() {
 
 function teardown() {
   stream.stop();
-  renderTitle(0);
-  closeChat();
-  closeAllDialogs();
   pendings.clear();
   state.me = null;
   state.conversations = [];
-  $('#conv-list').replaceChildren();
+  closeChat(); // renders the now empty list, and the tab title without a count
+  closeAllDialogs();
   $('#conn-status').hidden = true;
 }
 
@@ -69,6 +67,7 @@ onUnauthorized(() => {
 
 /** Loads the server's rules and adapts the forms to them (registration, message length). */
 async function loadInfo() {
+  // A plain fetch, not request(): the Date header gives the server's clock.
   try {
     const started = Date.now();
     const res = await fetch('/api/info', { cache: 'no-store' });
@@ -80,12 +79,8 @@ async function loadInfo() {
   } catch {
     return; // offline or an older server: keep the defaults, the server still decides
   }
-  const open = state.info.allow_registration !== false;
-  $('#register-switch').hidden = !open;
-  if (!open) {
-    $('#register-form').hidden = true;
-    $('#login-form').hidden = false;
-  }
+  // Runs before any form is shown; showAuth() always starts on the login form.
+  $('#register-switch').hidden = state.info.allow_registration === false;
   if (state.info.max_message_chars > 0) $('#msg-input').maxLength = state.info.max_message_chars;
 }
 
