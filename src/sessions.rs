@@ -139,8 +139,7 @@ impl Fairing for EpochWatch {
                     Ok(revoked) => {
                         sessions.reset(revoked);
                         seen = epoch;
-                        let online: Vec<UserId> = hub.online().into_iter().collect();
-                        hub.kick(&online);
+                        hub.kick_all();
                         tracing::info!("accounts changed from the command line; sessions reloaded");
                     }
                     Err(e) => tracing::error!("cannot reload sessions: {e:?}"),

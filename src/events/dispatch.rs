@@ -62,17 +62,13 @@ fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, mut seen: i64) {
 
 /// One round; returns the newest id handled and whether more rows are waiting.
 fn dispatch(conn: &Connection, hub: &Hub, seen: i64) -> Result<(i64, bool), Error> {
-    let rows = db::events::all_since(conn, seen, BATCH)?;
+    let mut rows = db::events::all_since(conn, seen, BATCH)?;
     let Some(last) = rows.last().map(|(_, r)| r.id) else {
         return Ok((seen, false));
     };
     let more = rows.len() as u32 == BATCH;
     // Taken after the read: a stream that subscribes later reads these rows from storage.
-    let online = hub.online();
-    let rows: Vec<_> = rows
-        .into_iter()
-        .filter(|(user, _)| online.contains(user))
-        .collect();
+    hub.keep_online(&mut rows);
     if !rows.is_empty() {
         let rendered = render_batch(conn, rows, &Default::default())?;
         hub.deliver(rendered);

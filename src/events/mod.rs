@@ -18,7 +18,7 @@
 pub mod dispatch;
 pub mod stream;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 
 use rocket::tokio::sync::Notify;
@@ -105,14 +105,14 @@ impl Hub {
         slot
     }
 
-    /// Users with at least one open stream.
-    pub fn online(&self) -> HashSet<UserId> {
+    /// Keeps the rows of users with at least one open stream (forgetting closed streams).
+    pub fn keep_online<T>(&self, rows: &mut Vec<(UserId, T)>) {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
         users.retain(|_, slots| {
             slots.retain(|s| s.strong_count() > 0);
             !slots.is_empty()
         });
-        users.keys().copied().collect()
+        rows.retain(|(user, _)| users.contains_key(user));
     }
 
     /// Hands rendered events to every open stream of their users, in order, and wakes them.
@@ -126,14 +126,23 @@ impl Hub {
             let event = Arc::new(event);
             for slot in slots.iter().filter_map(Weak::upgrade) {
                 slot.push(event.clone());
-                if !woken.iter().any(|w| Arc::ptr_eq(w, &slot)) {
-                    woken.push(slot);
-                }
+                woken.push(slot);
             }
         }
         drop(users);
+        // Each stream woken once, however many of the batch's events it got.
+        woken.sort_unstable_by_key(|slot| Arc::as_ptr(slot));
+        woken.dedup_by(|a, b| Arc::ptr_eq(a, b));
         for slot in woken {
             slot.notify.notify_one();
+        }
+    }
+
+    /// Asks every open stream to check its token again.
+    pub fn kick_all(&self) {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        for slot in users.values().flatten().filter_map(Weak::upgrade) {
+            slot.kick();
         }
     }
 
