@@ -24,10 +24,7 @@ pub enum UserCommand {
 }
 
 fn fail(e: Error) -> String {
-    match e {
-        Error::Internal(detail) => detail,
-        other => other.message().into_owned(),
-    }
+    e.describe()
 }
 
 pub fn run(database: &Path, command: &UserCommand) -> Result<(), String> {

@@ -75,19 +75,21 @@ fn check(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `backups/` beside the database.
+fn default_dir(database: &Path) -> PathBuf {
+    database
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("backups")
+}
+
 /// Writes a checked snapshot of `database` into `dir` (default: `backups/` beside the
 /// database) and returns its path.
 pub fn backup(database: &Path, dir: Option<&Path>) -> Result<PathBuf, String> {
     if !database.exists() {
         return Err(format!("there is no database at {}", database.display()));
     }
-    let dir = match dir {
-        Some(dir) => dir.to_path_buf(),
-        None => database
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join("backups"),
-    };
+    let dir = dir.map_or_else(|| default_dir(database), Path::to_path_buf);
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("cannot create the backup folder {}: {e}", dir.display()))?;
     let target = dir.join(format!("chat-{}.db", timestamp()));
@@ -121,10 +123,7 @@ pub fn restore(database: &Path, file: &Path) -> Result<Option<PathBuf>, String> 
     } else {
         None
     };
-    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
+    // (The database folder exists: taking the lock above created it.)
     std::fs::copy(file, database).map_err(|e| {
         format!(
             "cannot copy {} to {}: {e}",
@@ -176,12 +175,10 @@ impl rocket::fairing::Fairing for Scheduled {
             return;
         }
         let database = config.database_path.clone();
-        let dir = config.backup_dir.clone().unwrap_or_else(|| {
-            database
-                .parent()
-                .unwrap_or_else(|| Path::new("."))
-                .join("backups")
-        });
+        let dir = config
+            .backup_dir
+            .clone()
+            .unwrap_or_else(|| default_dir(&database));
         let (every, keep) = (config.backup_interval_secs, config.backup_keep);
         let mut shutdown = rocket.shutdown();
         rocket::tokio::spawn(async move {

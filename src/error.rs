@@ -103,6 +103,15 @@ impl Error {
         }
     }
 
+    /// For the operator (command-line output and logs): the internal detail where there is
+    /// one, else the contract's message. Never sent to a client.
+    pub fn describe(&self) -> String {
+        match self {
+            Error::Internal(detail) => detail.clone(),
+            other => other.message().into_owned(),
+        }
+    }
+
     /// The envelope for a status that reached a catcher without one of our errors.
     pub fn from_status(status: Status) -> Error {
         match status.code {

@@ -34,14 +34,7 @@ pub fn run(path: &Path, args: &SeedArgs) -> Result<(), String> {
     } else {
         load_demo(&mut conn)
     };
-    result.map_err(|e| format!("seeding failed: {}", describe(&e)))
-}
-
-fn describe(e: &Error) -> String {
-    match e {
-        Error::Internal(detail) => detail.clone(),
-        other => other.message().into_owned(),
-    }
+    result.map_err(|e| format!("seeding failed: {}", e.describe()))
 }
 
 /// Marks a data set as loaded; `false` if it already was.
