@@ -131,7 +131,7 @@ impl Hub {
         }
         drop(users);
         // Each stream woken once, however many of the batch's events it got.
-        woken.sort_unstable_by_key(|slot| Arc::as_ptr(slot));
+        woken.sort_unstable_by_key(Arc::as_ptr);
         woken.dedup_by(|a, b| Arc::ptr_eq(a, b));
         for slot in woken {
             slot.notify.notify_one();
