@@ -157,15 +157,10 @@ fn serve() -> Result<(), String> {
     // stopped server leaves one self-contained file behind.
     // The writer may still be finishing its last batch: retry briefly while it is busy.
     let conn = crate::db::open(&config.database_path)?;
-    let folded = (0..50).any(|_| {
-        let busy: i64 = conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .unwrap_or(1);
-        if busy != 0 {
-            std::thread::sleep(std::time::Duration::from_millis(40));
-        }
-        busy == 0
-    });
+    let pause = std::time::Duration::from_millis(40);
+    let folded =
+        crate::db::checkpoint_truncate(&conn, 50, pause, crate::db::CheckpointError::Retry)
+            .unwrap_or(false);
     if !folded {
         tracing::warn!("the WAL could not be folded into the database at exit (it is kept)");
     }

@@ -78,7 +78,7 @@ pub fn add_members(
          SELECT ?1, value, ?2, ?3,
                 (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1)
          FROM json_each(?4)",
-        params![id.0, role, now, super::friends::json_ids(users)],
+        params![id.0, role, now, super::json_ids(users.iter().map(|u| u.0))],
     )?;
     Ok(())
 }
@@ -87,6 +87,8 @@ pub fn add_members(
 pub struct Membership {
     pub kind: Kind,
     pub last_read_id: i64,
+    /// `owner` or `member`.
+    pub role: String,
     /// For a private chat: the other member (None if that account is gone).
     pub other: Option<UserId>,
 }
@@ -104,7 +106,8 @@ pub fn membership(
                     CASE WHEN c.kind = 'private' THEN
                       (SELECT o.user_id FROM members o
                        WHERE o.conversation_id = c.id AND o.user_id != ?2 LIMIT 1)
-                    END
+                    END,
+                    m.role
              FROM members m JOIN conversations c ON c.id = m.conversation_id
              WHERE m.conversation_id = ?1 AND m.user_id = ?2",
             params![id.0, user.0],
@@ -113,33 +116,37 @@ pub fn membership(
                     kind: Kind::parse(&r.get::<_, String>(0)?),
                     last_read_id: r.get(1)?,
                     other: r.get::<_, Option<i64>>(2)?.map(UserId),
+                    role: r.get(3)?,
                 })
             },
         )
         .optional()?)
 }
 
-/// Moves a read marker forward only; returns the marker afterwards.
+/// Moves a read marker forward only; returns the unread count afterwards, `None` when
+/// `user` is not a member. (The row is updated even when the marker stays put.)
 pub fn advance_read_marker(
     conn: &Connection,
     id: ConversationId,
     user: UserId,
     to: MessageId,
-) -> Result<i64, Error> {
+) -> Result<Option<i64>, Error> {
     // The unread count is recounted over what stays unread after the new marker: nothing,
     // in the usual case of reading up to the newest message.
-    Ok(conn.row(
-        "UPDATE members SET
+    Ok(conn
+        .row(
+            "UPDATE members SET
            last_read_id = max(last_read_id, ?3),
            unread_count = (SELECT COUNT(*) FROM messages x
                            WHERE x.conversation_id = ?1 AND x.id > max(members.last_read_id, ?3)
                              AND x.status = 0 AND x.sender_id != ?2
                              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
                                              WHERE d.user_id = ?2 AND d.message_id = x.id))
-         WHERE conversation_id = ?1 AND user_id = ?2 RETURNING last_read_id",
-        params![id.0, user.0, to.0],
-        |r| r.get(0),
-    )?)
+         WHERE conversation_id = ?1 AND user_id = ?2 RETURNING unread_count",
+            params![id.0, user.0, to.0],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// A new normal message from `sender`: one more unread for every other member.
@@ -281,9 +288,10 @@ pub fn current_members_among(
         "SELECT user_id FROM members
          WHERE conversation_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))",
     )?;
-    let rows = stmt.query_map(params![id.0, super::friends::json_ids(users)], |r| {
-        r.get(0).map(UserId)
-    })?;
+    let rows = stmt.query_map(
+        params![id.0, super::json_ids(users.iter().map(|u| u.0))],
+        |r| r.get(0).map(UserId),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

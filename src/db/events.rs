@@ -101,7 +101,7 @@ pub fn to_members_except(
             event.message.map(|m| m.0),
             data_text(event),
             now,
-            super::friends::json_ids(except)
+            super::json_ids(except.iter().map(|u| u.0))
         ],
     )?;
     Ok(())
@@ -118,7 +118,7 @@ pub fn to_users(
         "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
          SELECT value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?1)",
         params![
-            super::friends::json_ids(users),
+            super::json_ids(users.iter().map(|u| u.0)),
             event.kind,
             event.conversation.map(|c| c.0),
             event.message.map(|m| m.0),

@@ -19,7 +19,7 @@ pub fn are_friends(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Erro
 
 /// How many of `others` are not friends of `me` (one query for a whole member list).
 pub fn count_non_friends(conn: &Connection, me: UserId, others: &[UserId]) -> Result<usize, Error> {
-    let ids = json_ids(others);
+    let ids = super::json_ids(others.iter().map(|u| u.0));
     let friends: i64 = conn.row(
         "SELECT COUNT(*) FROM friendships
          WHERE user_id = ?1 AND friend_id IN (SELECT value FROM json_each(?2))",
@@ -164,10 +164,4 @@ pub fn pending_for(conn: &Connection, me: UserId) -> Result<Vec<PendingRequest>,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// A JSON array of raw ids, for `json_each` (one parameter for a whole id list).
-pub fn json_ids(ids: &[UserId]) -> String {
-    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    serde_json::to_string(&raw).unwrap_or_else(|_| "[]".into())
 }

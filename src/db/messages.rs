@@ -1,6 +1,6 @@
 //! messages and deleted_messages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -103,7 +103,7 @@ pub fn insert_system(
             conversation.0,
             actor.0,
             action,
-            super::friends::json_ids(targets),
+            super::json_ids(targets.iter().map(|u| u.0)),
             name,
             now
         ],
@@ -156,15 +156,34 @@ pub fn page(
 
 /// Messages by id (any conversations), in one query.
 pub fn by_ids(conn: &Connection, ids: &[MessageId]) -> Result<Vec<MessageRow>, Error> {
-    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
          WHERE x.id IN (SELECT value FROM json_each(?1))"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let json = serde_json::to_string(&raw).map_err(Error::internal)?;
+    let json = super::json_ids(ids.iter().map(|id| id.0));
     let rows = stmt.query_map([json], row_from)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Which of `ids` `viewer` deleted for themself (no query when `ids` is empty).
+pub fn deleted_among(
+    conn: &Connection,
+    viewer: UserId,
+    ids: &[MessageId],
+) -> Result<HashSet<MessageId>, Error> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT message_id FROM deleted_messages
+         WHERE user_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))",
+    )?;
+    let json = super::json_ids(ids.iter().map(|id| id.0));
+    let deleted = stmt
+        .query_map(params![viewer.0, json], |r| r.get(0).map(MessageId))?
+        .collect::<Result<_, _>>()?;
+    Ok(deleted)
 }
 
 /// Current display names of the given users, in one query.
@@ -172,7 +191,7 @@ pub fn display_names(conn: &Connection, ids: &[UserId]) -> Result<HashMap<UserId
     let mut stmt = conn.prepare_cached(
         "SELECT id, display_name FROM users WHERE id IN (SELECT value FROM json_each(?1))",
     )?;
-    let rows = stmt.query_map([super::friends::json_ids(ids)], |r| {
+    let rows = stmt.query_map([super::json_ids(ids.iter().map(|u| u.0))], |r| {
         Ok((UserId(r.get(0)?), r.get(1)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -184,18 +184,62 @@ impl Db {
         rocket::tokio::task::spawn_blocking(move || {
             let conn = Connection::open(&path)?;
             conn.busy_timeout(Duration::from_secs(5))?;
-            for _ in 0..5 {
-                let busy: i64 = conn.row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-                if busy == 0 {
-                    return Ok(());
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            let on_error = CheckpointError::Stop;
+            if checkpoint_truncate(&conn, 5, Duration::from_millis(20), on_error)? {
+                return Ok(());
             }
             Err(Error::internal("WAL checkpoint stayed busy"))
         })
         .await
         .map_err(Error::internal)?
     }
+}
+
+/// What `checkpoint_truncate` does when the checkpoint statement itself fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointError {
+    /// Give up and return the error.
+    Stop,
+    /// Count it as a busy attempt and go on.
+    Retry,
+}
+
+/// Runs `PRAGMA wal_checkpoint(TRUNCATE)` on `conn` up to `tries` times, pausing `pause`
+/// after every attempt that did not complete (readers holding old snapshots, or a writer
+/// finishing its batch). `Ok(true)` once the WAL is folded in and truncated, `Ok(false)`
+/// if it stayed busy.
+pub fn checkpoint_truncate(
+    conn: &Connection,
+    tries: u32,
+    pause: Duration,
+    on_error: CheckpointError,
+) -> rusqlite::Result<bool> {
+    for _ in 0..tries {
+        let busy: i64 = match conn.row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)) {
+            Ok(busy) => busy,
+            Err(e) if on_error == CheckpointError::Stop => return Err(e),
+            Err(_) => 1,
+        };
+        if busy == 0 {
+            return Ok(true);
+        }
+        std::thread::sleep(pause);
+    }
+    Ok(false)
+}
+
+/// A JSON array of raw ids, for `json_each` (one parameter for a whole id list).
+pub fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("[");
+    for (i, id) in ids.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{id}");
+    }
+    out.push(']');
+    out
 }
 
 /// Milliseconds since the Unix epoch: how chatd stores every time.

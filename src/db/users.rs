@@ -16,7 +16,6 @@ pub struct User {
 
 #[derive(Debug)]
 pub struct Credentials {
-    pub id: UserId,
     pub password_hash: String,
     pub token_gen: i64,
     pub disabled: bool,
@@ -78,7 +77,6 @@ pub fn with_credentials_by_username(
         .row(&sql, [username], |r| {
             let user = user_from_row(r)?;
             let credentials = Credentials {
-                id: user.id,
                 password_hash: r.get(4)?,
                 token_gen: r.get(5)?,
                 disabled: r.get(6)?,
@@ -89,14 +87,13 @@ pub fn with_credentials_by_username(
 }
 
 pub fn credentials_by_id(conn: &Connection, id: UserId) -> Result<Option<Credentials>, Error> {
-    let sql = "SELECT id, password_hash, token_gen, disabled FROM users WHERE id = ?1";
+    let sql = "SELECT password_hash, token_gen, disabled FROM users WHERE id = ?1";
     Ok(conn
         .row(sql, [id.0], |r| {
             Ok(Credentials {
-                id: UserId(r.get(0)?),
-                password_hash: r.get(1)?,
-                token_gen: r.get(2)?,
-                disabled: r.get(3)?,
+                password_hash: r.get(0)?,
+                token_gen: r.get(1)?,
+                disabled: r.get(2)?,
             })
         })
         .optional()?)

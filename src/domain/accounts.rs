@@ -108,10 +108,7 @@ pub async fn login(
         return Err(Error::BadCredentials);
     }
     // A disabled account answers like a wrong password (after the same work).
-    if found.as_ref().is_some_and(|(_, c)| c.disabled) {
-        return Err(Error::BadCredentials);
-    }
-    let Some((user, creds)) = found else {
+    let Some((user, creds)) = found.filter(|(_, c)| !c.disabled) else {
         return Err(Error::BadCredentials);
     };
     throttle.clear(username);
@@ -149,7 +146,10 @@ pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, 
         });
         let event = NewEvent::new(kind::USER_UPDATED).data(data);
         events::to_contacts(conn, me, &event, now_ms())?;
-        db::users::find(conn, me)
+        Ok(Some(db::users::User {
+            display_name: name,
+            ..before
+        }))
     })
     .await?
     .map(Profile::from)

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::groups;
 use super::render::{self, MessageView};
 use super::time::rfc3339_ms;
 use super::validate;
@@ -139,11 +140,11 @@ pub async fn messages(
         })
         .await?;
     if let Some(to) = read_to {
-        // The member may have left in between: then there is no marker to move.
+        // The member may have left in between: then there is no marker to move (and no row
+        // for the update to return).
         db.write(move |conn| {
-            if convs::membership(conn, id, me)?.is_some() {
-                convs::advance_read_marker(conn, id, me, to)?;
-                read_marker_moved(conn, id, me)?;
+            if let Some(unread) = convs::advance_read_marker(conn, id, me, to)? {
+                read_marker_moved(conn, id, me, unread)?;
             }
             Ok(())
         })
@@ -152,9 +153,13 @@ pub async fn messages(
     Ok(views)
 }
 
-/// Tells the caller's devices their unread count for `id` changed.
-pub fn read_marker_moved(conn: &Connection, id: ConversationId, me: UserId) -> Result<i64, Error> {
-    let unread = convs::unread_count(conn, id, me)?;
+/// Tells the caller's devices their unread count for `id` is now `unread`.
+pub fn read_marker_moved(
+    conn: &Connection,
+    id: ConversationId,
+    me: UserId,
+    unread: i64,
+) -> Result<i64, Error> {
     let event = NewEvent::new(kind::CONVERSATION_UPDATED)
         .conversation(id)
         .data(serde_json::json!({ "unread_count": unread }));
@@ -204,32 +209,15 @@ pub async fn create_group(
     member_ids: &[String],
 ) -> Result<ConversationId, Error> {
     let name = validate::group_name(name)?.to_string();
-    let mut others: Vec<UserId> = Vec::with_capacity(member_ids.len());
-    let mut seen = std::collections::HashSet::new();
-    for raw in member_ids {
-        let id = UserId::parse(raw).ok_or(Error::UserNotFound)?;
-        if id != me && seen.insert(id) {
-            others.push(id);
-        }
-    }
+    let others = groups::parse_member_ids(me, member_ids)?;
     if others.is_empty() {
         return Err(Error::bad_request("至少需要一位其他成员"));
     }
-    if others.len() + 1 > config.max_group_members {
-        return Err(Error::bad_request(format!(
-            "群成员不能超过{}人",
-            config.max_group_members
-        )));
-    }
+    // The creator is the first member.
+    groups::check_group_size(config, 1, others.len())?;
     let require_friendship = config.require_friendship;
     db.write(move |conn| {
-        let known = messages::display_names(conn, &others)?;
-        if known.len() != others.len() {
-            return Err(Error::UserNotFound);
-        }
-        if require_friendship && db::friends::count_non_friends(conn, me, &others)? > 0 {
-            return Err(Error::NotFriends);
-        }
+        groups::check_invitees(conn, me, &others, require_friendship)?;
         let now = now_ms();
         let id = convs::insert(conn, Kind::Group, Some(&name), None, now)?;
         convs::add_members(conn, id, &[me], "owner", now)?;

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use super::conversations::list_items;
@@ -51,7 +51,7 @@ pub fn render_for(
         .map(|r| (viewer, r))
         .collect();
     let ids: Vec<MessageId> = rows.iter().flat_map(|(_, r)| message_ids(r)).collect();
-    let hidden = deleted_by(conn, viewer, &ids)?;
+    let hidden = messages::deleted_among(conn, viewer, &ids)?;
     Ok(render_batch(conn, rows, &hidden)?
         .into_iter()
         .map(|(_, out)| out)
@@ -64,27 +64,6 @@ fn message_ids(row: &EventRow) -> Option<MessageId> {
         kind::MESSAGE_RECALLED => system_message_id(row),
         _ => None,
     }
-}
-
-/// Which of `ids` `viewer` deleted for themself.
-fn deleted_by(
-    conn: &Connection,
-    viewer: UserId,
-    ids: &[MessageId],
-) -> Result<HashSet<MessageId>, Error> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let raw: Vec<i64> = ids.iter().map(|m| m.0).collect();
-    let json_ids = serde_json::to_string(&raw).map_err(Error::internal)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT message_id FROM deleted_messages
-         WHERE user_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))",
-    )?;
-    let deleted = stmt
-        .query_map(params![viewer.0, json_ids], |r| r.get(0).map(MessageId))?
-        .collect::<Result<_, _>>()?;
-    Ok(deleted)
 }
 
 /// Renders each `(viewer, event)` for its viewer; messages in `hidden` are skipped. Loads
@@ -106,7 +85,7 @@ pub fn render_batch(
             .map(|m| (m.id, m))
             .collect()
     };
-    let names = render::names_for(conn, &loaded.values().collect::<Vec<_>>())?;
+    let names = render::names_for(conn, loaded.values())?;
     // A message reads the same for every viewer except its sender ("我") and the users its
     // system text names ("你"): render and serialize once per distinct reading.
     let mut memo: HashMap<(bool, MessageId, Option<UserId>), Arc<str>> = HashMap::new();
@@ -119,7 +98,8 @@ pub fn render_batch(
         if let Some(text) = memo.get(&key) {
             return Some(text.clone());
         }
-        let view = render::view(viewer, m, &names);
+        // `loaded` serves every viewer of the batch: render from a copy.
+        let view = render::view(viewer, m.clone(), &names);
         let conversation_id = row.conversation.map(|c| c.to_string());
         let value = if row.kind == kind::MESSAGE_CREATED {
             json!({ "conversation_id": conversation_id, "message": view })
@@ -138,14 +118,8 @@ pub fn render_batch(
     for (viewer, row) in rows {
         let conversation_id = row.conversation.map(|c| c.to_string());
         let data = match row.kind.as_str() {
-            kind::MESSAGE_CREATED => {
-                let Some(text) = message_event(viewer, &row, row.message) else {
-                    continue;
-                };
-                text
-            }
-            kind::MESSAGE_RECALLED => {
-                let Some(text) = message_event(viewer, &row, system_message_id(&row)) else {
+            kind::MESSAGE_CREATED | kind::MESSAGE_RECALLED => {
+                let Some(text) = message_event(viewer, &row, message_ids(&row)) else {
                     continue;
                 };
                 text

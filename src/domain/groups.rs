@@ -63,8 +63,10 @@ pub async fn mark_read(
             Some(_) => return Err(Error::MessageNotFound),
             None => MessageId(convs::newest_message(conn, id)?),
         };
-        convs::advance_read_marker(conn, id, me, to)?;
-        super::conversations::read_marker_moved(conn, id, me)
+        // `member_of` above: the member's row is there to update.
+        let unread = convs::advance_read_marker(conn, id, me, to)?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        super::conversations::read_marker_moved(conn, id, me, unread)
     })
     .await
 }
@@ -121,16 +123,32 @@ pub fn check_new_members(
     users: &[UserId],
     current: usize,
 ) -> Result<(), Error> {
-    if current + users.len() > config.max_group_members {
+    check_group_size(config, current, users.len())?;
+    check_invitees(conn, me, users, config.require_friendship)
+}
+
+/// A group of `current` members may take `adding` more within `max_group_members`.
+pub fn check_group_size(config: &Config, current: usize, adding: usize) -> Result<(), Error> {
+    if current + adding > config.max_group_members {
         return Err(Error::bad_request(format!(
             "群成员不能超过{}人",
             config.max_group_members
         )));
     }
+    Ok(())
+}
+
+/// All of `users` exist and, when `require_friendship`, are friends of `me`.
+pub fn check_invitees(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    users: &[UserId],
+    require_friendship: bool,
+) -> Result<(), Error> {
     if messages::display_names(conn, users)?.len() != users.len() {
         return Err(Error::UserNotFound);
     }
-    if config.require_friendship && db::friends::count_non_friends(conn, me, users)? > 0 {
+    if require_friendship && db::friends::count_non_friends(conn, me, users)? > 0 {
         return Err(Error::NotFriends);
     }
     Ok(())
@@ -161,7 +179,8 @@ pub async fn invite(
         if new.is_empty() {
             return Ok(());
         }
-        check_new_members(conn, &config, me, &new, convs::member_count(conn, id)?)?;
+        let current = convs::member_count(conn, id)?;
+        check_new_members(conn, &config, me, &new, current)?;
         let now = now_ms();
         convs::add_members(conn, id, &new, "member", now)?;
         let system = messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
@@ -171,7 +190,8 @@ pub async fn invite(
             &NewEvent::new(kind::CONVERSATION_CREATED).conversation(id),
             now,
         )?;
-        members_changed(conn, id, &new, system, now)?;
+        // Every one of `new` was not a member before: all of them were added.
+        members_changed(conn, id, &new, system, current + new.len(), now)?;
         Ok(())
     })
     .await
@@ -195,20 +215,21 @@ pub async fn remove_member(
     let id = conversation_id(conversation)?;
     let target = UserId::parse(user);
     db.write(move |conn| {
-        group_member(conn, id, me)?;
+        let member = group_member(conn, id, me)?;
         let target = target.ok_or(Error::UserNotFound)?;
         let now = now_ms();
+        let is_owner = member.role == "owner";
         if target == me {
-            let was_owner = convs::role(conn, id, me)?.as_deref() == Some("owner");
             convs::remove_member(conn, id, me)?;
             events::to_users(conn, &[me], &removed_event(id), now)?;
-            if convs::member_count(conn, id)? == 0 {
+            let remaining = convs::member_count(conn, id)?;
+            if remaining == 0 {
                 convs::delete_empty(conn, id)?;
                 return Ok(Removal::Left);
             }
             let left = messages::insert_system(conn, id, me, action::LEFT, &[], None, now)?;
-            members_changed(conn, id, &[], left, now)?;
-            if was_owner {
+            members_changed(conn, id, &[], left, remaining, now)?;
+            if is_owner {
                 if let Some(next) = convs::promote_longest_standing(conn, id)? {
                     let system = messages::insert_system(
                         conn,
@@ -224,7 +245,7 @@ pub async fn remove_member(
             }
             return Ok(Removal::Left);
         }
-        if convs::role(conn, id, me)?.as_deref() != Some("owner") {
+        if !is_owner {
             return Err(Error::Forbidden);
         }
         if convs::role(conn, id, target)?.is_none() {
@@ -233,7 +254,8 @@ pub async fn remove_member(
         convs::remove_member(conn, id, target)?;
         events::to_users(conn, &[target], &removed_event(id), now)?;
         let system = messages::insert_system(conn, id, me, action::REMOVED, &[target], None, now)?;
-        members_changed(conn, id, &[], system, now)?;
+        let remaining = convs::member_count(conn, id)?;
+        members_changed(conn, id, &[], system, remaining, now)?;
         Ok(Removal::Removed)
     })
     .await
@@ -244,16 +266,17 @@ fn removed_event(id: ConversationId) -> NewEvent<'static> {
 }
 
 /// Events for a membership change: the system message for every member, and the new member
-/// count for everyone but `joined` (who got `conversation.created` instead).
+/// count (`count`, after the change) for everyone but `joined` (who got
+/// `conversation.created` instead).
 fn members_changed(
     conn: &rusqlite::Connection,
     id: ConversationId,
     joined: &[UserId],
     system: MessageId,
+    count: usize,
     now: i64,
 ) -> Result<(), Error> {
     events::message_created(conn, id, system, now)?;
-    let count = convs::member_count(conn, id)?;
     let event = NewEvent::new(kind::CONVERSATION_UPDATED)
         .conversation(id)
         .data(json!({ "member_count": count }));

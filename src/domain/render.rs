@@ -40,18 +40,21 @@ pub fn messages_for(
     viewer: UserId,
     rows: Vec<MessageRow>,
 ) -> Result<Vec<MessageView>, Error> {
-    let names = names_for(conn, &rows.iter().collect::<Vec<_>>())?;
-    Ok(rows.iter().map(|row| view(viewer, row, &names)).collect())
+    let names = names_for(conn, &rows)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| view(viewer, row, &names))
+        .collect())
 }
 
 /// Names of the users the system messages among `rows` mention (one query, none if there
 /// are no system messages).
-pub fn names_for(
+pub fn names_for<'a>(
     conn: &Connection,
-    rows: &[&MessageRow],
+    rows: impl IntoIterator<Item = &'a MessageRow>,
 ) -> Result<HashMap<UserId, String>, Error> {
     let mut wanted: Vec<UserId> = rows
-        .iter()
+        .into_iter()
         .filter(|r| r.status == SYSTEM)
         .flat_map(|r| r.targets.iter().copied())
         .collect();
@@ -64,16 +67,16 @@ pub fn names_for(
 }
 
 /// One message as `viewer` sees it; `names` holds the system message's targets.
-pub fn view(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, String>) -> MessageView {
+pub fn view(viewer: UserId, row: MessageRow, names: &HashMap<UserId, String>) -> MessageView {
     let content = if row.status == SYSTEM {
-        system_text(viewer, row, names)
+        system_text(viewer, &row, names)
     } else {
-        row.content.clone()
+        row.content
     };
     let sender_name = if row.sender_id == viewer {
         "我".to_string()
     } else {
-        row.sender_name.clone()
+        row.sender_name
     };
     MessageView {
         id: row.id,
