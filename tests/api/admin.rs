@@ -1,12 +1,12 @@
 //! `chatd user …` against a running server: reset-password, disable, enable, list.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cli::{assert_fails_saying, assert_succeeds, chatd};
+use crate::cli::{assert_fails_saying, assert_succeeds, chatd, stdout};
 use crate::live::Remote;
-use crate::server::Server;
+use crate::server::{wait_until, Server};
 
 /// The real binary serving in a new folder (`chatd user …` runs there too), and a client of
 /// it. Bind all three: dropping the server stops it, dropping the folder deletes it.
@@ -33,14 +33,9 @@ fn login(remote: &Remote, username: &str, password: &str) -> (u16, Value) {
 
 /// Waits (bounded) until `GET /api/auth/me` with `token` answers `status`.
 fn me_becomes(remote: &Remote, token: &str, status: u16) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if me_status(remote, token) == status {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
+    wait_until(Duration::from_secs(10), || {
+        me_status(remote, token) == status
+    })
 }
 
 #[test]
@@ -51,7 +46,7 @@ fn reset_password_prints_a_working_password_and_ends_old_sessions() {
 
     let out = chatd(dir.path(), &["user", "reset-password", "alice"], &[]);
     assert_succeeds(&out);
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = stdout(&out);
     let password = text
         .lines()
         .find_map(|l| l.strip_prefix("new password for alice: "))
@@ -86,7 +81,7 @@ fn a_disabled_user_cannot_log_in_or_use_old_tokens_until_enabled() {
     assert_eq!(me_status(&remote, &other), 200, "others are untouched");
 
     let list = chatd(dir.path(), &["user", "list"], &[]);
-    let text = String::from_utf8_lossy(&list.stdout).to_string();
+    let text = stdout(&list);
     assert!(
         text.lines()
             .any(|l| l.contains("bob") && l.contains("disabled")),

@@ -18,7 +18,7 @@ pub fn chatd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run chatd")
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -261,11 +261,7 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
     let out = chatd(dir.path(), &["restore", &file], &[]);
     assert_succeeds_saying(&out, "kept as");
     let db = dir.path().join("data/chat.db");
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    crate::server::assert_intact(&db);
     crate::server::assert_stored_once(&db, &before_backup);
     // The replaced database is kept aside, not deleted.
     let aside = std::fs::read_dir(dir.path().join("data"))

@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, Resp, TestApp, User};
+use crate::helpers::{contract_time, id_number, ids, sorted_keys, Resp, TestApp, User};
 
 // ---------------------------------------------------------------------------------------
 // Private helpers
@@ -20,13 +20,6 @@ fn create_private(app: &TestApp, caller: &User, body: Value) -> Resp {
 
 fn create_group(app: &TestApp, caller: &User, body: Value) -> Resp {
     app.post("/api/auth/conversations/group", &caller.token, body)
-}
-
-fn conversation_id_of(res: &Resp) -> String {
-    res.data()["conversation_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no conversation_id in {}", res.body))
-        .to_string()
 }
 
 /// A detail page with a raw query string (`""` for none).
@@ -46,18 +39,6 @@ fn page_ids(app: &TestApp, viewer: &User, conversation: &str, query: &str) -> Ve
     ids(&res.list())
 }
 
-fn ids(messages: &[Value]) -> Vec<String> {
-    messages
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn entry(app: &TestApp, viewer: &User, conversation: &str) -> Value {
-    app.entry(viewer, conversation)
-        .unwrap_or_else(|| panic!("{conversation} missing from {}'s list", viewer.username))
-}
-
 fn list_ids(app: &TestApp, viewer: &User) -> Vec<String> {
     app.conversations(viewer)
         .iter()
@@ -71,20 +52,13 @@ fn rename(app: &TestApp, user: &User, display_name: &str) {
     assert_eq!(res.data()["display_name"], json!(display_name));
 }
 
-/// The number inside a prefixed id (`c_12` → 12).
-fn number(id: &str) -> i64 {
-    id.split_once('_')
-        .and_then(|(_, n)| n.parse().ok())
-        .unwrap_or_else(|| panic!("id {id}"))
-}
-
 /// A conversation's creation time as the API shows times, read from the database.
 fn created_at_of(app: &TestApp, conversation: &str) -> String {
     let ms: i64 = app
         .sqlite()
         .query_row(
             "SELECT created_at FROM conversations WHERE id = ?1",
-            [number(conversation)],
+            [id_number(conversation)],
             |r| r.get(0),
         )
         .expect("conversation row");
@@ -99,7 +73,7 @@ fn member_rows(app: &TestApp, conversation: &str) -> Vec<(i64, String)> {
         .prepare("SELECT user_id, role FROM members WHERE conversation_id = ?1 ORDER BY user_id")
         .unwrap();
     let rows = stmt
-        .query_map([number(conversation)], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([id_number(conversation)], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     rows.collect::<Result<_, _>>().unwrap()
 }
@@ -117,17 +91,6 @@ const MESSAGE_FIELDS: [&str; 6] = [
     "sender_name",
     "status",
 ];
-
-fn sorted_keys(value: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = value
-        .as_object()
-        .expect("an object")
-        .keys()
-        .cloned()
-        .collect();
-    keys.sort();
-    keys
-}
 
 /// Three mutual friends with Chinese display names.
 fn trio(app: &TestApp) -> (User, User, User) {
@@ -162,11 +125,11 @@ fn creating_a_private_chat_answers_201_with_a_c_prefixed_id() {
     let app = TestApp::spawn();
     let (a, b) = friends(&app);
 
-    let res = create_private(&app, &a, json!({ "friend_id": b.id }));
+    let res = app.open_private(&a, &b.id);
 
     res.expect(201, "会话已创建");
-    let id = conversation_id_of(&res);
-    assert!(id.starts_with("c_") && number(&id) > 0, "{id}");
+    let id = res.data_str("conversation_id");
+    assert!(id.starts_with("c_") && id_number(&id) > 0, "{id}");
     assert_eq!(res.data(), &json!({ "conversation_id": id }));
     assert_eq!(member_rows(&app, &id).len(), 2);
 }
@@ -175,15 +138,15 @@ fn creating_a_private_chat_answers_201_with_a_c_prefixed_id() {
 fn the_same_pair_gets_its_existing_private_chat_from_either_side() {
     let app = TestApp::spawn();
     let (a, b) = friends(&app);
-    let first = create_private(&app, &a, json!({ "friend_id": b.id }));
+    let first = app.open_private(&a, &b.id);
     first.expect(201, "会话已创建");
-    let id = conversation_id_of(&first);
+    let id = first.data_str("conversation_id");
 
-    let again = create_private(&app, &a, json!({ "friend_id": b.id }));
+    let again = app.open_private(&a, &b.id);
     again.expect(200, "会话已存在");
     assert_eq!(again.data(), &json!({ "conversation_id": id }));
 
-    let reverse = create_private(&app, &b, json!({ "friend_id": a.id }));
+    let reverse = app.open_private(&b, &a.id);
     reverse.expect(200, "会话已存在");
     assert_eq!(reverse.data(), &json!({ "conversation_id": id }));
 
@@ -225,7 +188,7 @@ fn a_private_chat_with_yourself_is_400() {
     let app = TestApp::spawn();
     let (a, _b) = friends(&app);
 
-    create_private(&app, &a, json!({ "friend_id": a.id })).expect_prefix(400, "参数错误");
+    app.open_private(&a, &a.id).expect_prefix(400, "参数错误");
     assert!(app.conversations(&a).is_empty());
 }
 
@@ -235,7 +198,7 @@ fn a_private_chat_with_an_unknown_or_malformed_user_is_404() {
     let (a, _b) = friends(&app);
 
     for bad in ["u_999", "u_0", "u_01", "bob", "", "c_1"] {
-        create_private(&app, &a, json!({ "friend_id": bad })).expect(404, "用户不存在");
+        app.open_private(&a, bad).expect(404, "用户不存在");
     }
     assert_eq!(count_rows(&app, "conversations"), 0);
 }
@@ -252,7 +215,7 @@ fn a_private_chat_with_a_non_friend_is_403_and_creates_nothing() {
     )
     .expect(201, "好友请求已发送"); // pending is not enough
 
-    let res = create_private(&app, &a, json!({ "friend_id": b.id }));
+    let res = app.open_private(&a, &b.id);
 
     res.expect(403, "对方不是你的好友");
     assert_eq!(res.data(), &Value::Null);
@@ -298,7 +261,7 @@ fn an_existing_private_chat_is_returned_even_after_the_friendship_ended() {
     app.delete(&format!("/api/auth/friends/{}", b.id), &a.token, None)
         .expect(200, "已删除好友");
 
-    let res = create_private(&app, &b, json!({ "friend_id": a.id }));
+    let res = app.open_private(&b, &a.id);
 
     res.expect(200, "会话已存在");
     assert_eq!(res.data(), &json!({ "conversation_id": chat }));
@@ -320,7 +283,7 @@ fn creating_a_group_answers_201_and_lists_it_for_every_member() {
     );
 
     res.expect(201, "群聊已创建");
-    let group = conversation_id_of(&res);
+    let group = res.data_str("conversation_id");
     assert!(group.starts_with("c_"), "{group}");
     assert_eq!(res.data(), &json!({ "conversation_id": group }));
     let system = app.messages(&a, &group);
@@ -352,9 +315,9 @@ fn creating_a_group_answers_201_and_lists_it_for_every_member() {
     assert_eq!(
         roles,
         vec![
-            (number(&a.id), "owner".to_string()),
-            (number(&b.id), "member".to_string()),
-            (number(&c.id), "member".to_string()),
+            (id_number(&a.id), "owner".to_string()),
+            (id_number(&b.id), "member".to_string()),
+            (id_number(&c.id), "member".to_string()),
         ]
     );
 }
@@ -370,7 +333,7 @@ fn the_group_creation_system_message_is_rendered_for_each_viewer() {
     let message = &seen_by_owner[0];
     assert_eq!(sorted_keys(message), MESSAGE_FIELDS);
     let id = message["id"].as_str().unwrap().to_string();
-    assert!(id.starts_with("m_") && number(&id) > 0, "{id}");
+    assert!(id.starts_with("m_") && id_number(&id) > 0, "{id}");
     contract_time(&message["created_at"]);
     let time = message["created_at"].clone();
     assert_eq!(
@@ -415,8 +378,8 @@ fn group_member_ids_ignore_duplicates_and_the_callers_own_id() {
     );
 
     res.expect(201, "群聊已创建");
-    let group = conversation_id_of(&res);
-    assert_eq!(entry(&app, &a, &group)["member_count"], json!(3));
+    let group = res.data_str("conversation_id");
+    assert_eq!(app.expect_entry(&a, &group)["member_count"], json!(3));
     assert_eq!(member_rows(&app, &group).len(), 3);
     assert_eq!(
         app.messages(&a, &group)[0]["content"],
@@ -454,11 +417,11 @@ fn a_group_name_is_1_to_64_characters_after_trimming() {
     // 65 characters of which one is surrounding white space is 64 after trimming.
     let longest = "群".repeat(64);
     let group = app.group(&a, &format!(" {longest}"), &[&b]);
-    assert_eq!(entry(&app, &b, &group)["title"], json!(longest));
+    assert_eq!(app.expect_entry(&b, &group)["title"], json!(longest));
 
     let trimmed = app.group(&a, "  周末 爬山  ", &[&b]);
-    assert_eq!(entry(&app, &a, &trimmed)["title"], json!("周末 爬山"));
-    assert_eq!(entry(&app, &b, &trimmed)["title"], json!("周末 爬山"));
+    assert_eq!(app.expect_entry(&a, &trimmed)["title"], json!("周末 爬山"));
+    assert_eq!(app.expect_entry(&b, &trimmed)["title"], json!("周末 爬山"));
     assert_eq!(count_rows(&app, "conversations"), 2);
 }
 
@@ -517,7 +480,7 @@ fn a_group_larger_than_max_group_members_is_400() {
     let res = create_group(&app, &a, json!({ "name": "刚好", "member_ids": ids }));
     res.expect(201, "群聊已创建");
     assert_eq!(
-        entry(&app, &a, &conversation_id_of(&res))["member_count"],
+        app.expect_entry(&a, &res.data_str("conversation_id"))["member_count"],
         json!(3)
     );
 }
@@ -533,7 +496,7 @@ fn a_group_body_with_missing_fields_or_wrong_types_is_400() {
         json!({ "name": 5, "member_ids": [b.id] }),
         json!({ "name": null, "member_ids": [b.id] }),
         json!({ "name": "组", "member_ids": b.id }),
-        json!({ "name": "组", "member_ids": [number(&b.id)] }),
+        json!({ "name": "组", "member_ids": [id_number(&b.id)] }),
         json!({ "name": "组", "member_ids": null }),
         json!({ "name": ["组"], "member_ids": [b.id] }),
         json!("组"),
@@ -592,7 +555,7 @@ fn the_detail_view_lists_messages_oldest_first_with_every_field() {
                     "content": "可以，几点？", "status": 0, "created_at": t2 }),
         ]
     );
-    assert!(number(&first) < number(&second));
+    assert!(id_number(&first) < id_number(&second));
 }
 
 #[test]
@@ -821,7 +784,7 @@ fn the_preview_is_the_newest_message_cut_to_100_characters() {
     app.send(&b, &chat, &long);
 
     let expected: String = long.chars().take(100).collect();
-    let seen_by_a = entry(&app, &a, &chat);
+    let seen_by_a = app.expect_entry(&a, &chat);
     assert_eq!(seen_by_a["last_message_preview"], json!(expected));
     assert_eq!(
         seen_by_a["last_message_preview"]
@@ -840,7 +803,7 @@ fn the_preview_is_the_newest_message_cut_to_100_characters() {
     );
     assert_eq!(seen_by_a["last_message_time"], newest["created_at"]);
     assert_eq!(
-        entry(&app, &b, &chat)["last_message_preview"],
+        app.expect_entry(&b, &chat)["last_message_preview"],
         json!(expected)
     );
 
@@ -848,11 +811,14 @@ fn the_preview_is_the_newest_message_cut_to_100_characters() {
     let hundred = "字".repeat(100);
     app.send(&a, &chat, &hundred);
     assert_eq!(
-        entry(&app, &b, &chat)["last_message_preview"],
+        app.expect_entry(&b, &chat)["last_message_preview"],
         json!(hundred)
     );
     app.send(&a, &chat, "短");
-    assert_eq!(entry(&app, &b, &chat)["last_message_preview"], json!("短"));
+    assert_eq!(
+        app.expect_entry(&b, &chat)["last_message_preview"],
+        json!("短")
+    );
 }
 
 #[test]
@@ -865,12 +831,12 @@ fn the_preview_and_unread_count_skip_messages_the_viewer_deleted() {
 
     app.delete_for_me(&b, &newest).expect(200, "已删除");
 
-    let seen_by_b = entry(&app, &b, &chat);
+    let seen_by_b = app.expect_entry(&b, &chat);
     assert_eq!(seen_by_b["last_message_preview"], json!("旧消息"));
     assert_eq!(seen_by_b["unread_count"], json!(1));
     // The sender still sees their message.
     assert_eq!(
-        entry(&app, &a, &chat)["last_message_preview"],
+        app.expect_entry(&a, &chat)["last_message_preview"],
         json!("新消息")
     );
 }
@@ -884,7 +850,7 @@ fn a_recalled_message_shows_in_the_preview_through_its_system_message() {
 
     app.recall(&a, &message).expect(200, "消息已撤回");
 
-    let seen_by_b = entry(&app, &b, &chat);
+    let seen_by_b = app.expect_entry(&b, &chat);
     assert_eq!(
         seen_by_b["last_message_preview"],
         json!("张三撤回了一条消息")
@@ -895,7 +861,7 @@ fn a_recalled_message_shows_in_the_preview_through_its_system_message() {
         "recalled and system messages are not unread"
     );
     assert_eq!(
-        entry(&app, &a, &chat)["last_message_preview"],
+        app.expect_entry(&a, &chat)["last_message_preview"],
         json!("你撤回了一条消息")
     );
     let page = app.messages(&b, &chat);
@@ -998,8 +964,8 @@ fn a_display_name_change_shows_in_titles_sender_names_and_system_messages() {
 
     rename(&app, &b, "李四四");
 
-    assert_eq!(entry(&app, &a, &chat)["title"], json!("李四四"));
-    assert_eq!(entry(&app, &b, &chat)["title"], json!("张三"));
+    assert_eq!(app.expect_entry(&a, &chat)["title"], json!("李四四"));
+    assert_eq!(app.expect_entry(&b, &chat)["title"], json!("张三"));
     assert_eq!(app.messages(&a, &chat)[0]["sender_name"], json!("李四四"));
     assert_eq!(app.messages(&b, &chat)[0]["sender_name"], json!("我"));
     assert_eq!(
@@ -1011,7 +977,7 @@ fn a_display_name_change_shows_in_titles_sender_names_and_system_messages() {
         json!("张三邀请李四四、你加入了群聊")
     );
     assert_eq!(
-        entry(&app, &c, &group)["last_message_preview"],
+        app.expect_entry(&c, &group)["last_message_preview"],
         json!("张三邀请李四四、你加入了群聊")
     );
 
@@ -1023,11 +989,11 @@ fn a_display_name_change_shows_in_titles_sender_names_and_system_messages() {
         json!("张三丰邀请你、王五加入了群聊")
     );
     assert_eq!(seen_by_b[0]["sender_name"], json!("张三丰"));
-    assert_eq!(entry(&app, &b, &chat)["title"], json!("张三丰"));
+    assert_eq!(app.expect_entry(&b, &chat)["title"], json!("张三丰"));
     assert_eq!(
-        entry(&app, &b, &group)["last_message_preview"],
+        app.expect_entry(&b, &group)["last_message_preview"],
         json!("张三丰邀请你、王五加入了群聊")
     );
     // The group's own name is unaffected.
-    assert_eq!(entry(&app, &b, &group)["title"], json!("老友"));
+    assert_eq!(app.expect_entry(&b, &group)["title"], json!("老友"));
 }

@@ -3,12 +3,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::live::Remote;
-use crate::server::{agent, assert_stored_once, post, Server};
+use crate::server::{agent, assert_intact, assert_stored_once, post, wait_until, Server};
 
 #[test]
 fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
@@ -54,10 +54,9 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
         }));
     }
     // Kill once a good number of sends were acknowledged (bounded in time either way).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while acked.lock().unwrap().len() < 300 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(Duration::from_secs(20), || {
+        acked.lock().unwrap().len() >= 300
+    });
     let mut server = server;
     server.child.kill().expect("SIGKILL");
     server.child.wait().unwrap();
@@ -74,23 +73,20 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
 
     // Restart on the same file: it must come up and hold every acknowledged message once.
     let restarted = Server::start(dir.path());
-    let conn = rusqlite::Connection::open(dir.path().join("data/chat.db")).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    let db = dir.path().join("data/chat.db");
+    assert_intact(&db);
+    let contents: Vec<String> = acked.iter().map(|(content, _)| content.clone()).collect();
+    assert_stored_once(&db, &contents);
+    // Each acknowledged id holds its content.
+    let conn = rusqlite::Connection::open(&db).unwrap();
     for (content, id) in &acked {
         let n: i64 = id.trim_start_matches("m_").parse().unwrap();
-        let (stored, copies): (String, i64) = conn
-            .query_row(
-                "SELECT (SELECT content FROM messages WHERE id = ?1),
-                        (SELECT COUNT(*) FROM messages WHERE content = ?2)",
-                rusqlite::params![n, content],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        assert_eq!(&stored, content);
-        assert_eq!(copies, 1, "{content} stored {copies} times");
+        let stored: String = conn
+            .query_row("SELECT content FROM messages WHERE id = ?1", [n], |r| {
+                r.get(0)
+            })
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(&stored, content, "content of {id}");
     }
     // And it serves: a retry of an acknowledged send returns the original id.
     let (content, id) = &acked[0];
@@ -180,10 +176,9 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
             })
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while acked.lock().unwrap().len() < 100 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(Duration::from_secs(20), || {
+        acked.lock().unwrap().len() >= 100
+    });
     server.terminate(Duration::from_secs(5));
     for s in senders {
         s.join().unwrap();

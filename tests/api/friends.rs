@@ -1,11 +1,10 @@
 //! Friends and friend requests (API.md §4, docs/api.md §4), and what friendship means for
 //! private chats and groups.
 
-use chrono::Utc;
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, Resp, TestApp, User};
+use crate::helpers::{contract_time, now, sorted_keys, Resp, TestApp, User};
 
 // ---------------------------------------------------------------------------------------
 // Private helpers
@@ -31,10 +30,6 @@ fn send_request_with_note(app: &TestApp, from: &User, to: &User, note: &str) -> 
 fn new_request(app: &TestApp, from: &User, to: &User) -> String {
     let res = send_request(app, from, &to.id);
     res.expect(201, "好友请求已发送");
-    request_id_of(&res)
-}
-
-fn request_id_of(res: &Resp) -> String {
     res.data_str("request_id")
 }
 
@@ -104,16 +99,6 @@ fn unfriend(app: &TestApp, who: &User, other_id: &str) -> Resp {
     app.delete(&format!("/api/auth/friends/{other_id}"), &who.token, None)
 }
 
-fn now_secs() -> i64 {
-    Utc::now().timestamp()
-}
-
-fn sorted_keys(value: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
-    keys.sort();
-    keys
-}
-
 /// Asserts one entry of a pending list: request `request` with `other` (by id, username and
 /// display name), its note, and a creation time between `from` and `to` (seconds).
 #[track_caller]
@@ -166,7 +151,7 @@ fn sending_a_friend_request_answers_201_with_an_r_prefixed_request_id() {
     let res = send_request_with_note(&app, &a, &b, "我是Alice");
 
     res.expect(201, "好友请求已发送");
-    let id = request_id_of(&res);
+    let id = res.data_str("request_id");
     assert!(id.starts_with("r_"), "{id}");
     assert!(id[2..].parse::<u64>().is_ok_and(|n| n > 0), "{id}");
     assert_eq!(res.data(), &json!({ "request_id": id }));
@@ -185,7 +170,7 @@ fn sending_again_while_pending_returns_the_same_request_id_and_keeps_the_first_n
     let second = send_request_with_note(&app, &a, &b, "第二次");
 
     second.expect(201, "好友请求已发送");
-    assert_eq!(request_id_of(&second), request_id_of(&first));
+    assert_eq!(second.data_str("request_id"), first.data_str("request_id"));
     let incoming = incoming(&app, &b);
     assert_eq!(incoming.len(), 1, "only one pending request: {incoming:?}");
     assert_eq!(incoming[0]["message"], json!("第一次"));
@@ -318,12 +303,12 @@ fn pending_requests_list_incoming_and_outgoing_with_every_field() {
     let a = app.user_named("alice", "爱丽丝");
     let b = app.user_named("bob", "鲍勃");
     let c = app.user_named("carol", "卡罗尔");
-    let start = now_secs();
+    let start = now();
     let ab = send_request_with_note(&app, &a, &b, "我是爱丽丝");
     ab.expect(201, "好友请求已发送");
-    let ab = request_id_of(&ab);
+    let ab = ab.data_str("request_id");
     let ca = new_request(&app, &c, &a); // no note
-    let end = now_secs();
+    let end = now();
 
     let mine = pending(&app, &a);
     assert_eq!(sorted_keys(&mine), vec!["incoming", "outgoing"]);
@@ -384,10 +369,10 @@ fn accepting_makes_both_users_see_each_other_as_friends() {
     let a = app.user_named("alice", "爱丽丝");
     let b = app.user_named("bob", "鲍勃");
     let request = new_request(&app, &a, &b);
-    let start = now_secs();
+    let start = now();
 
     let res = accept(&app, &b, &request);
-    let end = now_secs();
+    let end = now();
 
     res.expect(200, "已添加好友");
     assert_eq!(res.data(), &Value::Null);
@@ -635,7 +620,7 @@ fn without_required_friendship_strangers_chat_privately_and_in_groups() {
 
     let group = app.group(&a, "陌生人群", &[&b, &c]);
     app.send(&c, &group, "大家好");
-    assert_eq!(app.entry(&b, &group).unwrap()["member_count"], json!(3));
+    assert_eq!(app.expect_entry(&b, &group)["member_count"], json!(3));
 
     // Friend requests still work in this mode, and unfriending does not block sending.
     app.befriend(&a, &c);

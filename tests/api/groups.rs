@@ -44,15 +44,6 @@ fn invite(app: &TestApp, who: &User, group: &str, member_ids: Value) -> Resp {
     )
 }
 
-/// `who` removes `member_id` from the group (themselves: leaves it).
-fn remove(app: &TestApp, who: &User, group: &str, member_id: &str) -> Resp {
-    app.delete(
-        &format!("{}/{member_id}", members_path(group)),
-        &who.token,
-        None,
-    )
-}
-
 /// `who` marks the conversation read (`body` may name a `message_id`).
 fn read(app: &TestApp, who: &User, conversation: &str, body: Value) -> Resp {
     app.post(
@@ -170,7 +161,7 @@ fn private_chats_refuse_group_management() {
     app.befriend_all(&a, &[&b, &c]);
     let chat = app.private_chat(&a, &b);
     invite(&app, &a, &chat, json!([c.id])).expect_prefix(400, "参数错误");
-    remove(&app, &a, &chat, &b.id).expect_prefix(400, "参数错误");
+    app.remove(&a, &chat, &b.id).expect_prefix(400, "参数错误");
     rename(&app, &a, &chat, json!({"name": "x"})).expect_prefix(400, "参数错误");
     // Members, pin and read work on private chats too.
     assert_eq!(member_ids(&app, &a, &chat).len(), 2);
@@ -181,7 +172,7 @@ fn the_owner_removes_a_member_who_then_loses_the_conversation() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
     let kept = app.send(&b, &group, "b 的旧消息");
-    remove(&app, &a, &group, &b.id).expect(200, "已移出群聊");
+    app.remove(&a, &group, &b.id).expect(200, "已移出群聊");
     assert_eq!(last_text(&app, &a, &group), "你将鲍勃移出了群聊");
     assert_eq!(last_text(&app, &c, &group), "爱丽丝将鲍勃移出了群聊");
     // The remaining members still see b's old message.
@@ -198,12 +189,13 @@ fn the_owner_removes_a_member_who_then_loses_the_conversation() {
 fn only_the_owner_removes_others() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
-    remove(&app, &b, &group, &c.id).expect(403, "无权限");
-    remove(&app, &b, &group, &a.id).expect(403, "无权限");
+    app.remove(&b, &group, &c.id).expect(403, "无权限");
+    app.remove(&b, &group, &a.id).expect(403, "无权限");
     assert_eq!(member_ids(&app, &a, &group).len(), 3);
     // Removing someone who is not a member.
     let stranger = app.user("zed");
-    remove(&app, &a, &group, &stranger.id).expect(404, "用户不存在");
+    app.remove(&a, &group, &stranger.id)
+        .expect(404, "用户不存在");
 }
 
 #[test]
@@ -211,10 +203,10 @@ fn a_member_leaves_and_can_no_longer_see_the_group() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
     let message = app.send(&c, &group, "再见");
-    remove(&app, &c, &group, &c.id).expect(200, "已退出群聊");
+    app.remove(&c, &group, &c.id).expect(200, "已退出群聊");
     assert_eq!(last_text(&app, &a, &group), "卡罗尔退出了群聊");
     assert_eq!(last_text(&app, &b, &group), "卡罗尔退出了群聊");
-    assert_eq!(app.entry(&a, &group).unwrap()["member_count"], 2);
+    assert_eq!(app.expect_entry(&a, &group)["member_count"], 2);
     app.assert_shut_out(&c, &group, &message);
 }
 
@@ -223,7 +215,7 @@ fn when_the_owner_leaves_the_longest_standing_member_becomes_owner() {
     let app = TestApp::spawn();
     let (a, b, c, d, group) = family(&app);
     invite(&app, &a, &group, json!([d.id])).expect(200, "已邀请");
-    remove(&app, &a, &group, &a.id).expect(200, "已退出群聊");
+    app.remove(&a, &group, &a.id).expect(200, "已退出群聊");
     let roles = member_ids(&app, &b, &group);
     assert_eq!(roles[0], (b.id.clone(), "owner".to_string()));
     assert_eq!(roles.len(), 3);
@@ -234,8 +226,7 @@ fn when_the_owner_leaves_the_longest_standing_member_becomes_owner() {
     );
     assert_eq!(last_text(&app, &c, &group), "鲍勃已成为新群主");
     // The new owner may remove members now.
-    remove(&app, &b, &group, &d.id).expect(200, "已移出群聊");
-    let _ = c;
+    app.remove(&b, &group, &d.id).expect(200, "已移出群聊");
 }
 
 #[test]
@@ -243,7 +234,7 @@ fn a_group_whose_last_member_leaves_disappears() {
     let app = TestApp::spawn();
     let (a, b, c, _, group) = family(&app);
     for who in [&a, &b, &c] {
-        remove(&app, who, &group, &who.id).expect(200, "已退出群聊");
+        app.remove(who, &group, &who.id).expect(200, "已退出群聊");
         assert!(app.entry(who, &group).is_none());
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM conversations"), 0);
@@ -255,7 +246,7 @@ fn any_member_renames_and_the_name_shows_everywhere() {
     let (a, b, c, _, group) = family(&app);
     let res = rename(&app, &b, &group, json!({"name": "  周末聚餐 "}));
     res.expect(200, "群名已修改");
-    assert_eq!(app.entry(&a, &group).unwrap()["title"], "周末聚餐");
+    assert_eq!(app.expect_entry(&a, &group)["title"], "周末聚餐");
     assert_eq!(last_text(&app, &b, &group), "你修改群名为「周末聚餐」");
     assert_eq!(last_text(&app, &c, &group), "鲍勃修改群名为「周末聚餐」");
     for bad in [
@@ -265,7 +256,7 @@ fn any_member_renames_and_the_name_shows_everywhere() {
     ] {
         rename(&app, &b, &group, bad).expect_prefix(400, "参数错误");
     }
-    assert_eq!(app.entry(&a, &group).unwrap()["title"], "周末聚餐");
+    assert_eq!(app.expect_entry(&a, &group)["title"], "周末聚餐");
 }
 
 #[test]
@@ -289,7 +280,7 @@ fn pinned_conversations_come_first_and_pins_are_per_user() {
     let list = app.conversations(&a);
     assert_eq!(list[0]["conversation_id"], json!(group));
     assert_eq!(list[0]["is_pinned"], true);
-    assert_eq!(app.entry(&b, &group).unwrap()["is_pinned"], false);
+    assert_eq!(app.expect_entry(&b, &group)["is_pinned"], false);
     pin(&app, &a, &group, json!(false)).expect(200, "success");
     assert_eq!(app.conversations(&a)[0]["conversation_id"], json!(chat));
     pin(&app, &a, &group, json!("yes")).expect_prefix(400, "参数错误");
@@ -344,8 +335,7 @@ fn read_up_to_a_message_counts_what_follows_and_never_moves_back() {
 #[test]
 fn the_list_query_plan_uses_indexes_only() {
     let app = TestApp::spawn();
-    let (a, _, _, _, _) = family(&app);
-    let _ = a;
+    family(&app);
     let conn = app.sqlite();
     let plan = chatd::db::conversations::explain_list(&conn).unwrap();
     for line in &plan {

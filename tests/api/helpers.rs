@@ -1,9 +1,7 @@
 //! `TestApp`: the real app on a temporary database, with typed helpers so each test reads as
 //! arrange / act / assert.
 
-#![allow(dead_code)]
-
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rocket::http::{ContentType, Header, Method};
 use rocket::local::blocking::Client;
@@ -123,6 +121,55 @@ pub struct User {
 
 pub const PASSWORD: &str = "password123";
 
+/// The JWT secret every test app is configured with.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+/// The app's settings on the database at `db_path` with `JWT_SECRET`, then `overrides` in
+/// order (later keys win).
+pub fn figment(db_path: &Path, overrides: &[(&str, Value)]) -> rocket::figment::Figment {
+    let mut figment = rocket::Config::figment()
+        .merge(("database_path", db_path))
+        .merge(("jwt_secret", JWT_SECRET));
+    for (key, value) in overrides {
+        figment = figment.merge((*key, value.clone()));
+    }
+    figment
+}
+
+/// Seconds since the epoch, now.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The keys of a JSON object, sorted.
+#[track_caller]
+pub fn sorted_keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("{value} is not an object"))
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The number inside a prefixed id (`c_12` → 12).
+#[track_caller]
+pub fn id_number(id: &str) -> i64 {
+    id.split_once('_')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or_else(|| panic!("id {id} is not <prefix>_<number>"))
+}
+
+/// The `id`s of a list of messages, in order.
+pub fn ids(messages: &[Value]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Seconds since the epoch of a time written as the contract says: RFC 3339 in UTC with a
 /// `Z` and whole seconds (`2026-01-15T09:40:00Z`).
 #[track_caller]
@@ -161,13 +208,7 @@ impl TestApp {
     }
 
     fn build(dir: TempDir, db_path: PathBuf, overrides: &[(&str, Value)]) -> TestApp {
-        let mut figment = rocket::Config::figment()
-            .merge(("database_path", db_path.clone()))
-            .merge(("jwt_secret", "test-secret-test-secret-test-secret!"));
-        for (key, value) in overrides {
-            figment = figment.merge((*key, value.clone()));
-        }
-        let rocket = chatd::build_rocket(figment).expect("app builds");
+        let rocket = chatd::build_rocket(figment(&db_path, overrides)).expect("app builds");
         let client = Client::tracked(rocket).expect("valid rocket");
         TestApp {
             client,
@@ -355,6 +396,16 @@ impl TestApp {
         res.data_str("conversation_id")
     }
 
+    /// `DELETE /api/auth/conversations/{conversation}/members/{member_id}` by `who`: removes
+    /// a member from a group (themselves: leaves it), whatever the answer.
+    pub fn remove(&self, who: &User, conversation: &str, member_id: &str) -> Resp {
+        self.delete(
+            &format!("/api/auth/conversations/{conversation}/members/{member_id}"),
+            &who.token,
+            None,
+        )
+    }
+
     /// `POST /api/auth/messages` with `content`, whatever the answer.
     pub fn try_send(&self, from: &User, conversation: &str, content: &str) -> Resp {
         self.post(
@@ -427,12 +478,17 @@ impl TestApp {
             .find(|c| c["conversation_id"] == json!(conversation))
     }
 
+    /// `viewer`'s list entry for one conversation, which the list must hold.
+    #[track_caller]
+    pub fn expect_entry(&self, viewer: &User, conversation: &str) -> Value {
+        self.entry(viewer, conversation)
+            .unwrap_or_else(|| panic!("{conversation} missing from {}'s list", viewer.username))
+    }
+
     /// `viewer`'s unread count of a conversation in their list (which must hold it).
     #[track_caller]
     pub fn unread(&self, viewer: &User, conversation: &str) -> i64 {
-        let entry = self
-            .entry(viewer, conversation)
-            .unwrap_or_else(|| panic!("{conversation} missing from {}'s list", viewer.username));
+        let entry = self.expect_entry(viewer, conversation);
         entry["unread_count"]
             .as_i64()
             .unwrap_or_else(|| panic!("unread_count of {entry}"))

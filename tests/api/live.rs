@@ -2,8 +2,6 @@
 //! cannot follow); `Remote`, the HTTP client for it or for the real binary; and a small SSE
 //! client that parses events on its own thread.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
@@ -12,6 +10,8 @@ use rocket::Shutdown;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+use crate::helpers::figment;
+
 /// A user of a `Remote`: (id, token).
 pub type User = (String, String);
 
@@ -19,6 +19,8 @@ pub type User = (String, String);
 /// `crate::server::Server` (`Remote::at(&server.base)`).
 pub struct Remote {
     pub base: String,
+    /// One agent per client, so its requests reuse connections.
+    agent: ureq::Agent,
 }
 
 pub struct LiveApp {
@@ -42,17 +44,15 @@ impl LiveApp {
     pub fn spawn(overrides: &[(&str, Value)]) -> LiveApp {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("chat.db");
-        let mut figment = rocket::Config::figment()
-            .merge(("database_path", db_path.clone()))
-            .merge(("jwt_secret", "test-secret-test-secret-test-secret!"))
-            .merge(("port", 0))
-            .merge(("address", "127.0.0.1"))
-            .merge(("shutdown.grace", 1))
-            .merge(("shutdown.mercy", 1));
-        for (key, value) in overrides {
-            figment = figment.merge((*key, value.clone()));
-        }
-        let rocket = chatd::build_rocket(figment).expect("app builds");
+        // A loopback port and a quick shutdown, unless `overrides` say otherwise.
+        let mut settings = vec![
+            ("port", json!(0)),
+            ("address", json!("127.0.0.1")),
+            ("shutdown.grace", json!(1)),
+            ("shutdown.mercy", json!(1)),
+        ];
+        settings.extend(overrides.iter().cloned());
+        let rocket = chatd::build_rocket(figment(&db_path, &settings)).expect("app builds");
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             rocket::execute(async move {
@@ -89,6 +89,7 @@ impl Remote {
     pub fn at(base: &str) -> Remote {
         Remote {
             base: base.to_string(),
+            agent: LiveApp::agent(),
         }
     }
 
@@ -99,7 +100,7 @@ impl Remote {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let agent = LiveApp::agent();
+        let agent = &self.agent;
         let url = format!("{}{}", self.base, path);
         let auth = token.map(|t| format!("Bearer {t}"));
         let mut res = match (method, body) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, Resp, TestApp, User};
+use crate::helpers::{contract_time, id_number, ids, Resp, TestApp, User};
 
 const RECALL_REFUSED: &str = "不可撤回（超时或无权限）";
 
@@ -64,7 +64,7 @@ fn send_with_client_id(
 /// Asserts `viewer`'s list shows `text` as the conversation's preview, dated `time`.
 #[track_caller]
 fn assert_preview(app: &TestApp, viewer: &User, chat: &str, text: &str, time: &Value) {
-    let entry = app.entry(viewer, chat).unwrap();
+    let entry = app.expect_entry(viewer, chat);
     assert_eq!(
         entry["last_message_preview"],
         json!(text),
@@ -89,22 +89,6 @@ fn recalled(app: &TestApp, who: &User, id: &str) -> String {
     let res = app.recall(who, id);
     res.expect(200, "消息已撤回");
     res.data_str("system_message_id")
-}
-
-/// The number inside a prefixed id (`m_12` → 12).
-fn num(id: &str) -> i64 {
-    id.split_once('_')
-        .expect("prefixed id")
-        .1
-        .parse()
-        .expect("numeric id")
-}
-
-fn ids(messages: &[Value]) -> Vec<String> {
-    messages
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn find(messages: &[Value], id: &str) -> Value {
@@ -142,7 +126,7 @@ fn assert_recent_time(value: &Value) {
 
 /// One column of a message's row, as stored.
 fn stored<T: rusqlite::types::FromSql>(app: &TestApp, column: &str, id: &str) -> T {
-    let sql = format!("SELECT {column} FROM messages WHERE id = {}", num(id));
+    let sql = format!("SELECT {column} FROM messages WHERE id = {}", id_number(id));
     app.sqlite()
         .query_row(&sql, [], |row| row.get(0))
         .expect("message row")
@@ -159,7 +143,7 @@ fn stored_status(app: &TestApp, id: &str) -> i64 {
 fn messages_in(app: &TestApp, chat: &str) -> i64 {
     app.count(&format!(
         "SELECT COUNT(*) FROM messages WHERE conversation_id = {}",
-        num(chat)
+        id_number(chat)
     ))
 }
 
@@ -188,16 +172,6 @@ fn assert_message_length_limit(app: &TestApp, unit: &str, limit: usize) {
         1,
         "the refused message is not stored"
     );
-}
-
-/// Removes a membership directly in the database (no leave route yet): a former member.
-fn remove_member(app: &TestApp, chat: &str, user: &User) {
-    let sql = format!(
-        "DELETE FROM members WHERE conversation_id = {} AND user_id = {}",
-        num(chat),
-        num(&user.id)
-    );
-    assert_eq!(app.sqlite().execute(&sql, []).expect("remove member"), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +229,7 @@ fn successive_messages_get_increasing_ids_and_are_listed_oldest_first() {
     let second = app.send(&zhangsan, &chat, "二");
     let third = app.send(&lisi, &chat, "三");
 
-    assert!(num(&first) < num(&second) && num(&second) < num(&third));
+    assert!(id_number(&first) < id_number(&second) && id_number(&second) < id_number(&third));
     assert_eq!(
         ids(&app.messages(&zhangsan, &chat)),
         vec![first, second, third]
@@ -339,7 +313,7 @@ fn missing_fields_and_wrong_types_are_bad_parameters() {
         json!({"conversation_id": null, "content": "hi"}),
         json!({"conversation_id": chat, "content": 123}),
         json!({"conversation_id": chat, "content": ["hi"]}),
-        json!({"conversation_id": num(&chat), "content": "hi"}),
+        json!({"conversation_id": id_number(&chat), "content": "hi"}),
         json!({"conversation_id": chat, "content": "hi", "client_msg_id": 5}),
         json!({"conversation_id": chat, "content": "hi", "client_msg_id": ["a"]}),
         json!([chat, "hi"]),
@@ -416,7 +390,7 @@ fn sending_to_an_unknown_conversation_is_404() {
 fn sending_to_a_malformed_conversation_id_is_404() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
-    let n = num(&chat);
+    let n = id_number(&chat);
     let malformed = [
         String::new(),
         "abc".into(),
@@ -679,7 +653,7 @@ fn recall_returns_200_with_a_system_message_id() {
         "data is exactly {{system_message_id}}: {data:?}"
     );
     let system = assert_message_id(&res.data()["system_message_id"]);
-    assert!(num(&system) > num(&id));
+    assert!(id_number(&system) > id_number(&id));
 }
 
 #[test]
@@ -960,7 +934,7 @@ fn a_malformed_message_id_is_404_to_recall_and_to_delete() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "x");
-    let n = num(&id);
+    let n = id_number(&id);
 
     for bad in [
         String::new(),
@@ -996,7 +970,7 @@ fn a_missing_or_mistyped_id_is_a_bad_parameter_to_recall_and_to_delete() {
         for body in [
             json!({}),
             json!({"id": null}),
-            json!({"id": num(&id)}),
+            json!({"id": id_number(&id)}),
             json!({"id": [id]}),
             json!({"id": true}),
         ] {
@@ -1060,12 +1034,12 @@ fn the_group_list_preview_after_recall_is_the_system_text_per_viewer() {
     app.recall(&wangwu, &id).expect(200, "消息已撤回");
 
     assert_eq!(
-        app.entry(&wangwu, &group).unwrap()["last_message_preview"],
+        app.expect_entry(&wangwu, &group)["last_message_preview"],
         json!("你撤回了一条消息")
     );
     for viewer in [&lisi, &zhangsan] {
         assert_eq!(
-            app.entry(viewer, &group).unwrap()["last_message_preview"],
+            app.expect_entry(viewer, &group)["last_message_preview"],
             json!("王五撤回了一条消息")
         );
     }
@@ -1200,7 +1174,7 @@ fn the_sender_may_delete_their_own_message_for_themselves() {
     assert_eq!(theirs[0]["content"], json!("我自己的"));
     assert_eq!(theirs[0]["status"], json!(0));
     assert_eq!(
-        app.entry(&zhangsan, &chat).unwrap()["last_message_preview"],
+        app.expect_entry(&zhangsan, &chat)["last_message_preview"],
         json!("我自己的")
     );
 }
@@ -1317,7 +1291,8 @@ fn a_former_member_gets_404_even_for_their_own_messages() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, wangwu, group) = trio(&app);
     let mine = app.send(&wangwu, &group, "我走了");
-    remove_member(&app, &group, &wangwu);
+    app.remove(&wangwu, &group, &wangwu.id)
+        .expect(200, "已退出群聊");
 
     app.assert_shut_out(&wangwu, &group, &mine);
 
@@ -1335,7 +1310,8 @@ fn a_retry_by_a_former_member_is_404() {
     let (_lisi, _zhangsan, wangwu, group) = trio(&app);
     send_with_client_id(&app, &wangwu, &group, "hi", "retry-after-leaving")
         .expect(201, "消息已发送");
-    remove_member(&app, &group, &wangwu);
+    app.remove(&wangwu, &group, &wangwu.id)
+        .expect(200, "已退出群聊");
 
     send_with_client_id(&app, &wangwu, &group, "hi", "retry-after-leaving")
         .expect(404, "会话不存在");

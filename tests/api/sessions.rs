@@ -41,16 +41,8 @@ fn scheduled_backups_are_written_checked_and_pruned() {
     };
     // Between writing a backup and pruning, one extra file exists for a moment: wait for a
     // settled count rather than sampling once.
-    let settles_at = |n: usize| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if count() == n {
-                return true;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        false
-    };
+    let settles_at =
+        |n: usize| crate::server::wait_until(std::time::Duration::from_secs(10), || count() == n);
     assert!(settles_at(2), "two backups within a few seconds");
     std::thread::sleep(std::time::Duration::from_millis(2500));
     assert!(

@@ -7,7 +7,7 @@ use chatd::db::{self, Db};
 use chatd::error::Error;
 use serde_json::json;
 
-use crate::live::LiveApp;
+use crate::live::{LiveApp, Remote};
 
 fn db_on_temp_file() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().unwrap();
@@ -98,7 +98,6 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
         .map(|i| {
             let (base, token, ab, bc) = (base.clone(), a.1.clone(), ab.clone(), bc.clone());
             std::thread::spawn(move || {
-                let agent = LiveApp::agent();
                 // Odd workers send where alice is no member (404), every fifth sends blank
                 // content (400), the rest are valid.
                 let (conv, content) = match i {
@@ -106,13 +105,14 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
                     i if i % 5 == 0 => (ab, "   ".to_string()),
                     i => (ab, format!("valid {i}")),
                 };
-                let mut res = agent
-                    .post(&format!("{base}/api/auth/messages"))
-                    .header("Authorization", &format!("Bearer {token}"))
-                    .send_json(json!({"conversation_id": conv, "content": content}))
-                    .unwrap();
-                let body: serde_json::Value = res.body_mut().read_json().unwrap();
-                (i, res.status().as_u16(), body)
+                let (status, body) = Remote::at(&base).call(
+                    "POST",
+                    "/api/auth/messages",
+                    Some(&token),
+                    Some(json!({"conversation_id": conv, "content": content})),
+                );
+                assert!(!body.is_null(), "worker {i}: the answer is not JSON");
+                (i, status, body)
             })
         })
         .collect();

@@ -38,6 +38,28 @@ pub fn assert_stored_once(db: &Path, contents: &[String]) {
     }
 }
 
+/// Asserts SQLite finds the database at `db` intact (`PRAGMA integrity_check` says `ok`).
+pub fn assert_intact(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
+
+/// Polls `cond` until it holds or `limit` has passed; whether it held. The caller asserts
+/// (with its own message) or carries on.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 impl Server {
     pub fn start(dir: &Path) -> Server {
         Server::start_with(dir, 0, &[])
@@ -88,23 +110,18 @@ impl Server {
 
     /// SIGTERM, as a service manager would; panics unless chatd exits 0 within `limit`.
     pub fn terminate(&mut self, limit: Duration) {
-        let started = Instant::now();
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -TERM failed");
-        let exit = loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "chatd did not stop within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(exit.success(), "exit status {exit:?}");
+        let mut exit = None;
+        let stopped = wait_until(limit, || {
+            exit = self.child.try_wait().unwrap();
+            exit.is_some()
+        });
+        assert!(stopped, "chatd did not stop within {limit:?}");
+        assert!(exit.is_some_and(|e| e.success()), "exit status {exit:?}");
     }
 }
 
