@@ -68,6 +68,9 @@ fn start_server(users: u64, port: u16) -> Server {
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .env("ROCKET_REQUIRE_FRIENDSHIP", "false")
+            // A benchmark drives many accounts from one address at full speed.
+            .env("ROCKET_RATE_LIMITS", "{register=\"off\",login=\"off\",ticket=\"off\",send=\"off\",create_group=\"off\",friend_request=\"off\"}")
+            .env("ROCKET_MAX_STREAMS_PER_USER", "100000")
             .env("RUST_LOG", "warn");
     };
     let mut seed = Command::new(&bin);

@@ -50,7 +50,7 @@ pub fn run(database: &Path, command: &UserCommand) -> Result<(), String> {
         }
         UserCommand::ResetPassword { username } => {
             let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
-            let hash = crate::auth::hash_password_now(&password).map_err(fail)?;
+            let hash = crate::passwords::hash_password_now(&password).map_err(fail)?;
             let tx = conn.transaction().map_err(|e| e.to_string())?;
             let user = users::find_by_username(&tx, username)
                 .map_err(fail)?

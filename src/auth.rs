@@ -4,17 +4,13 @@
 //!   user's token generation (`gen`, bumped by a password change) and a random `jti` (listed
 //!   in `revoked_tokens` by logout), so revocation is checked against the database on every
 //!   request and really revokes.
-//! * Passwords are hashed with argon2id (the crate's default parameters) on the blocking
-//!   pool, never on an async worker. Unknown usernames are verified against a dummy hash so
-//!   the answer takes as long as for a real account.
+//! * Password hashing lives in `passwords` (a bounded pool of hasher threads).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
@@ -146,40 +142,6 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Hashes a password with argon2id on the blocking pool.
-pub async fn hash_password(password: String) -> Result<String, Error> {
-    rocket::tokio::task::spawn_blocking(move || hash_password_now(&password))
-        .await
-        .map_err(Error::internal)?
-}
-
-/// The synchronous form, for `chatd seed`.
-pub fn hash_password_now(password: &str) -> Result<String, Error> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(Error::internal)
-}
-
-/// Verifies a password on the blocking pool; `hash: None` (unknown user) checks against a
-/// dummy hash and fails, taking the same time.
-pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Error> {
-    rocket::tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_string());
-        let parsed = PasswordHash::new(&hash).map_err(Error::internal)?;
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        Ok(ok && hash != DUMMY_HASH)
-    })
-    .await
-    .map_err(Error::internal)?
-}
-
-/// argon2id of a random string with the default parameters; never matches a real login.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0r4BdN0YVeAv6xKXkTQoY6sGkdP7fDz+8Lh3Vz1RtmQ";
-
 /// The authenticated caller of an `/api/auth/` route.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -245,45 +207,84 @@ fn bearer<'a>(req: &'a Request<'_>) -> Option<&'a str> {
 }
 
 /// Failed logins per username (API.md §2: 10 failures in 15 minutes lock the name for the
-/// rest of the window). Kept in memory: a restart forgets them, which only ever helps the
-/// legitimate user. Entries are pruned as they age, so memory stays bounded by the number of
-/// names attacked in one window.
+/// rest of the window). An attempt takes its place *before* its password is checked, so
+/// concurrent guesses cannot slip past the count: while failures plus attempts in flight
+/// reach the limit, the next attempt is refused. Kept in memory: a restart forgets them,
+/// which only ever helps the legitimate user. Entries are pruned as they age, so memory
+/// stays bounded by the number of names attacked in one window.
+#[derive(Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    names: Mutex<HashMap<String, Tries>>,
+}
+
+#[derive(Default)]
+struct Tries {
+    failures: Vec<Instant>,
+    in_flight: usize,
 }
 
 const MAX_FAILURES: usize = 10;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        LoginThrottle {
-            failures: Mutex::new(HashMap::new()),
+/// One login attempt's place in the count. `failed` turns it into a failure; dropped
+/// otherwise (success, or no check happened) it only frees its place.
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    name: String,
+}
+
+impl LoginThrottle {
+    /// Takes a place for an attempt on `username`, or `429 尝试次数过多` when failures and
+    /// attempts in flight already reach the limit.
+    pub fn begin(&self, username: &str) -> Result<Attempt<'_>, Error> {
+        let name = username.to_ascii_lowercase();
+        let mut names = self.lock();
+        let now = Instant::now();
+        names.retain(|_, tries| {
+            tries
+                .failures
+                .retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
+            !tries.failures.is_empty() || tries.in_flight > 0
+        });
+        let tries = names.entry(name.clone()).or_default();
+        if tries.failures.len() + tries.in_flight >= MAX_FAILURES {
+            return Err(Error::TooManyLoginAttempts);
+        }
+        tries.in_flight += 1;
+        Ok(Attempt {
+            throttle: self,
+            name,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tries>> {
+        self.names.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Attempt<'_> {
+    /// The password was wrong: the attempt counts as a failure.
+    pub fn failed(self) {
+        let mut names = self.throttle.lock();
+        if let Some(tries) = names.get_mut(&self.name) {
+            tries.failures.push(Instant::now());
+        }
+    }
+
+    /// The password was right: earlier failures are forgotten.
+    pub fn succeeded(self) {
+        let mut names = self.throttle.lock();
+        if let Some(tries) = names.get_mut(&self.name) {
+            tries.failures.clear();
         }
     }
 }
 
-impl LoginThrottle {
-    pub fn is_locked(&self, username: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        map.retain(|_, times| {
-            times.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
-            !times.is_empty()
-        });
-        map.get(&username.to_ascii_lowercase())
-            .is_some_and(|times| times.len() >= MAX_FAILURES)
-    }
-
-    pub fn record_failure(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(username.to_ascii_lowercase())
-            .or_default()
-            .push(Instant::now());
-    }
-
-    pub fn clear(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&username.to_ascii_lowercase());
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        let mut names = self.throttle.lock();
+        if let Some(tries) = names.get_mut(&self.name) {
+            tries.in_flight = tries.in_flight.saturating_sub(1);
+        }
     }
 }

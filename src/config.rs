@@ -32,6 +32,105 @@ pub struct Config {
     pub backup_dir: Option<PathBuf>,
     pub backup_interval_secs: u64,
     pub backup_keep: usize,
+    /// Requests per client address or per user (README, "Limits").
+    pub rate_limits: RateLimits,
+    /// Event streams one user may hold open at once.
+    pub max_streams_per_user: usize,
+    /// Password hashes computed at once (0: one per CPU core) and waiting at most; beyond
+    /// that a login or sign-up is answered `429` at once.
+    pub hash_concurrency: usize,
+    pub hash_queue: usize,
+    /// Writes that add data are refused (`507`) while the database's disk has less free space.
+    pub min_free_disk_mb: u64,
+    /// Peers whose `proxy_header` names the client (a reverse proxy on this machine, say).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub proxy_header: String,
+    /// Open connections at most (0: three quarters of the file-descriptor limit).
+    pub max_connections: usize,
+    /// A request head (and an idle keep-alive connection's next one) must arrive within this.
+    pub header_timeout_secs: u64,
+    /// A request body must arrive within this.
+    pub body_timeout_secs: u64,
+}
+
+/// How often one client may do one thing: `"N/second"`, `"N/minute"`, `"N/hour"` (a burst of
+/// N, refilled evenly over the period), or `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Rate {
+    Off,
+    Every {
+        count: std::num::NonZeroU32,
+        period: std::time::Duration,
+    },
+}
+
+impl TryFrom<String> for Rate {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Rate, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(Rate::Off);
+        }
+        let bad = || format!("{text:?} is not \"off\" or \"N/second|minute|hour\"");
+        let (count, unit) = text.split_once('/').ok_or_else(bad)?;
+        let count = count.trim().parse().map_err(|_| bad())?;
+        let secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            _ => return Err(bad()),
+        };
+        Ok(Rate::Every {
+            count,
+            period: std::time::Duration::from_secs(secs),
+        })
+    }
+}
+
+/// Per client address: `register`, `login` (besides the per-name lock of API.md §2),
+/// `ticket`. Per user: the rest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RateLimits {
+    pub register: Rate,
+    pub login: Rate,
+    pub ticket: Rate,
+    pub send: Rate,
+    pub create_group: Rate,
+    pub friend_request: Rate,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let rate = |count: u32, secs: u64| Rate::Every {
+            count: std::num::NonZeroU32::new(count).unwrap_or(std::num::NonZeroU32::MIN),
+            period: std::time::Duration::from_secs(secs),
+        };
+        RateLimits {
+            register: rate(10, 3600),
+            login: rate(30, 60),
+            ticket: rate(60, 60),
+            send: rate(120, 60),
+            create_group: rate(20, 3600),
+            friend_request: rate(60, 3600),
+        }
+    }
+}
+
+impl RateLimits {
+    /// Every limit off (tests and benchmarks that drive many accounts from one address).
+    pub fn off() -> RateLimits {
+        RateLimits {
+            register: Rate::Off,
+            login: Rate::Off,
+            ticket: Rate::Off,
+            send: Rate::Off,
+            create_group: Rate::Off,
+            friend_request: Rate::Off,
+        }
+    }
 }
 
 impl Default for Config {
@@ -52,6 +151,16 @@ impl Default for Config {
             backup_dir: None,
             backup_interval_secs: 0,
             backup_keep: 7,
+            rate_limits: RateLimits::default(),
+            max_streams_per_user: 20,
+            hash_concurrency: 0,
+            hash_queue: 32,
+            min_free_disk_mb: 512,
+            trusted_proxies: Vec::new(),
+            proxy_header: "X-Forwarded-For".into(),
+            max_connections: 0,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
         }
     }
 }
@@ -103,6 +212,27 @@ impl Config {
         if self.db_readers == 0 {
             return bad("db_readers", "must be at least 1");
         }
+        if self.max_streams_per_user == 0 {
+            return bad("max_streams_per_user", "must be at least 1");
+        }
+        if self.hash_queue == 0 {
+            return bad("hash_queue", "must be at least 1");
+        }
+        if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
+            return bad(
+                "header_timeout_secs and body_timeout_secs",
+                "must be greater than 0",
+            );
+        }
+        if !matches!(
+            self.proxy_header.to_ascii_lowercase().as_str(),
+            "x-forwarded-for" | "x-real-ip"
+        ) {
+            return bad(
+                "proxy_header",
+                "must be \"X-Forwarded-For\" or \"X-Real-IP\"",
+            );
+        }
         Ok(())
     }
 }
@@ -125,4 +255,6 @@ pub fn base_figment(figment: Figment) -> Figment {
         // Requests are logged by our own tracing fairing (without headers or bodies).
         .merge(("log_level", rocket::config::LogLevel::Off))
         .merge(("cli_colors", false))
+        // Rocket would take X-Real-IP from anyone; chatd trusts only `trusted_proxies`.
+        .merge(("ip_header", false))
 }

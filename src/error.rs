@@ -50,10 +50,19 @@ pub enum Error {
     AlreadyFriends,
     #[error("请求体过大")]
     PayloadTooLarge,
+    /// `408 请求超时`: the body did not arrive within `body_timeout_secs`.
+    #[error("请求超时")]
+    RequestTimeout,
     #[error("尝试次数过多，请稍后再试")]
     TooManyLoginAttempts,
     #[error("请求过于频繁")]
     TooManyRequests,
+    /// `429 请求过于频繁` with `Retry-After` (seconds): a rate limit, a full queue, a cap.
+    #[error("请求过于频繁")]
+    RateLimited(u32),
+    /// `507 存储空间不足`: the disk is below its reserve, so writes that add data wait.
+    #[error("存储空间不足")]
+    StorageFull,
     /// `500 服务器错误`; the detail is logged, never sent.
     #[error("服务器错误")]
     Internal(String),
@@ -89,7 +98,9 @@ impl Error {
             | RouteNotFound => Status::NotFound,
             UsernameTaken | AlreadyFriends => Status::Conflict,
             PayloadTooLarge => Status::PayloadTooLarge,
-            TooManyLoginAttempts | TooManyRequests => Status::TooManyRequests,
+            RequestTimeout => Status::RequestTimeout,
+            TooManyLoginAttempts | TooManyRequests | RateLimited(_) => Status::TooManyRequests,
+            StorageFull => Status::InsufficientStorage,
             Internal(_) => Status::InternalServerError,
         }
     }
@@ -119,8 +130,10 @@ impl Error {
             401 => Error::Unauthorized,
             403 => Error::Forbidden,
             404 => Error::RouteNotFound,
+            408 => Error::RequestTimeout,
             413 => Error::PayloadTooLarge,
             429 => Error::TooManyRequests,
+            507 => Error::StorageFull,
             _ => Error::Internal(format!("unhandled status {status}")),
         }
     }
@@ -169,7 +182,11 @@ impl<'r> Responder<'r, 'static> for Error {
         if let Error::Internal(detail) = &self {
             tracing::error!(method = %req.method(), path = %req.uri().path(), "internal error: {detail}");
         }
-        Ok(envelope::<()>(self.status(), &self.message(), None))
+        let mut response = envelope::<()>(self.status(), &self.message(), None);
+        if let Error::RateLimited(secs) = self {
+            response.set_raw_header("Retry-After", secs.to_string());
+        }
+        Ok(response)
     }
 }
 

@@ -5,7 +5,9 @@
 //! * `cli`     — the command line (`serve`, `migrate`, `seed`) and start-up checks.
 //! * `config`  — chatd's settings, read from Rocket's figment (`Rocket.toml`, `ROCKET_*`).
 //! * `error`   — the one error type, the envelope, and the catchers.
-//! * `auth`    — JWTs, argon2id password hashes, the `AuthUser` guard, login throttling.
+//! * `auth`    — JWTs, the `AuthUser` guard, login throttling.
+//! * `passwords` — argon2id hashing on a bounded pool of hasher threads.
+//! * `limits/` — rate limits, the client address, the disk reserve, stream and connection caps.
 //! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`).
 //! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()`.
 //! * `domain/` — the rules: validation, permissions, per-viewer rendering.
@@ -32,9 +34,11 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod limits;
 pub mod logging;
 #[cfg(test)]
 mod parser_props;
+pub mod passwords;
 pub mod seed;
 pub mod sessions;
 pub mod web;
@@ -61,7 +65,16 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     };
     let dispatcher = events::dispatch::spawn(&config.database_path, hub.clone())?;
     let db = Db::start(&config, Some(dispatcher))?;
+    let hasher = passwords::Hasher::start(config.hash_concurrency, config.hash_queue)?;
+    let fd_limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    let max_connections = limits::connections::cap(&config, fd_limit);
     Ok(rocket::custom(figment)
+        .manage(limits::connections::limits(&config, max_connections))
+        .manage(std::sync::Arc::new(limits::Limits::new(
+            &config.rate_limits,
+        )))
+        .manage(limits::StreamSlots::new(config.max_streams_per_user))
+        .manage(hasher)
         .manage(config)
         .manage(db)
         .manage(tokens)
@@ -75,5 +88,6 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .attach(logging::RequestLog)
         .attach(events::stream::Pruner)
         .attach(sessions::EpochWatch)
-        .attach(backup::Scheduled))
+        .attach(backup::Scheduled)
+        .attach(limits::Housekeeping))
 }

@@ -47,7 +47,7 @@ fn mark(conn: &Connection, name: &str) -> Result<bool, Error> {
 }
 
 fn load_demo(conn: &mut Connection) -> Result<(), Error> {
-    let hash = crate::auth::hash_password_now(DEMO_PASSWORD)?;
+    let hash = crate::passwords::hash_password_now(DEMO_PASSWORD)?;
     let tx = conn.transaction()?;
     if !mark(&tx, "demo")? {
         println!("demo data is already loaded; nothing added");
@@ -124,7 +124,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     let started = Instant::now();
     // One hash for every synthetic account: argon2 is slow by design, and these accounts
     // exist only for benchmarks.
-    let hash = crate::auth::hash_password_now(SYNTHETIC_PASSWORD)?;
+    let hash = crate::passwords::hash_password_now(SYNTHETIC_PASSWORD)?;
     let tx = conn.transaction()?;
     if !mark(&tx, &name)? {
         println!("synthetic data set {name} is already loaded; nothing added");

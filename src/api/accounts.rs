@@ -1,5 +1,7 @@
 //! `POST /api/register`, `POST /api/login`, `GET /api/health` (public).
 
+use std::sync::Arc;
+
 use rocket::{get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +11,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::accounts::{self, LoggedIn, Registered};
 use crate::error::{created, ok, ok_msg, ApiResult};
+use crate::limits::{ClientAddr, Limits, PerAddress};
+use crate::passwords::Hasher;
 
 pub fn routes() -> Vec<Route> {
     routes![register, login, health]
@@ -24,16 +28,21 @@ struct Register {
 /// `POST /api/register`
 #[post("/register", data = "<body>")]
 async fn register(
+    client: ClientAddr,
+    limits: &State<Arc<Limits>>,
     body: Body<Register>,
     db: &State<Db>,
     config: &State<Config>,
     tokens: &State<Tokens>,
+    hasher: &State<Hasher>,
 ) -> ApiResult<Registered> {
+    limits.address(PerAddress::Register, client)?;
     let b = body.0;
     let user = accounts::register(
         db,
         config,
         tokens,
+        hasher,
         &b.username,
         &b.password,
         b.display_name.as_deref(),
@@ -51,12 +60,17 @@ struct Login {
 /// `POST /api/login`
 #[post("/login", data = "<body>")]
 async fn login(
+    client: ClientAddr,
+    limits: &State<Arc<Limits>>,
     body: Body<Login>,
     db: &State<Db>,
     tokens: &State<Tokens>,
+    hasher: &State<Hasher>,
     throttle: &State<LoginThrottle>,
 ) -> ApiResult<LoggedIn> {
-    let session = accounts::login(db, tokens, throttle, &body.username, &body.password).await?;
+    limits.address(PerAddress::Login, client)?;
+    let (name, password) = (&body.username, &body.password);
+    let session = accounts::login(db, tokens, hasher, throttle, name, password).await?;
     ok_msg("登录成功", session)
 }
 

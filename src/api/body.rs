@@ -7,7 +7,9 @@ use rocket::data::{Data, FromData, Outcome, ToByteUnit};
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
 
-use crate::config::BODY_LIMIT;
+use std::time::Duration;
+
+use crate::config::{Config, BODY_LIMIT};
 use crate::error::{Error, GuardError};
 
 /// A required request body parsed from JSON.
@@ -25,12 +27,32 @@ impl<T> std::ops::Deref for Body<T> {
     }
 }
 
-/// Reads and parses the body; `Ok(None)` when it is empty or only white space.
-async fn read_json<T: DeserializeOwned>(data: Data<'_>) -> Result<Option<T>, Error> {
-    let bytes = match data.open(BODY_LIMIT.bytes()).into_bytes().await {
-        Ok(bytes) if bytes.is_complete() => bytes.into_inner(),
-        Ok(_) => return Err(Error::PayloadTooLarge),
-        Err(_) => return Err(Error::bad_request("请求体读取失败")),
+/// Reads and parses the body; `Ok(None)` when it is empty or only white space. A declared
+/// length over the limit is refused before anything is read, and a body that does not arrive
+/// within `body_timeout_secs` is given up (a slow or stalled client holds nothing for long).
+async fn read_json<T: DeserializeOwned>(
+    req: &Request<'_>,
+    data: Data<'_>,
+) -> Result<Option<T>, Error> {
+    let declared = req
+        .headers()
+        .get_one("Content-Length")
+        .and_then(|n| n.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(Error::PayloadTooLarge);
+    }
+    let timeout = req
+        .rocket()
+        .state::<Config>()
+        .map_or(Duration::from_secs(30), |c| {
+            Duration::from_secs(c.body_timeout_secs)
+        });
+    let read = rocket::tokio::time::timeout(timeout, data.open(BODY_LIMIT.bytes()).into_bytes());
+    let bytes = match read.await {
+        Err(_) => return Err(Error::RequestTimeout),
+        Ok(Ok(bytes)) if bytes.is_complete() => bytes.into_inner(),
+        Ok(Ok(_)) => return Err(Error::PayloadTooLarge),
+        Ok(Err(_)) => return Err(Error::bad_request("请求体读取失败")),
     };
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         None => return Ok(None),
@@ -54,7 +76,7 @@ impl<'r, T: DeserializeOwned> FromData<'r> for Body<T> {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, ()> {
-        match read_json(data).await {
+        match read_json(req, data).await {
             Ok(Some(value)) => Outcome::Success(Body(value)),
             Ok(None) => Outcome::Error((
                 GuardError::stash(req, Error::bad_request("请求体不是有效的 JSON")),
@@ -70,7 +92,7 @@ impl<'r, T: DeserializeOwned> FromData<'r> for OptionalBody<T> {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, ()> {
-        match read_json(data).await {
+        match read_json(req, data).await {
             Ok(value) => Outcome::Success(OptionalBody(value)),
             Err(error) => Outcome::Error((GuardError::stash(req, error), ())),
         }

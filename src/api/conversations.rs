@@ -4,6 +4,8 @@ use rocket::{get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
 use super::body::Body;
+use std::sync::Arc;
+
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
@@ -11,6 +13,7 @@ use crate::domain::conversations::{self, ListItem, PageQuery};
 use crate::domain::render::MessageView;
 use crate::error::{created, ok, ok_msg, ApiResult};
 use crate::ids::ConversationId;
+use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
     routes![list, detail, create_private, create_group]
@@ -82,7 +85,9 @@ async fn create_group(
     body: Body<CreateGroup>,
     db: &State<Db>,
     config: &State<Config>,
+    limits: &State<Arc<Limits>>,
 ) -> ApiResult<ConversationRef> {
+    limits.user(PerUser::CreateGroup, me.id)?;
     let b = body.0;
     let conversation_id =
         conversations::create_group(db, config, me.id, &b.name, &b.member_ids).await?;

@@ -4,9 +4,12 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{get, post, routes, Route, Shutdown, State};
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::auth::AuthUser;
 use crate::error::{ok, ApiResult, Error};
 use crate::events::stream::{self, Resume, SseStream, StreamContext, Tickets, TICKET_TTL};
+use crate::limits::{ClientAddr, Limits, PerAddress};
 
 pub fn routes() -> Vec<Route> {
     routes![events, ticket, events_with_ticket]
@@ -27,7 +30,12 @@ impl<'r> FromRequest<'r> for LastEventId {
 
 /// `GET /api/auth/events` — the caller's event stream.
 #[get("/auth/events")]
-fn events(me: AuthUser, last: LastEventId, ctx: StreamContext, shutdown: Shutdown) -> SseStream {
+fn events(
+    me: AuthUser,
+    last: LastEventId,
+    ctx: StreamContext,
+    shutdown: Shutdown,
+) -> Result<SseStream, Error> {
     stream::open(ctx, me, Resume::parse(last.0.as_deref()), shutdown)
 }
 
@@ -40,7 +48,13 @@ struct Ticket {
 /// `POST /api/auth/events/ticket` — a single-use ticket, valid for 60 seconds, for
 /// `GET /api/events?ticket=…`.
 #[post("/auth/events/ticket")]
-fn ticket(me: AuthUser, tickets: &State<Tickets>) -> ApiResult<Ticket> {
+fn ticket(
+    me: AuthUser,
+    client: ClientAddr,
+    limits: &State<Arc<Limits>>,
+    tickets: &State<Tickets>,
+) -> ApiResult<Ticket> {
+    limits.address(PerAddress::Ticket, client)?;
     ok(Ticket {
         ticket: tickets.issue(&me),
         expires_in: TICKET_TTL.as_secs(),
@@ -65,5 +79,5 @@ async fn events_with_ticket(
         return Err(Error::Unauthorized);
     }
     let resume = Resume::parse(last.0.as_deref().or(last_event_id));
-    Ok(stream::open(ctx, user, resume, shutdown))
+    stream::open(ctx, user, resume, shutdown)
 }

@@ -4,11 +4,14 @@ use rocket::{delete, get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
 use super::body::Body;
+use std::sync::Arc;
+
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::friends::{self, FriendView, PendingRequests, RequestOutcome};
 use crate::error::{created, ok, ok_msg, ApiResult};
 use crate::ids::RequestId;
+use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -44,7 +47,9 @@ async fn send_request(
     me: AuthUser,
     body: Body<SendRequest>,
     db: &State<Db>,
+    limits: &State<Arc<Limits>>,
 ) -> ApiResult<RequestRef> {
+    limits.user(PerUser::FriendRequest, me.id)?;
     match friends::send_request(db, me.id, &body.user_id, body.message.as_deref()).await? {
         RequestOutcome::Pending(request_id) => created("好友请求已发送", RequestRef { request_id }),
         RequestOutcome::BecameFriends(request_id) => {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::body::Body;
 use crate::auth::{AuthUser, Issued, Tokens};
+use crate::passwords::Hasher;
 use std::sync::Arc;
 
 use crate::db::Db;
@@ -47,6 +48,7 @@ async fn change_password(
     body: Body<ChangePassword>,
     db: &State<Db>,
     tokens: &State<Tokens>,
+    hasher: &State<Hasher>,
     sessions: &State<Arc<Sessions>>,
     hub: &State<Hub>,
 ) -> ApiResult<Issued> {
@@ -54,6 +56,7 @@ async fn change_password(
     let issued = accounts::change_password(
         db,
         tokens,
+        hasher,
         sessions,
         me.id,
         &b.old_password,

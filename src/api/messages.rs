@@ -4,11 +4,14 @@ use rocket::{delete, post, routes, Route, State};
 use serde::Deserialize;
 
 use super::body::Body;
+use std::sync::Arc;
+
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::messages::{self, Draft, Recalled, Sent};
 use crate::error::{created, ok_msg, ApiResult};
+use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
     routes![send_message, recall_message, delete_message]
@@ -28,7 +31,9 @@ async fn send_message(
     body: Body<SendMessage>,
     db: &State<Db>,
     config: &State<Config>,
+    limits: &State<Arc<Limits>>,
 ) -> ApiResult<Sent> {
+    limits.user(PerUser::Send, me.id)?;
     let draft = Draft {
         conversation_id: &body.conversation_id,
         content: &body.content,

@@ -52,16 +52,19 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     })
 }
 
-/// A message that someone sent with a `client_msg_id` before.
+/// A message that someone sent into `conversation` with a `client_msg_id` before (the id is
+/// scoped to its conversation: a retry never answers with a message sent elsewhere).
 pub fn find_by_client_id(
     conn: &Connection,
+    conversation: ConversationId,
     sender: UserId,
     client_msg_id: &str,
 ) -> Result<Option<(MessageId, i64)>, Error> {
     Ok(conn
         .row(
-            "SELECT id, created_at FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2",
-            params![sender.0, client_msg_id],
+            "SELECT id, created_at FROM messages
+             WHERE conversation_id = ?1 AND sender_id = ?2 AND client_msg_id = ?3",
+            params![conversation.0, sender.0, client_msg_id],
             |r| Ok((MessageId(r.get(0)?), r.get(1)?)),
         )
         .optional()?)

@@ -68,6 +68,7 @@ pub struct Db {
     readers: Pool,
     writer: Writer,
     path: std::path::PathBuf,
+    reserve: std::sync::Arc<crate::limits::DiskReserve>,
 }
 
 /// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
@@ -146,6 +147,10 @@ impl Db {
             readers,
             writer: Writer::spawn(writer_conn, committed),
             path: path.to_path_buf(),
+            reserve: std::sync::Arc::new(crate::limits::DiskReserve::new(
+                path,
+                config.min_free_disk_mb,
+            )),
         })
     }
 
@@ -166,7 +171,19 @@ impl Db {
 
     /// Runs `f` on the writer inside a savepoint of the current group transaction. `Err`
     /// undoes exactly `f`'s changes; `Ok` is returned once the transaction is durable.
+    /// Refused with `507` while the disk is below its reserve (`limits::DiskReserve`).
     pub async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        self.reserve.check()?;
+        self.writer.run(f).await
+    }
+
+    /// `write` for changes that free space or only mark (deletes, recalls, leaving, logout,
+    /// read markers): these go on below the disk reserve.
+    pub async fn write_freeing<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,

@@ -4,12 +4,13 @@ use serde::Serialize;
 
 use super::time::rfc3339_ms;
 use super::validate;
-use crate::auth::{self, AuthUser, Issued, LoginThrottle, Tokens};
+use crate::auth::{AuthUser, Issued, LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::UserId;
+use crate::passwords::Hasher;
 use crate::sessions::Sessions;
 use serde_json::json;
 
@@ -59,6 +60,7 @@ pub async fn register(
     db: &Db,
     config: &Config,
     tokens: &Tokens,
+    hasher: &Hasher,
     username: &str,
     password: &str,
     display_name: Option<&str>,
@@ -72,7 +74,7 @@ pub async fn register(
         Some(name) => validate::display_name(name)?.to_string(),
         None => username.clone(),
     };
-    let hash = auth::hash_password(password).await?;
+    let hash = hasher.hash(password).await?;
     let (name, shown) = (username.clone(), display_name.clone());
     let id = db
         .write(move |conn| db::users::insert(conn, &name, &shown, &hash, now_ms()))
@@ -91,27 +93,27 @@ pub async fn register(
 pub async fn login(
     db: &Db,
     tokens: &Tokens,
+    hasher: &Hasher,
     throttle: &LoginThrottle,
     username: &str,
     password: &str,
 ) -> Result<LoggedIn, Error> {
-    if throttle.is_locked(username) {
-        return Err(Error::TooManyLoginAttempts);
-    }
+    // The attempt is counted before the hash runs, so concurrent guesses cannot pass the limit.
+    let attempt = throttle.begin(username)?;
     let name = username.to_string();
     let found = db
         .read(move |conn| db::users::with_credentials_by_username(conn, &name))
         .await?;
     let hash = found.as_ref().map(|(_, c)| c.password_hash.clone());
-    if !auth::verify_password(password.to_string(), hash).await? {
-        throttle.record_failure(username);
+    if !hasher.verify(password.to_string(), hash).await? {
+        attempt.failed();
         return Err(Error::BadCredentials);
     }
     // A disabled account answers like a wrong password (after the same work).
     let Some((user, creds)) = found.filter(|(_, c)| !c.disabled) else {
         return Err(Error::BadCredentials);
     };
-    throttle.clear(username);
+    attempt.succeeded();
     let Issued { token, expires_at } = tokens.issue(user.id, creds.token_gen)?;
     Ok(LoggedIn {
         token,
@@ -159,6 +161,7 @@ pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, 
 pub async fn change_password(
     db: &Db,
     tokens: &Tokens,
+    hasher: &Hasher,
     sessions: &Sessions,
     me: UserId,
     old: &str,
@@ -169,10 +172,13 @@ pub async fn change_password(
         .read(move |conn| db::users::credentials_by_id(conn, me))
         .await?
         .ok_or(Error::Unauthorized)?;
-    if !auth::verify_password(old.to_string(), Some(creds.password_hash.clone())).await? {
+    if !hasher
+        .verify(old.to_string(), Some(creds.password_hash.clone()))
+        .await?
+    {
         return Err(Error::WrongOldPassword);
     }
-    let hash = auth::hash_password(new).await?;
+    let hash = hasher.hash(new).await?;
     let expected = creds.token_gen;
     let gen = db
         .write(move |conn| {
@@ -190,7 +196,7 @@ pub async fn change_password(
 
 pub async fn logout(db: &Db, sessions: &Sessions, me: &AuthUser) -> Result<(), Error> {
     let (jti, exp) = (me.jti.clone(), me.exp);
-    db.write(move |conn| db::users::revoke_token(conn, &jti, exp, now_ms() / 1000))
+    db.write_freeing(move |conn| db::users::revoke_token(conn, &jti, exp, now_ms() / 1000))
         .await?;
     sessions.note_revoked(&me.jti, me.exp);
     Ok(())

@@ -142,7 +142,7 @@ pub async fn messages(
     if let Some(to) = read_to {
         // The member may have left in between: then there is no marker to move (and no row
         // for the update to return).
-        db.write(move |conn| {
+        db.write_freeing(move |conn| {
             if let Some(unread) = convs::advance_read_marker(conn, id, me, to)? {
                 read_marker_moved(conn, id, me, unread)?;
             }

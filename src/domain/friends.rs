@@ -166,7 +166,7 @@ fn friendship_event(
 
 pub async fn remove(db: &Db, me: UserId, friend: &str) -> Result<(), Error> {
     let friend = UserId::parse(friend).ok_or(Error::UserNotFound)?;
-    db.write(move |conn| {
+    db.write_freeing(move |conn| {
         if db::friends::unfriend(conn, me, friend)? {
             friendship_event(conn, kind::FRIEND_REMOVED, me, friend, None)
         } else {

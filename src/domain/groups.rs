@@ -56,7 +56,7 @@ pub async fn mark_read(
     let message = message
         .map(|raw| MessageId::parse(raw).ok_or(Error::MessageNotFound))
         .transpose()?;
-    db.write(move |conn| {
+    db.write_freeing(move |conn| {
         member_of(conn, id, me)?;
         let to = match message {
             Some(m) if convs::has_message(conn, id, m)? => m,
@@ -214,7 +214,7 @@ pub async fn remove_member(
 ) -> Result<Removal, Error> {
     let id = conversation_id(conversation)?;
     let target = UserId::parse(user);
-    db.write(move |conn| {
+    db.write_freeing(move |conn| {
         let member = group_member(conn, id, me)?;
         let target = target.ok_or(Error::UserNotFound)?;
         let now = now_ms();

@@ -41,7 +41,9 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
         .write(move |conn| {
             let member = super::member_of(conn, conversation, me)?;
             if let Some(client_id) = &client_id {
-                if let Some(original) = messages::find_by_client_id(conn, me, client_id)? {
+                if let Some(original) =
+                    messages::find_by_client_id(conn, conversation, me, client_id)?
+                {
                     return Ok(original);
                 }
             }
@@ -92,7 +94,7 @@ pub async fn recall(
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
     let recalled = db
-        .write(move |conn| {
+        .write_freeing(move |conn| {
             let target = messages::find_for_member(conn, id, me)?
                 .filter(|t| !t.deleted_by_viewer)
                 .ok_or(Error::MessageNotFound)?;
@@ -132,7 +134,7 @@ pub async fn recall(
 /// Hides a message from the caller only. Idempotent.
 pub async fn delete_for_me(db: &Db, me: UserId, message: &str) -> Result<(), Error> {
     let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
-    db.write(move |conn| {
+    db.write_freeing(move |conn| {
         let target = messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
         messages::delete_for(conn, me, id)?;
         let unread = convs::unread_count(conn, target.conversation_id, me)?;

@@ -15,7 +15,7 @@ use rocket::http::ContentType;
 use rocket::response::stream::ByteStream;
 use rocket::response::{self, Responder, Response};
 use rocket::tokio::select;
-use rocket::tokio::time::{interval, MissedTickBehavior};
+use rocket::tokio::time::{interval, sleep, MissedTickBehavior};
 use rocket::{Orbit, Rocket, Shutdown};
 use serde_json::json;
 
@@ -24,7 +24,9 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::domain::events::{render_for, Outgoing};
+use crate::error::Error;
 use crate::ids::UserId;
+use crate::limits::StreamSlots;
 use crate::sessions::Sessions;
 
 /// Events read from storage per round trip.
@@ -83,6 +85,7 @@ pub struct StreamContext {
     pub hub: Hub,
     pub sessions: Arc<Sessions>,
     pub heartbeat: Duration,
+    pub slots: StreamSlots,
 }
 
 #[rocket::async_trait]
@@ -96,13 +99,15 @@ impl<'r> FromRequest<'r> for StreamContext {
             rocket.state::<Hub>(),
             rocket.state::<Arc<Sessions>>(),
             rocket.state::<Config>(),
+            rocket.state::<StreamSlots>(),
         ) {
-            (Some(db), Some(hub), Some(sessions), Some(config)) => {
+            (Some(db), Some(hub), Some(sessions), Some(config), Some(slots)) => {
                 Outcome::Success(StreamContext {
                     db: db.clone(),
                     hub: hub.clone(),
                     sessions: sessions.clone(),
                     heartbeat: Duration::from_secs(config.event_heartbeat_secs),
+                    slots: slots.clone(),
                 })
             }
             _ => Outcome::Error((rocket::http::Status::InternalServerError, ())),
@@ -132,22 +137,29 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for SseResponse<R> {
     }
 }
 
-/// The event stream of `user`. Frames are written by hand rather than through Rocket's
-/// `EventStream` so that everything waiting in a stream's inbox goes out in one write: under
-/// a burst, one write per event was most of the delivery cost.
+/// The event stream of `user`, or `429` when the user already holds `max_streams_per_user`.
+/// Frames are written by hand rather than through Rocket's `EventStream` so that everything
+/// waiting in a stream's inbox goes out in one write: under a burst, one write per event was
+/// most of the delivery cost. The stream ends when its token expires, as on logout.
 pub fn open(
     ctx: StreamContext,
     user: AuthUser,
     resume: Resume,
     mut shutdown: Shutdown,
-) -> SseStream {
+) -> Result<SseStream, Error> {
     let StreamContext {
         db,
         hub,
         sessions,
         heartbeat,
+        slots,
     } = ctx;
+    let held = slots.take(user.id)?;
+    let expired = sleep(until_expiry(user.exp));
     let frames = ByteStream! {
+        // Held while the stream is open; dropped when it ends or the client goes away.
+        let _held = held;
+        let mut expired = std::pin::pin!(expired);
         // Subscribe before reading storage, so nothing committed in between is missed.
         let slot = hub.subscribe(user.id);
         let Ok((newest, pruned)) = db
@@ -220,6 +232,7 @@ pub fn open(
                 _ = slot.wait() => Step::Wake,
                 _ = ticker.tick() => Step::Ping,
                 _ = &mut shutdown => Step::Stop,
+                _ = &mut expired => Step::Stop,
             };
             match step {
                 Step::Stop => break,
@@ -233,7 +246,13 @@ pub fn open(
             }
         }
     };
-    SseResponse(ByteStream(Box::pin(frames.0)))
+    Ok(SseResponse(ByteStream(Box::pin(frames.0))))
+}
+
+/// Time left before a token expiring at `exp` (seconds since the epoch).
+fn until_expiry(exp: i64) -> Duration {
+    let left = exp.saturating_sub(chrono::Utc::now().timestamp());
+    Duration::from_secs(u64::try_from(left).unwrap_or(0))
 }
 
 /// Single-use, short-lived tickets that let a browser's `EventSource` (which cannot send an
@@ -291,7 +310,10 @@ impl Fairing for Pruner {
                 }
                 let cutoff =
                     db::now_ms().saturating_sub(i64::try_from(retention_ms).unwrap_or(i64::MAX));
-                match db.write(move |c| db::events::prune(c, cutoff)).await {
+                match db
+                    .write_freeing(move |c| db::events::prune(c, cutoff))
+                    .await
+                {
                     Ok(0) => {}
                     Ok(n) => tracing::info!("pruned {n} events older than the retention period"),
                     Err(e) => tracing::error!("pruning events failed: {e:?}"),

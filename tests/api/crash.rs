@@ -113,7 +113,9 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
 #[test]
 fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_ack() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path());
+    // One user's thousand streams: above the default cap of 20 per user.
+    let settings = [("max_streams_per_user".to_string(), "1000".to_string())];
+    let mut server = Server::start_with(dir.path(), 0, &settings);
     let base = server.base.clone();
     let ((_, alice), (_, bob), conversation) =
         Remote::at(&base).friends_with_a_chat("alice", "bob");

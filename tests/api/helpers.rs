@@ -124,12 +124,22 @@ pub const PASSWORD: &str = "password123";
 /// The JWT secret every test app is configured with.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
-/// The app's settings on the database at `db_path` with `JWT_SECRET`, then `overrides` in
-/// order (later keys win).
+/// Every rate limit off: tests drive many accounts from one (unknown) address. The limits'
+/// own tests turn them on.
+pub fn rate_limits_off() -> Value {
+    json!({
+        "register": "off", "login": "off", "ticket": "off",
+        "send": "off", "create_group": "off", "friend_request": "off",
+    })
+}
+
+/// The app's settings on the database at `db_path` with `JWT_SECRET` and rate limits off,
+/// then `overrides` in order (later keys win).
 pub fn figment(db_path: &Path, overrides: &[(&str, Value)]) -> rocket::figment::Figment {
     let mut figment = rocket::Config::figment()
         .merge(("database_path", db_path))
-        .merge(("jwt_secret", JWT_SECRET));
+        .merge(("jwt_secret", JWT_SECRET))
+        .merge(("rate_limits", rate_limits_off()));
     for (key, value) in overrides {
         figment = figment.merge((*key, value.clone()));
     }

@@ -559,18 +559,44 @@ fn same_client_msg_id_from_two_senders_stores_two_messages() {
 }
 
 #[test]
-fn client_msg_id_is_unique_per_sender_across_conversations() {
-    // docs/api.md §6: unique per sender across all conversations.
+fn client_msg_id_is_scoped_to_its_conversation() {
+    // docs/api.md §6: a retry answers only with a message of the conversation it names; the
+    // same id in another conversation is a new message there.
     let app = TestApp::spawn();
     let (lisi, zhangsan, _wangwu, group) = trio(&app);
     let chat = app.private_chat(&lisi, &zhangsan);
 
-    let first = send_with_client_id(&app, &lisi, &chat, "私聊", "global-id");
-    let again = send_with_client_id(&app, &lisi, &group, "群聊", "global-id");
+    let first = send_with_client_id(&app, &lisi, &chat, "私聊", "reused-id");
+    let elsewhere = send_with_client_id(&app, &lisi, &group, "群聊", "reused-id");
+    let retry = send_with_client_id(&app, &lisi, &chat, "私聊", "reused-id");
 
-    again.expect(201, "消息已发送");
-    assert_eq!(again.data(), first.data());
-    assert_eq!(with_client_id(&app, "global-id"), 1);
+    two_messages(&first, &elsewhere);
+    assert_eq!(retry.data(), first.data());
+    assert_eq!(with_client_id(&app, "reused-id"), 2);
+    let in_group = app.messages(&lisi, &group);
+    assert_eq!(in_group.last().unwrap()["content"], json!("群聊"));
+    let in_chat = app.messages(&lisi, &chat);
+    assert_eq!(in_chat.len(), 1);
+    assert_eq!(in_chat[0]["content"], json!("私聊"));
+}
+
+#[test]
+fn a_client_msg_id_retry_after_leaving_never_answers_from_another_conversation() {
+    let app = TestApp::spawn();
+    let (lisi, zhangsan, _wangwu, group) = trio(&app);
+    let chat = app.private_chat(&lisi, &zhangsan);
+    send_with_client_id(&app, &zhangsan, &group, "群里", "left-id").expect(201, "消息已发送");
+    app.remove(&zhangsan, &group, &zhangsan.id)
+        .expect(200, "已退出群聊");
+
+    // Reused in the private chat: stored there, not answered with the group's message.
+    let sent = send_with_client_id(&app, &zhangsan, &chat, "私聊里", "left-id");
+    sent.expect(201, "消息已发送");
+    let in_chat = app.messages(&zhangsan, &chat);
+    assert_eq!(in_chat.last().unwrap()["id"], sent.data()["message_id"]);
+    assert_eq!(in_chat.last().unwrap()["content"], json!("私聊里"));
+    // A retry into the group it left is refused, not answered.
+    send_with_client_id(&app, &zhangsan, &group, "群里", "left-id").expect_error(404, "会话不存在");
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub struct Server {
     pub base: String,
 }
 
+/// `rate_limits` with every limit off, as a `ROCKET_RATE_LIMITS` value.
+pub const RATE_LIMITS_OFF: &str = "{register=\"off\",login=\"off\",ticket=\"off\",send=\"off\",create_group=\"off\",friend_request=\"off\"}";
+
 /// The real binary, with no `ROCKET_*` settings inherited from the test's environment.
 pub fn chatd_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatd"));
@@ -67,8 +70,11 @@ impl Server {
 
     /// Starts on `port` (0: any free port) with settings (`("recall_window_secs", "4")` →
     /// `ROCKET_RECALL_WINDOW_SECS=4`).
+    /// Rate limits are off unless `settings` names `rate_limits`: tests drive many accounts
+    /// from one address.
     pub fn start_with(dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
         let mut cmd = chatd_command();
+        cmd.env("ROCKET_RATE_LIMITS", RATE_LIMITS_OFF);
         for (key, value) in settings {
             cmd.env(format!("ROCKET_{}", key.to_uppercase()), value);
         }
