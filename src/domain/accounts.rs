@@ -100,6 +100,11 @@ pub async fn login(
 ) -> Result<LoggedIn, Error> {
     // The attempt is counted before the hash runs, so concurrent guesses cannot pass the limit.
     let attempt = throttle.begin(username)?;
+    // No account has a name or password outside registration's rules: answer without a hash
+    // (this reveals nothing about who exists) and without counting a failure.
+    if validate::username(username).is_err() || validate::password(password).is_err() {
+        return Err(Error::BadCredentials);
+    }
     let name = username.to_string();
     let found = db
         .read(move |conn| db::users::with_credentials_by_username(conn, &name))
