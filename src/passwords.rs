@@ -4,7 +4,8 @@
 //! core unless `hash_concurrency` says otherwise) takes jobs from a short queue
 //! (`hash_queue`); when the queue is full the request is answered `429` at once. Each thread
 //! owns one argon2 work area and reuses it for every hash, so memory for hashing is at most
-//! threads × 19 MiB, allocated once, whatever the load.
+//! threads × 19 MiB, allocated once, whatever the load. The threads run at a lower priority
+//! than the request workers.
 //!
 //! Parameters: argon2id, m = 19,456 KiB, t = 2, p = 1 (the argon2 crate's default, OWASP's
 //! recommended minimum). Unknown usernames are checked against a dummy hash with the same
@@ -43,6 +44,7 @@ impl Hasher {
             std::thread::Builder::new()
                 .name(format!("chatd-hasher-{i}"))
                 .spawn(move || {
+                    lower_priority();
                     let mut memory = Vec::new();
                     loop {
                         let job = {
@@ -100,6 +102,19 @@ impl Hasher {
         .await
     }
 }
+
+/// Hashing is the one heavy job a stranger can ask for: the hasher threads run at a lower
+/// priority (nice 10) than the threads answering requests, so a flood of logins slows other
+/// logins, not everyone's reads and sends (measured in bench/RESULTS.md, "Flood").
+fn lower_priority() {
+    let me = rustix::thread::gettid();
+    if let Err(e) = rustix::process::setpriority_process(Some(me), HASHER_NICE) {
+        tracing::debug!("cannot lower the hasher thread's priority: {e}");
+    }
+}
+
+/// The hasher threads' nice value (the request workers keep the process's, usually 0).
+const HASHER_NICE: i32 = 10;
 
 /// The synchronous form, for `chatd seed` and `chatd user reset-password`.
 pub fn hash_password_now(password: &str) -> Result<String, Error> {

@@ -264,8 +264,17 @@ impl Rocket<Orbit> {
         // Check if this is a form and if the form contains the special _method
         // field which we use to reinterpret the request's method.
         let (min_len, max_len) = ("_method=get".len(), "_method=delete".len());
-        let peek_buffer = data.peek(max_len).await;
         let is_form = req.content_type().map_or(false, |ct| ct.is_form());
+        // chatd patch: the peek waits for body bytes with no limit, so a request whose body
+        // stalls (fewer than 14 bytes sent, on any route) held its connection forever. With
+        // connection limits, only a form POST is peeked, and no longer than a request head
+        // may take.
+        let limits = self.state::<crate::connection_limits::ConnectionLimits>();
+        let peek_buffer = match limits.map(|l| l.header_read_timeout) {
+            None => data.peek(max_len).await,
+            Some(_) if !(is_form && req.method() == Method::Post) => &[],
+            Some(limit) => tokio::time::timeout(limit, data.peek(max_len)).await.unwrap_or(&[]),
+        };
 
         if is_form && req.method() == Method::Post && peek_buffer.len() >= min_len {
             let method = std::str::from_utf8(peek_buffer).ok()

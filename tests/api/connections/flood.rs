@@ -1,0 +1,258 @@
+//! A flood of 1,000 logins and sign-ups at once: memory stays bounded, every request is
+//! answered, and the health check stays fast.
+
+use super::*;
+
+/// Resident memory of `pid` in KiB (VmRSS).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// One flood request on its own connection: connected while `connecting` allows (the
+/// kernel's accept queue has 128 places; a SYN dropped beyond them is retried a second
+/// later), sent once every connection is open (`gate`), the answer read to the end
+/// (`Connection: close`). The answer, or `None` without one within 60 s, and when it came.
+async fn flood_request(
+    port: u16,
+    path: &str,
+    body: Value,
+    connecting: Arc<Semaphore>,
+    gate: Arc<AsyncBarrier>,
+) -> (Option<(u16, Value)>, Instant) {
+    let connected = {
+        let _turn = connecting.acquire().await;
+        AsyncTcpStream::connect(("127.0.0.1", port)).await
+    };
+    gate.wait().await;
+    let body = body.to_string();
+    let request = format!(
+        "POST /api/{path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let exchange = async {
+        let mut stream = connected?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let answer = match tokio::time::timeout(Duration::from_secs(60), exchange).await {
+        Ok(Ok(response)) => {
+            let mut reader = &response[..];
+            let (status, _, body) = read_response(&mut reader);
+            Some((status, envelope(&body)))
+        }
+        _ => None,
+    };
+    (answer, Instant::now())
+}
+
+/// Health checks every ~20 ms on one kept-alive connection from when `released` is set until
+/// `stop`: (asked at, after the release; how long it took), and the failures.
+fn check_health(
+    base: String,
+    released: Arc<Mutex<Option<Instant>>>,
+    stop: Arc<AtomicBool>,
+) -> (Vec<(Duration, Duration)>, Vec<String>) {
+    let http = agent();
+    let (mut samples, mut failed) = (Vec::new(), Vec::new());
+    let start = loop {
+        if let Some(at) = *released.lock().unwrap() {
+            break at;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let asked = Instant::now();
+        // Read to the end, so the connection goes back to the agent's pool (a new one would
+        // wait in the kernel's accept queue with the flood).
+        let answer = http
+            .get(&format!("{base}/api/health"))
+            .call()
+            .map(|mut r| (r.status().as_u16(), r.body_mut().read_to_string().is_ok()));
+        let took = asked.elapsed();
+        match answer {
+            Ok((200, true)) => samples.push((asked - start, took)),
+            other => failed.push(format!("{other:?}")),
+        }
+        std::thread::sleep(Duration::from_millis(20).saturating_sub(took));
+    }
+    (samples, failed)
+}
+
+#[test]
+fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
+    const MIB: u64 = 1024;
+    let dir = tempfile::tempdir().unwrap();
+    // Rate limits off (as if every request came from its own address), defaults otherwise.
+    let server = Server::start_with(dir.path(), 0, &[]);
+    let (base, port, pid) = (server.base.clone(), server.port(), server.child.id());
+    let http = agent();
+    let real = json!({"username": "alice", "password": "password123"});
+    let (status, body) = post(&http, &format!("{base}/api/register"), None, real.clone()).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post(&http, &format!("{base}/api/login"), None, real.clone()).unwrap();
+    assert_eq!(status, 200, "warm-up login: {body}");
+    let idle = rss_kib(pid);
+
+    // Resident memory every 50 ms and health checks every ~20 ms while the flood runs.
+    let released = Arc::new(Mutex::new(None::<Instant>));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stop.load(Ordering::Relaxed) {
+                peak = peak.max(rss_kib(pid));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            peak
+        })
+    };
+    let health = {
+        let (base, released, stop) = (base.clone(), released.clone(), stop.clone());
+        std::thread::spawn(move || check_health(base, released, stop))
+    };
+
+    // 500 logins for unknown names and 500 sign-ups, each on its own connection, all open
+    // before any is sent, then sent at once.
+    let n = 1000;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (answers, started) = runtime.block_on(async {
+        let connecting = Arc::new(Semaphore::new(100));
+        let gate = Arc::new(AsyncBarrier::new(n + 1));
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let (path, name) = match i % 2 {
+                    0 => ("login", format!("ghost_{i}")),
+                    _ => ("register", format!("flood_{i}")),
+                };
+                let body = json!({"username": name, "password": "password123"});
+                let answer = flood_request(port, path, body, connecting.clone(), gate.clone());
+                tokio::spawn(async move { (path, answer.await) })
+            })
+            .collect();
+        gate.wait().await;
+        let started = Instant::now();
+        *released.lock().unwrap() = Some(started);
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        (answers, started)
+    });
+    stop.store(true, Ordering::Relaxed);
+    let peak = sampler.join().unwrap();
+    let (samples, health_failed) = health.join().unwrap();
+    let ended = Instant::now();
+    let mut after = rss_kib(pid);
+    let settled = wait_until(Duration::from_secs(10), || {
+        after = rss_kib(pid);
+        after < idle + 64 * MIB
+    });
+    let settled_in = ended.elapsed();
+
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut wrong = Vec::new();
+    // When the burst was absorbed: the last answer that did not wait for a hash (429). From
+    // then on the server only hashes (what is queued) besides the health checks.
+    let (mut absorbed, mut last) = (Duration::ZERO, Duration::ZERO);
+    for (path, (answer, at)) in &answers {
+        let Some((status, body)) = answer else {
+            wrong.push(format!("{path}: no answer"));
+            continue;
+        };
+        last = last.max(*at - started);
+        if *status == 429 {
+            absorbed = absorbed.max(*at - started);
+        }
+        *counts.entry(format!("{path} {status}")).or_default() += 1;
+        let expected = match (*path, *status) {
+            ("login", 401) => "用户名或密码错误",
+            ("register", 201) => "注册成功",
+            (_, 429) => "请求过于频繁",
+            _ => "",
+        };
+        if expected.is_empty() || code_and_message(body) != (json!(status), json!(expected)) {
+            wrong.push(format!("{path}: {status} {body}"));
+        }
+    }
+    let sorted = |samples: &mut dyn Iterator<Item = &(Duration, Duration)>| {
+        let mut took: Vec<Duration> = samples.map(|(_, took)| *took).collect();
+        took.sort();
+        took
+    };
+    let all = sorted(&mut samples.iter());
+    let hashing = sorted(&mut samples.iter().filter(|(asked, _)| *asked >= absorbed));
+    let (p50, p99, max) = (
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all.last().copied().unwrap_or_default(),
+    );
+    let p99_hashing = percentile(&hashing, 0.99);
+    eprintln!(
+        "flood: {n} requests, answers {counts:?}, burst absorbed after {absorbed:?}, last answer after {last:?}; \
+         health during the flood ({} checks) p50 {p50:?} p99 {p99:?} max {max:?}, after the burst ({} checks) p99 {p99_hashing:?}; \
+         VmRSS idle {} MiB, peak {} MiB, {} MiB {settled_in:?} after the flood",
+        all.len(),
+        hashing.len(),
+        idle / MIB,
+        peak / MIB,
+        after / MIB
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(10)]
+    );
+    assert!(
+        health_failed.is_empty(),
+        "health checks failed: {health_failed:?}"
+    );
+    // While the queued hashes run on every core, others are answered at once.
+    assert!(
+        hashing.len() >= 5,
+        "only {} checks after the burst",
+        hashing.len()
+    );
+    assert!(
+        p99_hashing < Duration::from_millis(100),
+        "health p99 while hashing: {p99_hashing:?}"
+    );
+    // The burst itself queues the health checks behind a thousand requests: about 0.1 s in a
+    // release build, 0.2-0.4 s in this debug one (as much without any hashing; see
+    // bench/flood.sh), never seconds.
+    assert!(
+        max < Duration::from_secs(2),
+        "health max during the burst: {max:?}"
+    );
+    assert!(
+        peak < idle + 256 * MIB,
+        "peak VmRSS {peak} KiB, idle {idle} KiB"
+    );
+    assert!(
+        settled,
+        "VmRSS {after} KiB 10 s after the flood, idle {idle} KiB"
+    );
+
+    let (status, body) = post(&http, &format!("{base}/api/login"), None, real).unwrap();
+    assert_eq!(status, 200, "login after the flood: {body}");
+}
