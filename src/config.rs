@@ -12,7 +12,7 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct Config {
     pub database_path: PathBuf,
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     pub token_ttl_secs: u64,
     pub recall_window_secs: u64,
     pub max_message_chars: usize,
@@ -51,6 +51,29 @@ pub struct Config {
     pub header_timeout_secs: u64,
     /// A request body must arrive within this.
     pub body_timeout_secs: u64,
+}
+
+/// A secret setting: deserialized like a string, never shown by `Debug` (so a logged or
+/// printed `Config` cannot leak it).
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
 }
 
 /// How often one client may do one thing: `"N/second"`, `"N/minute"`, `"N/hour"` (a burst of
@@ -184,7 +207,7 @@ impl Config {
             return bad("database_path", "must not be empty");
         }
         if let Some(secret) = &self.jwt_secret {
-            if secret.len() < 32 {
+            if secret.expose().len() < 32 {
                 return bad("jwt_secret", "must be at least 32 characters long");
             }
         }
@@ -257,4 +280,20 @@ pub fn base_figment(figment: Figment) -> Figment {
         .merge(("cli_colors", false))
         // Rocket would take X-Real-IP from anyone; chatd trusts only `trusted_proxies`.
         .merge(("ip_header", false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_jwt_secret() {
+        let config = Config {
+            jwt_secret: Some(Secret::new("a-very-secret-value-of-32-characters!")),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("a-very-secret"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
 }

@@ -56,7 +56,10 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     let figment = config::base_figment(figment);
     let config = Config::from_figment(&figment)?;
     db::migrate::run(&config.database_path)?;
-    let secret = auth::load_secret(config.jwt_secret.as_deref(), &config.database_path)?;
+    let secret = auth::load_secret(
+        config.jwt_secret.as_ref().map(config::Secret::expose),
+        &config.database_path,
+    )?;
     let tokens = Tokens::new(&secret, config.token_ttl_secs);
     let hub = events::Hub::default();
     let sessions = {
