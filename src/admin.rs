@@ -8,8 +8,8 @@ use clap::Subcommand;
 use rand::distr::{Alphanumeric, SampleString};
 
 use crate::db::{self, users};
-use crate::domain::time::rfc3339_ms;
 use crate::error::Error;
+use crate::time::rfc3339_ms;
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {

@@ -75,7 +75,7 @@ impl Tokens {
             .map_err(Error::internal)?;
         Ok(Issued {
             token,
-            expires_at: crate::domain::time::rfc3339_secs(exp),
+            expires_at: crate::time::rfc3339_secs(exp),
         })
     }
 

@@ -76,7 +76,7 @@ fn check(path: &Path) -> Result<(), String> {
 }
 
 /// `backups/` beside the database.
-fn default_dir(database: &Path) -> PathBuf {
+pub fn default_dir(database: &Path) -> PathBuf {
     database
         .parent()
         .unwrap_or_else(|| Path::new("."))
@@ -153,58 +153,4 @@ pub fn prune(dir: &Path, keep: usize) -> Result<usize, String> {
         std::fs::remove_file(old).map_err(|e| format!("cannot delete {}: {e}", old.display()))?;
     }
     Ok(excess)
-}
-
-/// Scheduled backups inside the server (`backup_interval_secs` > 0), one log line each.
-pub struct Scheduled;
-
-#[rocket::async_trait]
-impl rocket::fairing::Fairing for Scheduled {
-    fn info(&self) -> rocket::fairing::Info {
-        rocket::fairing::Info {
-            name: "scheduled backups",
-            kind: rocket::fairing::Kind::Liftoff,
-        }
-    }
-
-    async fn on_liftoff(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
-        let Some(config) = rocket.state::<crate::config::Config>() else {
-            return;
-        };
-        if config.backup_interval_secs == 0 {
-            return;
-        }
-        let database = config.database_path.clone();
-        let dir = config
-            .backup_dir
-            .clone()
-            .unwrap_or_else(|| default_dir(&database));
-        let (every, keep) = (config.backup_interval_secs, config.backup_keep);
-        let mut shutdown = rocket.shutdown();
-        rocket::tokio::spawn(async move {
-            let mut ticker = rocket::tokio::time::interval(std::time::Duration::from_secs(every));
-            ticker.tick().await;
-            loop {
-                rocket::tokio::select! {
-                    _ = ticker.tick() => {}
-                    _ = &mut shutdown => break,
-                }
-                let (database, dir) = (database.clone(), dir.clone());
-                let done = rocket::tokio::task::spawn_blocking(move || {
-                    let path = backup(&database, Some(&dir))?;
-                    let pruned = prune(&dir, keep)?;
-                    Ok::<_, String>((path, pruned))
-                })
-                .await;
-                match done {
-                    Ok(Ok((path, pruned))) => tracing::info!(
-                        "scheduled backup written and checked: {} ({pruned} old removed)",
-                        path.display()
-                    ),
-                    Ok(Err(e)) => tracing::error!("scheduled backup failed: {e}"),
-                    Err(e) => tracing::error!("scheduled backup task failed: {e}"),
-                }
-            }
-        });
-    }
 }

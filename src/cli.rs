@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
 
@@ -37,7 +37,7 @@ enum Command {
     /// Apply pending migrations, print what was applied, and exit.
     Migrate,
     /// Apply pending migrations, then load demo data (or, with options, synthetic data).
-    Seed(SeedArgs),
+    Seed(crate::seed::SeedArgs),
     /// Write a checked snapshot of the database, also while the server runs.
     Backup {
         /// Folder for the backup (default: `backups/` beside the database).
@@ -53,19 +53,6 @@ enum Command {
         /// The backup file to restore.
         file: std::path::PathBuf,
     },
-}
-
-#[derive(Args, Debug, Default)]
-pub struct SeedArgs {
-    /// Synthetic users to create (bench_1, bench_2, …; password "password123").
-    #[arg(long, default_value_t = 0)]
-    pub users: u32,
-    /// Synthetic group conversations, each with bench_1 and two other synthetic users.
-    #[arg(long, default_value_t = 0)]
-    pub conversations: u32,
-    /// Messages in each synthetic conversation.
-    #[arg(long, default_value_t = 0)]
-    pub messages: u32,
 }
 
 /// Runs the command line; the exit code is non-zero with a message on stderr on failure.
@@ -110,7 +97,7 @@ fn migrate() -> Result<(), String> {
     Ok(())
 }
 
-fn seed(args: &SeedArgs) -> Result<(), String> {
+fn seed(args: &crate::seed::SeedArgs) -> Result<(), String> {
     let config = load_config()?;
     crate::db::migrate::run(&config.database_path)?;
     crate::seed::run(&config.database_path, args)

@@ -7,15 +7,20 @@
 //! * `error`   — the one error type, the envelope, and the catchers.
 //! * `auth`    — JWTs, the `AuthUser` guard, login throttling.
 //! * `passwords` — argon2id hashing on a bounded pool of hasher threads.
-//! * `limits/` — rate limits, the client address, the disk reserve, stream and connection caps.
+//! * `limits/` — rate limits, the client address, stream and connection caps.
 //! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`).
 //! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()`.
 //! * `domain/` — the rules: validation, permissions, per-viewer rendering.
-//! * `db/`     — plain SQL; a pool of readers and one group-committing writer thread.
+//! * `db/`     — plain SQL; a pool of readers and one group-committing writer thread; the
+//!   disk reserve. A leaf: it imports only `config`, `error`, `ids`, `time` (`architecture`
+//!   checks every arrow). Whoever wants to know about commits subscribes.
 //! * `events/` — real-time events: the dispatcher, per-stream inboxes, the SSE stream.
+//! * `time`    — RFC 3339 rendering of stored times.
 //! * `sessions`— token liveness (password generation, logged-out tokens) kept in memory.
 //! * `seed`    — demo data and large synthetic data sets.
 //! * `backup`  — online backups, restore, and the serving lock.
+//! * `background` — periodic work: account changes from the CLI, event pruning, limiter
+//!   housekeeping, scheduled backups.
 //! * `admin`   — `chatd user …`: list, reset-password, disable, enable.
 //! * `logging` — tracing set-up and the request-log fairing.
 //! * `web/`    — the embedded web client and its headers (CSP, caching).
@@ -25,7 +30,10 @@
 
 pub mod admin;
 pub mod api;
+#[cfg(test)]
+mod architecture;
 pub mod auth;
+pub mod background;
 pub mod backup;
 pub mod cli;
 pub mod config;
@@ -41,6 +49,7 @@ mod parser_props;
 pub mod passwords;
 pub mod seed;
 pub mod sessions;
+pub mod time;
 pub mod web;
 
 use rocket::figment::Figment;
@@ -66,8 +75,9 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         let conn = db::open(&config.database_path)?;
         sessions::Sessions::load(&conn).map_err(|e| format!("cannot read sessions: {e:?}"))?
     };
-    let dispatcher = events::dispatch::spawn(&config.database_path, hub.clone())?;
-    let db = Db::start(&config, Some(dispatcher))?;
+    let db = Db::start(&config)?;
+    // Subscribed before anything is written, so the dispatcher misses no commit.
+    events::dispatch::spawn(&config.database_path, hub.clone(), db.subscribe_commits())?;
     let hasher = passwords::Hasher::start(config.hash_concurrency, config.hash_queue)?;
     let fd_limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
     let max_connections = limits::connections::cap(&config, fd_limit);
@@ -89,8 +99,5 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .mount("/", web::routes())
         .register("/", catchers![error::default_catcher])
         .attach(logging::RequestLog)
-        .attach(events::stream::Pruner)
-        .attach(sessions::EpochWatch)
-        .attach(backup::Scheduled)
-        .attach(limits::Housekeeping))
+        .attach(background::Background))
 }

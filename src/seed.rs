@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::cli::SeedArgs;
 use crate::db::conversations::{self as convs, Kind};
 use crate::db::{self, friends, messages, now_ms, users};
 use crate::domain::render::action;
@@ -25,6 +24,20 @@ const DEMO_USERS: [(&str, &str); 4] = [
     ("wangwu", "王五"),
     ("zhaoliu", "赵六"),
 ];
+
+/// `chatd seed` options (the command line is in `cli`).
+#[derive(clap::Args, Debug, Default)]
+pub struct SeedArgs {
+    /// Synthetic users to create (bench_1, bench_2, …; password "password123").
+    #[arg(long, default_value_t = 0)]
+    pub users: u32,
+    /// Synthetic group conversations, each with bench_1 and two other synthetic users.
+    #[arg(long, default_value_t = 0)]
+    pub conversations: u32,
+    /// Messages in each synthetic conversation.
+    #[arg(long, default_value_t = 0)]
+    pub messages: u32,
+}
 
 pub fn run(path: &Path, args: &SeedArgs) -> Result<(), String> {
     let mut conn = db::open(path)?;

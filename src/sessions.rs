@@ -11,19 +11,12 @@
 //! picked up by `EpochWatch` within about a second.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use rocket::fairing::{Fairing, Info, Kind};
-use rocket::tokio::select;
-use rocket::tokio::time::interval;
-use rocket::{Orbit, Rocket};
+use std::sync::Mutex;
 
 use rusqlite::Connection;
 
 use crate::db::{self, Db};
 use crate::error::Error;
-use crate::events::Hub;
 use crate::ids::UserId;
 
 #[derive(Default)]
@@ -93,58 +86,5 @@ impl Sessions {
     pub fn reset(&self, revoked: Vec<(String, i64)>) {
         self.lock_generations().clear();
         *self.lock_revoked() = revoked.into_iter().collect();
-    }
-}
-
-/// Watches the `auth_epoch` counter that `chatd user …` bumps, once a second: on a change the
-/// in-memory mirror is reloaded and every open event stream re-checks its token, so a reset
-/// password or a disabled account takes effect within about a second, server running or not.
-pub struct EpochWatch;
-
-#[rocket::async_trait]
-impl Fairing for EpochWatch {
-    fn info(&self) -> Info {
-        Info {
-            name: "account changes from the command line",
-            kind: Kind::Liftoff,
-        }
-    }
-
-    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let (Some(db), Some(sessions), Some(hub)) = (
-            rocket.state::<Db>(),
-            rocket.state::<Arc<Sessions>>(),
-            rocket.state::<Hub>(),
-        ) else {
-            return;
-        };
-        let (db, sessions, hub) = (db.clone(), sessions.clone(), hub.clone());
-        let mut shutdown = rocket.shutdown();
-        rocket::tokio::spawn(async move {
-            let mut seen = db.read(db::users::auth_epoch).await.unwrap_or(0);
-            let mut every = interval(Duration::from_secs(1));
-            loop {
-                select! {
-                    _ = every.tick() => {}
-                    _ = &mut shutdown => break,
-                }
-                let Ok(epoch) = db.read(db::users::auth_epoch).await else {
-                    continue;
-                };
-                if epoch == seen {
-                    continue;
-                }
-                let now = chrono::Utc::now().timestamp();
-                match db.read(move |c| db::users::revoked_tokens(c, now)).await {
-                    Ok(revoked) => {
-                        sessions.reset(revoked);
-                        seen = epoch;
-                        hub.kick_all();
-                        tracing::info!("accounts changed from the command line; sessions reloaded");
-                    }
-                    Err(e) => tracing::error!("cannot reload sessions: {e:?}"),
-                }
-            }
-        });
     }
 }

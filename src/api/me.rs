@@ -75,7 +75,7 @@ async fn logout(
     sessions: &State<Arc<Sessions>>,
     hub: &State<Hub>,
 ) -> ApiResult<()> {
-    accounts::logout(db, sessions, &me).await?;
+    accounts::logout(db, sessions, &me.jti, me.exp).await?;
     // Open streams of this user re-check their tokens; the one using this token ends.
     hub.kick(&[me.id]);
     ok_msg("已退出", ())

@@ -15,6 +15,7 @@ pub mod events;
 pub mod friends;
 pub mod messages;
 pub mod migrate;
+pub mod reserve;
 pub mod users;
 mod writer;
 
@@ -68,7 +69,7 @@ pub struct Db {
     readers: Pool,
     writer: Writer,
     path: std::path::PathBuf,
-    reserve: std::sync::Arc<crate::limits::DiskReserve>,
+    reserve: std::sync::Arc<reserve::DiskReserve>,
 }
 
 /// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
@@ -113,11 +114,7 @@ pub fn open(path: &Path) -> Result<Connection, String> {
 
 impl Db {
     /// Opens the pool and starts the writer. The schema must already be migrated.
-    /// `committed` is poked after every commit (the event dispatcher), if given.
-    pub fn start(
-        config: &crate::config::Config,
-        committed: Option<crate::events::dispatch::Poke>,
-    ) -> Result<Db, String> {
+    pub fn start(config: &crate::config::Config) -> Result<Db, String> {
         let (path, readers) = (config.database_path.as_path(), config.db_readers);
         let writer_conn = open(path)?;
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
@@ -145,13 +142,15 @@ impl Db {
             .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
         Ok(Db {
             readers,
-            writer: Writer::spawn(writer_conn, committed),
+            writer: Writer::spawn(writer_conn)?,
             path: path.to_path_buf(),
-            reserve: std::sync::Arc::new(crate::limits::DiskReserve::new(
-                path,
-                config.min_free_disk_mb,
-            )),
+            reserve: std::sync::Arc::new(reserve::DiskReserve::new(path, config.min_free_disk_mb)),
         })
+    }
+
+    /// Told after every commit (see `Writer::subscribe_commits`).
+    pub fn subscribe_commits(&self) -> std::sync::mpsc::Receiver<()> {
+        self.writer.subscribe_commits()
     }
 
     /// Runs a read on a pooled connection, off the async workers.
@@ -171,7 +170,7 @@ impl Db {
 
     /// Runs `f` on the writer inside a savepoint of the current group transaction. `Err`
     /// undoes exactly `f`'s changes; `Ok` is returned once the transaction is durable.
-    /// Refused with `507` while the disk is below its reserve (`limits::DiskReserve`).
+    /// Refused with `507` while the disk is below its reserve (`reserve::DiskReserve`).
     pub async fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,

@@ -4,16 +4,22 @@
 //! then answers every job. A failing job rolls back its own savepoint and gets its own error;
 //! its neighbours in the batch are unaffected. The thread ends when the last `Writer` handle
 //! is dropped, after finishing what is queued.
+//!
+//! Whoever wants to know about commits subscribes (`Writer::subscribe_commits`, the shape of
+//! mini-redis's `Db::subscribe`): storage imports nothing above it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use rocket::tokio::sync::oneshot;
 use rusqlite::Connection;
 
 use super::Cached;
 use crate::error::Error;
-use crate::events::dispatch::Poke;
+
+/// Receivers told "something was committed" after every durable batch (one `()` per batch;
+/// a receiver may collapse several). They are dropped when the writer thread ends.
+type Subscribers = Arc<Mutex<Vec<mpsc::Sender<()>>>>;
 
 /// Called with `true` once the batch is durable, `false` if the commit failed.
 type Reply = Box<dyn FnOnce(bool) + Send>;
@@ -26,17 +32,28 @@ const MAX_BATCH: usize = 512;
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
+    subscribers: Subscribers,
 }
 
 impl Writer {
-    /// Starts the writer; `committed` is poked after every commit (the event dispatcher).
-    pub fn spawn(conn: Connection, committed: Option<Poke>) -> Writer {
+    /// Starts the writer thread.
+    pub fn spawn(conn: Connection) -> Result<Writer, String> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let subscribers = Subscribers::default();
+        let told = subscribers.clone();
         std::thread::Builder::new()
             .name("chatd-writer".into())
-            .spawn(move || run(conn, queue, committed))
-            .expect("spawning the writer thread");
-        Writer { jobs }
+            .spawn(move || run(conn, queue, told))
+            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        Ok(Writer { jobs, subscribers })
+    }
+
+    /// A receiver told after every commit; its sender goes when the writer thread ends, so
+    /// `recv` then fails and the subscriber can stop.
+    pub fn subscribe_commits(&self) -> mpsc::Receiver<()> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.subscribers).push(tx);
+        rx
     }
 
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
@@ -66,7 +83,11 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>, committed_hook: Option<Poke>) {
+fn lock(subscribers: &Subscribers) -> std::sync::MutexGuard<'_, Vec<mpsc::Sender<()>>> {
+    subscribers.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn run(conn: Connection, queue: mpsc::Receiver<Job>, subscribers: Subscribers) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -81,11 +102,10 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, committed_hook: Option<Poke
             reply(committed);
         }
         if committed {
-            if let Some(hook) = &committed_hook {
-                hook.poke();
-            }
+            lock(&subscribers).retain(|tx| tx.send(()).is_ok());
         }
     }
+    lock(&subscribers).clear();
     // Leave a small WAL behind on a clean stop.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }

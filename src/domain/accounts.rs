@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use super::time::rfc3339_ms;
 use super::validate;
-use crate::auth::{AuthUser, Issued, LoginThrottle, Tokens};
+use crate::auth::{Issued, LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
@@ -12,6 +11,7 @@ use crate::error::Error;
 use crate::ids::UserId;
 use crate::passwords::Hasher;
 use crate::sessions::Sessions;
+use crate::time::rfc3339_ms;
 use serde_json::json;
 
 #[derive(Debug, Serialize)]
@@ -199,11 +199,12 @@ pub async fn change_password(
     tokens.issue(me, gen)
 }
 
-pub async fn logout(db: &Db, sessions: &Sessions, me: &AuthUser) -> Result<(), Error> {
-    let (jti, exp) = (me.jti.clone(), me.exp);
-    db.write_freeing(move |conn| db::users::revoke_token(conn, &jti, exp, now_ms() / 1000))
+/// Revokes the token `jti` (expiring at `exp`, seconds since the epoch).
+pub async fn logout(db: &Db, sessions: &Sessions, jti: &str, exp: i64) -> Result<(), Error> {
+    let owned = jti.to_string();
+    db.write_freeing(move |conn| db::users::revoke_token(conn, &owned, exp, now_ms() / 1000))
         .await?;
-    sessions.note_revoked(&me.jti, me.exp);
+    sessions.note_revoked(jti, exp);
     Ok(())
 }
 

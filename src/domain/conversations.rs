@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::groups;
+use super::members;
 use super::render::{self, MessageView};
-use super::time::rfc3339_ms;
 use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
@@ -16,6 +15,7 @@ use crate::db::messages::{self, Cursor};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
+use crate::time::rfc3339_ms;
 
 const PREVIEW_CHARS: usize = 100;
 
@@ -209,15 +209,15 @@ pub async fn create_group(
     member_ids: &[String],
 ) -> Result<ConversationId, Error> {
     let name = validate::group_name(name)?.to_string();
-    let others = groups::parse_member_ids(me, member_ids)?;
+    let others = members::parse_member_ids(me, member_ids)?;
     if others.is_empty() {
         return Err(Error::bad_request("至少需要一位其他成员"));
     }
     // The creator is the first member.
-    groups::check_group_size(config, 1, others.len())?;
+    members::check_group_size(config, 1, others.len())?;
     let require_friendship = config.require_friendship;
     db.write(move |conn| {
-        groups::check_invitees(conn, me, &others, require_friendship)?;
+        members::check_invitees(conn, me, &others, require_friendship)?;
         let now = now_ms();
         let id = convs::insert(conn, Kind::Group, Some(&name), None, now)?;
         convs::add_members(conn, id, &[me], "owner", now)?;

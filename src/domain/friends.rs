@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::time::rfc3339_ms;
 use super::validate;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{RequestId, UserId};
+use crate::time::rfc3339_ms;
 use serde_json::json;
 
 #[derive(Debug, Serialize)]

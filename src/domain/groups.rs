@@ -5,16 +5,17 @@
 use serde::Serialize;
 
 use super::render::action;
-use super::time::rfc3339_ms;
 use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Membership};
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::{self, messages, now_ms, Db};
+use crate::db::{messages, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
+use crate::time::rfc3339_ms;
 use serde_json::json;
 
+use super::members::{check_new_members, parse_member_ids};
 use super::{conversation_id, member_of};
 
 /// The caller's membership of a group; `400` for a private chat.
@@ -98,60 +99,6 @@ pub async fn members(db: &Db, me: UserId, conversation: &str) -> Result<Vec<Memb
             joined_at: rfc3339_ms(m.joined_at),
         })
         .collect())
-}
-
-/// Parses a member list: malformed ids are unknown users; the caller and duplicates are
-/// dropped, order kept.
-pub fn parse_member_ids(me: UserId, raw: &[String]) -> Result<Vec<UserId>, Error> {
-    let mut seen = std::collections::HashSet::new();
-    let mut ids = Vec::with_capacity(raw.len());
-    for text in raw {
-        let id = UserId::parse(text).ok_or(Error::UserNotFound)?;
-        if id != me && seen.insert(id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
-}
-
-/// The rules for adding `users` to a group of `current` members: all exist, all are the
-/// inviter's friends (when required), and the group stays within `max_group_members`.
-pub fn check_new_members(
-    conn: &rusqlite::Connection,
-    config: &Config,
-    me: UserId,
-    users: &[UserId],
-    current: usize,
-) -> Result<(), Error> {
-    check_group_size(config, current, users.len())?;
-    check_invitees(conn, me, users, config.require_friendship)
-}
-
-/// A group of `current` members may take `adding` more within `max_group_members`.
-pub fn check_group_size(config: &Config, current: usize, adding: usize) -> Result<(), Error> {
-    if current + adding > config.max_group_members {
-        return Err(Error::bad_request(format!(
-            "群成员不能超过{}人",
-            config.max_group_members
-        )));
-    }
-    Ok(())
-}
-
-/// All of `users` exist and, when `require_friendship`, are friends of `me`.
-pub fn check_invitees(
-    conn: &rusqlite::Connection,
-    me: UserId,
-    users: &[UserId],
-    require_friendship: bool,
-) -> Result<(), Error> {
-    if messages::display_names(conn, users)?.len() != users.len() {
-        return Err(Error::UserNotFound);
-    }
-    if require_friendship && db::friends::count_non_friends(conn, me, users)? > 0 {
-        return Err(Error::NotFriends);
-    }
-    Ok(())
 }
 
 /// Invites users into a group. Users already in it are skipped; inviting only members is a

@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::render;
-use super::time::rfc3339_ms;
 use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
@@ -12,6 +11,7 @@ use crate::db::messages::{self, NORMAL};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
+use crate::time::rfc3339_ms;
 
 #[derive(Debug, Serialize)]
 pub struct Sent {

@@ -6,9 +6,9 @@ pub mod conversations;
 pub mod events;
 pub mod friends;
 pub mod groups;
+pub mod members;
 pub mod messages;
 pub mod render;
-pub mod time;
 pub mod validate;
 
 use crate::db::conversations::{self as convs, Membership};

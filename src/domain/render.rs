@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::time::rfc3339_ms;
 use crate::db::messages::{self, MessageRow, SYSTEM};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
+use crate::time::rfc3339_ms;
 
 /// A message as the detail view shows it.
 #[derive(Debug, Clone, Serialize)]

@@ -15,28 +15,18 @@ use crate::error::Error;
 /// Rows read per round.
 const BATCH: u32 = 20_000;
 
-/// Pokes the dispatcher: "something was committed".
-#[derive(Clone)]
-pub struct Poke(mpsc::Sender<()>);
-
-impl Poke {
-    pub fn poke(&self) {
-        let _ = self.0.send(());
-    }
-}
-
-/// Starts the dispatcher on `path`; it ends when every `Poke` is dropped.
-pub fn spawn(path: &Path, hub: Hub) -> Result<Poke, String> {
+/// Starts the dispatcher on `path`, woken by `commits` (`Db::subscribe_commits`); it ends
+/// when the writer does.
+pub fn spawn(path: &Path, hub: Hub, commits: mpsc::Receiver<()>) -> Result<(), String> {
     let conn = db::open(path)?;
     conn.execute_batch("PRAGMA query_only = ON;")
         .map_err(|e| format!("cannot configure the database: {e}"))?;
     let seen = db::events::newest_id(&conn).map_err(|e| format!("cannot read events: {e:?}"))?;
-    let (tx, rx) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("chatd-events".into())
-        .spawn(move || run(conn, rx, hub, seen))
+        .spawn(move || run(conn, commits, hub, seen))
         .map_err(|e| format!("cannot start the event dispatcher: {e}"))?;
-    Ok(Poke(tx))
+    Ok(())
 }
 
 fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, mut seen: i64) {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rocket::fairing::{Fairing, Info, Kind};
 use rocket::request::{FromRequest, Outcome, Request};
 use std::pin::Pin;
 
@@ -16,7 +15,7 @@ use rocket::response::stream::ByteStream;
 use rocket::response::{self, Responder, Response};
 use rocket::tokio::select;
 use rocket::tokio::time::{interval, sleep, MissedTickBehavior};
-use rocket::{Orbit, Rocket, Shutdown};
+use rocket::Shutdown;
 use serde_json::json;
 
 use super::Hub;
@@ -280,45 +279,5 @@ impl Tickets {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let (user, at) = open.remove(ticket)?;
         (at.elapsed() < TICKET_TTL).then_some(user)
-    }
-}
-
-/// Deletes events older than `event_retention_secs`, once a minute, until shutdown.
-pub struct Pruner;
-
-#[rocket::async_trait]
-impl Fairing for Pruner {
-    fn info(&self) -> Info {
-        Info {
-            name: "event pruner",
-            kind: Kind::Liftoff,
-        }
-    }
-
-    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let (Some(db), Some(config)) = (rocket.state::<Db>(), rocket.state::<Config>()) else {
-            return;
-        };
-        let (db, retention_ms) = (db.clone(), config.event_retention_secs.saturating_mul(1000));
-        let mut shutdown = rocket.shutdown();
-        rocket::tokio::spawn(async move {
-            let mut every = interval(Duration::from_secs(60));
-            loop {
-                select! {
-                    _ = every.tick() => {}
-                    _ = &mut shutdown => break,
-                }
-                let cutoff =
-                    db::now_ms().saturating_sub(i64::try_from(retention_ms).unwrap_or(i64::MAX));
-                match db
-                    .write_freeing(move |c| db::events::prune(c, cutoff))
-                    .await
-                {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("pruned {n} events older than the retention period"),
-                    Err(e) => tracing::error!("pruning events failed: {e:?}"),
-                }
-            }
-        });
     }
 }

@@ -1,6 +1,7 @@
 //! Limits that keep one client from taking the server down (README, "Limits"): request
 //! rates per client address and per user, the client address itself (trusted proxies
-//! only), the disk reserve, open event streams per user, and the connection bounds.
+//! only), open event streams per user, and the connection bounds. (The disk reserve is
+//! storage's own: `db::reserve`.)
 //!
 //! Rates are GCRA limiters from `governor`, keyed by client address (IPv6 by its /64, the
 //! block one household gets) or by user. Their state is one small entry per key seen in the
@@ -9,7 +10,6 @@
 
 mod client;
 pub mod connections;
-mod disk;
 mod streams;
 
 use std::net::IpAddr;
@@ -17,13 +17,8 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use rocket::fairing::{Fairing, Info, Kind};
-use rocket::tokio::select;
-use rocket::tokio::time::interval;
-use rocket::{Orbit, Rocket};
 
 pub use client::ClientAddr;
-pub use disk::DiskReserve;
 pub use streams::{StreamSlot, StreamSlots};
 
 use crate::config::{Rate, RateLimits};
@@ -127,42 +122,14 @@ impl Limits {
         limiter.check(&user)
     }
 
-    fn tidy(&self) {
+    /// Forgets entries of clients quiet for their whole period (memory stays bounded by the
+    /// clients actually active); `background` calls it once a minute.
+    pub fn tidy(&self) {
         self.register.tidy();
         self.login.tidy();
         self.ticket.tidy();
         self.send.tidy();
         self.create_group.tidy();
         self.friend_request.tidy();
-    }
-}
-
-/// Forgets limiter entries whose clients have been quiet for their whole period, once a
-/// minute, until shutdown.
-pub struct Housekeeping;
-
-#[rocket::async_trait]
-impl Fairing for Housekeeping {
-    fn info(&self) -> Info {
-        Info {
-            name: "rate limiter housekeeping",
-            kind: Kind::Liftoff,
-        }
-    }
-
-    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let Some(limits) = rocket.state::<std::sync::Arc<Limits>>().cloned() else {
-            return;
-        };
-        let mut shutdown = rocket.shutdown();
-        rocket::tokio::spawn(async move {
-            let mut every = interval(Duration::from_secs(60));
-            loop {
-                select! {
-                    _ = every.tick() => limits.tidy(),
-                    _ = &mut shutdown => break,
-                }
-            }
-        });
     }
 }

@@ -1,0 +1,175 @@
+//! The server's periodic work, wired in one place: one fairing starts every job at liftoff,
+//! and each runs on its own period until shutdown.
+//!
+//! * every second: notice account changes made by `chatd user …` from another process (the
+//!   `auth_epoch` counter), reload the session mirror and make every stream re-check its
+//!   token, so a reset password or a disabled account takes effect within about a second;
+//! * every minute: delete events older than `event_retention_secs`, and forget rate-limiter
+//!   entries of clients quiet for their whole period;
+//! * every `backup_interval_secs` (when > 0): a checked backup, keeping `backup_keep`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::tokio::select;
+use rocket::tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
+use rocket::{Orbit, Rocket, Shutdown};
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::events::Hub;
+use crate::limits::Limits;
+use crate::sessions::Sessions;
+
+pub struct Background;
+
+#[rocket::async_trait]
+impl Fairing for Background {
+    fn info(&self) -> Info {
+        Info {
+            name: "periodic work",
+            kind: Kind::Liftoff,
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let (Some(config), Some(db), Some(sessions), Some(hub), Some(limits)) = (
+            rocket.state::<Config>(),
+            rocket.state::<Db>(),
+            rocket.state::<Arc<Sessions>>(),
+            rocket.state::<Hub>(),
+            rocket.state::<Arc<Limits>>(),
+        ) else {
+            return;
+        };
+        let shutdown = rocket.shutdown();
+
+        rocket::tokio::spawn(watch_accounts(
+            db.clone(),
+            sessions.clone(),
+            hub.clone(),
+            shutdown.clone(),
+        ));
+        let retention_ms = config.event_retention_secs.saturating_mul(1000);
+        rocket::tokio::spawn(prune_events(db.clone(), retention_ms, shutdown.clone()));
+        rocket::tokio::spawn(tidy_limits(limits.clone(), shutdown.clone()));
+        if config.backup_interval_secs > 0 {
+            let dir = config
+                .backup_dir
+                .clone()
+                .unwrap_or_else(|| crate::backup::default_dir(&config.database_path));
+            let backups = Backups {
+                database: config.database_path.clone(),
+                dir,
+                keep: config.backup_keep,
+            };
+            let period = Duration::from_secs(config.backup_interval_secs);
+            rocket::tokio::spawn(backups.run(period, shutdown));
+        }
+    }
+}
+
+/// Ticks every `period`, the first time at once or one period from now; `false` once
+/// shutdown is asked.
+struct Every {
+    ticker: Interval,
+    shutdown: Shutdown,
+}
+
+impl Every {
+    fn new(period: Duration, at_once: bool, shutdown: Shutdown) -> Every {
+        let start = if at_once {
+            Instant::now()
+        } else {
+            Instant::now() + period
+        };
+        let mut ticker = interval_at(start, period);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Every { ticker, shutdown }
+    }
+
+    async fn tick(&mut self) -> bool {
+        select! {
+            _ = self.ticker.tick() => true,
+            _ = &mut self.shutdown => false,
+        }
+    }
+}
+
+async fn watch_accounts(db: Db, sessions: Arc<Sessions>, hub: Hub, shutdown: Shutdown) {
+    let mut seen = db.read(db::users::auth_epoch).await.unwrap_or(0);
+    let mut every = Every::new(Duration::from_secs(1), false, shutdown);
+    while every.tick().await {
+        let Ok(epoch) = db.read(db::users::auth_epoch).await else {
+            continue;
+        };
+        if epoch == seen {
+            continue;
+        }
+        let now = chrono::Utc::now().timestamp();
+        match db.read(move |c| db::users::revoked_tokens(c, now)).await {
+            Ok(revoked) => {
+                sessions.reset(revoked);
+                seen = epoch;
+                hub.kick_all();
+                tracing::info!("accounts changed from the command line; sessions reloaded");
+            }
+            Err(e) => tracing::error!("cannot reload sessions: {e:?}"),
+        }
+    }
+}
+
+async fn prune_events(db: Db, retention_ms: u64, shutdown: Shutdown) {
+    let retention_ms = i64::try_from(retention_ms).unwrap_or(i64::MAX);
+    let mut every = Every::new(Duration::from_secs(60), true, shutdown);
+    while every.tick().await {
+        let cutoff = db::now_ms().saturating_sub(retention_ms);
+        match db
+            .write_freeing(move |c| db::events::prune(c, cutoff))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("pruned {n} events older than the retention period"),
+            Err(e) => tracing::error!("pruning events failed: {e:?}"),
+        }
+    }
+}
+
+async fn tidy_limits(limits: Arc<Limits>, shutdown: Shutdown) {
+    let mut every = Every::new(Duration::from_secs(60), false, shutdown);
+    while every.tick().await {
+        limits.tidy();
+    }
+}
+
+/// Scheduled backups inside the server, one log line each.
+struct Backups {
+    database: PathBuf,
+    dir: PathBuf,
+    keep: usize,
+}
+
+impl Backups {
+    async fn run(self, period: Duration, shutdown: Shutdown) {
+        let mut every = Every::new(period, false, shutdown);
+        while every.tick().await {
+            let (database, dir, keep) = (self.database.clone(), self.dir.clone(), self.keep);
+            let done = rocket::tokio::task::spawn_blocking(move || {
+                let path = crate::backup::backup(&database, Some(&dir))?;
+                let pruned = crate::backup::prune(&dir, keep)?;
+                Ok::<_, String>((path, pruned))
+            })
+            .await;
+            match done {
+                Ok(Ok((path, pruned))) => tracing::info!(
+                    "scheduled backup written and checked: {} ({pruned} old removed)",
+                    path.display()
+                ),
+                Ok(Err(e)) => tracing::error!("scheduled backup failed: {e}"),
+                Err(e) => tracing::error!("scheduled backup task failed: {e}"),
+            }
+        }
+    }
+}
