@@ -28,30 +28,15 @@ SIGN_UPS="${2:-500}"
 
 cargo build --release --quiet
 cargo build --release --quiet --example flood
-BIN="$PWD/target/release/chatd"
 FLOOD="$PWD/target/release/examples/flood"
-LIMITS_OFF='{register="off",login="off",ticket="off",send="off",create_group="off",friend_request="off"}'
-WORK="$(mktemp -d)"
 PORT=18732
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/common.sh
 
 # serve NAME [ENV=VALUE…] : chatd on a fresh database in $WORK/NAME, until it answers
 serve() {
   local name=$1; shift
   mkdir -p "$WORK/$name"
-  (cd "$WORK/$name" && exec env ROCKET_DATABASE_PATH="$WORK/$name/chat.db" ROCKET_PORT=$PORT \
-    ROCKET_ADDRESS=127.0.0.1 RUST_LOG=warn "$@" "$BIN" serve >/dev/null 2>>"$WORK/server.log") &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "chatd did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+  launch "$WORK/$name/chat.db" "$@"
 }
 
 stop() {

@@ -17,17 +17,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
 cargo build --release --quiet
-BIN="$PWD/target/release/chatd"
-# wrk drives a few accounts from one address at full speed: the rate limits are for people.
-LIMITS_OFF='{register="off",login="off",ticket="off",send="off",create_group="off",friend_request="off"}'
-WORK="$(mktemp -d)"
 PORT=18731
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/common.sh
 
 # seed NAME ARGS… : a data set in $WORK/NAME/chat.db
 seed() {
@@ -40,16 +31,8 @@ seed() {
 serve() {
   local name=$1; shift
   stop
-  (cd "$WORK" && exec env ROCKET_DATABASE_PATH="$WORK/$name/chat.db" ROCKET_PORT=$PORT \
-    ROCKET_ADDRESS=127.0.0.1 ROCKET_REQUIRE_FRIENDSHIP=false RUST_LOG=warn \
-    ROCKET_RATE_LIMITS="$LIMITS_OFF" ROCKET_MAX_STREAMS_PER_USER=100000 "$@" \
-    "$BIN" serve >/dev/null 2>>"$WORK/server.log") &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "chatd did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+  launch "$WORK/$name/chat.db" ROCKET_REQUIRE_FRIENDSHIP=false ROCKET_RATE_LIMITS="$LIMITS_OFF" \
+    ROCKET_MAX_STREAMS_PER_USER=100000 "$@"
 }
 
 RSS_MAX=0

@@ -28,11 +28,13 @@ use std::time::{Duration, Instant};
 
 use rocket::tokio::{
     self,
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
     sync::{Barrier, Semaphore},
 };
 use serde_json::{json, Value};
+
+#[path = "../tests/common/flood.rs"]
+mod flood;
+use flood::{percentile, rss_kib};
 
 /// Seconds each flood request has to be answered.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -52,73 +54,12 @@ fn post(agent: &ureq::Agent, url: &str, body: &Value) -> Option<(u16, Value)> {
     Some((status, res.body_mut().read_json().unwrap_or(Value::Null)))
 }
 
-/// VmRSS of `pid` in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse().ok())
-        .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
-}
-
-/// One flood request on its own connection: connected while `connecting` allows, sent when
-/// every connection is open (`gate`), its answer read to the end (`Connection: close`).
-/// The answer, or `None` without one within `TIMEOUT`, and when it came.
-async fn request(
-    port: u16,
-    path: &'static str,
-    body: Value,
-    connecting: Arc<Semaphore>,
-    gate: Arc<Barrier>,
-) -> (Option<(u16, Value)>, Instant) {
-    let connected = {
-        let _turn = connecting.acquire().await;
-        TcpStream::connect(("127.0.0.1", port)).await
-    };
-    gate.wait().await;
-    let body = body.to_string();
-    let request = format!(
-        "POST /api/{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = connected?;
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        Ok::<_, std::io::Error>(response)
-    };
-    let answer = match tokio::time::timeout(TIMEOUT, exchange).await {
-        Ok(Ok(response)) => parse(&response),
-        _ => None,
-    };
-    (answer, Instant::now())
-}
-
-/// Status and JSON body of a whole HTTP/1.1 response.
-fn parse(response: &[u8]) -> Option<(u16, Value)> {
-    let text = String::from_utf8_lossy(response);
-    let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    let (_, body) = text.split_once("\r\n\r\n")?;
-    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
 fn main() {
@@ -157,47 +98,10 @@ fn main() {
 
     let released = Arc::new(Mutex::new(None::<Instant>));
     let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut peak = 0;
-            while !stop.load(Ordering::Relaxed) {
-                peak = peak.max(rss_kib(pid));
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            peak
-        })
-    };
+    let sampler = flood::peak_rss(pid, stop.clone());
     let health = {
         let (stop, released, base) = (stop.clone(), released.clone(), base.clone());
-        std::thread::spawn(move || {
-            let http = agent();
-            // (asked at, took) after the release; and how many failed.
-            let (mut samples, mut failed) = (Vec::new(), 0);
-            let start = loop {
-                if let Some(at) = *released.lock().unwrap() {
-                    break at;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            };
-            while !stop.load(Ordering::Relaxed) {
-                let asked = Instant::now();
-                // Read to the end, so the connection goes back to the pool.
-                let ok = http
-                    .get(&format!("{base}/api/health"))
-                    .call()
-                    .is_ok_and(|mut r| {
-                        r.status().as_u16() == 200 && r.body_mut().read_to_string().is_ok()
-                    });
-                let took = asked.elapsed();
-                match ok {
-                    true => samples.push((asked - start, took)),
-                    false => failed += 1,
-                }
-                std::thread::sleep(Duration::from_millis(20).saturating_sub(took));
-            }
-            (samples, failed)
-        })
+        std::thread::spawn(move || flood::check_health(base, released, stop))
     };
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -225,7 +129,8 @@ fn main() {
                         json!({"username": format!("flood_{i}"), "password": "password123"}),
                     )
                 };
-                let answer = request(port, path, body, connecting.clone(), gate.clone());
+                let answer =
+                    flood::request(port, path, body, connecting.clone(), gate.clone(), TIMEOUT);
                 tokio::spawn(async move { (path, answer.await) })
             })
             .collect();
@@ -246,6 +151,7 @@ fn main() {
     stop.store(true, Ordering::Relaxed);
     let peak = sampler.join().unwrap();
     let (samples, health_failed) = health.join().unwrap();
+    let health_failed = health_failed.len();
     // Memory 10 s after the flood.
     std::thread::sleep(Duration::from_secs(10));
     let after = rss_kib(pid);

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -12,6 +13,8 @@ use serde_json::Value;
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// Every line chatd wrote to stderr so far.
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 /// `rate_limits` with every limit off, as a `ROCKET_RATE_LIMITS` value.
@@ -69,17 +72,32 @@ impl Server {
     }
 
     /// Starts on `port` (0: any free port) with settings (`("recall_window_secs", "4")` →
-    /// `ROCKET_RECALL_WINDOW_SECS=4`).
-    /// Rate limits are off unless `settings` names `rate_limits`: tests drive many accounts
-    /// from one address.
+    /// `ROCKET_RECALL_WINDOW_SECS=4`). Rate limits are off unless `settings` names
+    /// `rate_limits`: tests drive many accounts from one address.
     pub fn start_with(dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
         let mut cmd = chatd_command();
+        cmd.arg("serve");
+        Server::spawn(cmd, dir, port, settings)
+    }
+
+    /// `start_with` under `ulimit -n nofile` (soft and hard), through `sh`.
+    pub fn start_under_fd_limit(dir: &Path, nofile: u32, settings: &[(String, String)]) -> Server {
+        let bin = chatd_command().get_program().to_owned();
+        let mut cmd = Command::new("sh");
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
+            cmd.env_remove(key);
+        }
+        cmd.args(["-c", &format!("ulimit -n {nofile} && exec \"$0\" serve")])
+            .arg(bin);
+        Server::spawn(cmd, dir, 0, settings)
+    }
+
+    fn spawn(mut cmd: Command, dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
         cmd.env("ROCKET_RATE_LIMITS", RATE_LIMITS_OFF);
         for (key, value) in settings {
             cmd.env(format!("ROCKET_{}", key.to_uppercase()), value);
         }
         let mut child = cmd
-            .arg("serve")
             .current_dir(dir)
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
@@ -88,22 +106,26 @@ impl Server {
             .spawn()
             .expect("start chatd");
         let stderr = child.stderr.take().unwrap();
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
         let (tx, rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
         std::thread::spawn(move || {
-            let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !sent {
-                    if let Some(url) = line.split("listening on ").nth(1) {
-                        let _ = tx.send(url.trim().to_string());
-                        sent = true;
-                    }
+                if let Some(url) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(url.trim().to_string());
                 }
+                lines.lock().unwrap().push(line);
             }
         });
         let base = rx
             .recv_timeout(Duration::from_secs(30))
-            .expect("chatd printed its URL");
-        Server { child, base }
+            .unwrap_or_else(|_| panic!("chatd printed no URL: {:?}", log.lock().unwrap()));
+        Server { child, base, log }
+    }
+
+    /// Whether a line chatd logged so far contains `text`.
+    pub fn logged(&self, text: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(text))
     }
 
     /// The port it listens on.

@@ -2,58 +2,13 @@
 
 use super::*;
 
-/// `chatd serve` under `ulimit -n nofile` (soft and hard), rate limits off plus `settings`;
-/// its stderr lines are collected.
-fn start_with_fd_limit(
-    dir: &Path,
-    nofile: u32,
-    settings: &[(String, String)],
-) -> (Server, Arc<Mutex<Vec<String>>>) {
-    let bin = chatd_command().get_program().to_owned();
-    let mut cmd = std::process::Command::new("sh");
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
-        cmd.env_remove(key);
-    }
-    cmd.env("ROCKET_RATE_LIMITS", RATE_LIMITS_OFF);
-    for (key, value) in settings {
-        cmd.env(format!("ROCKET_{}", key.to_uppercase()), value);
-    }
-    let mut child = cmd
-        .args(["-c", &format!("ulimit -n {nofile} && exec \"$0\" serve")])
-        .arg(bin)
-        .current_dir(dir)
-        .env("ROCKET_PORT", "0")
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start chatd");
-    let stderr = child.stderr.take().unwrap();
-    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (tx, rx) = std::sync::mpsc::channel();
-    {
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(url.trim().to_string());
-                }
-                lines.lock().unwrap().push(line);
-            }
-        });
-    }
-    let base = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("chatd printed no URL: {:?}", lines.lock().unwrap()));
-    (Server { child, base }, lines)
-}
-
 #[test]
 fn under_a_1024_descriptor_limit_1100_idle_sockets_do_not_lock_anyone_out() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, log) =
-        start_with_fd_limit(dir.path(), 1024, &settings(&[("header_timeout_secs", "3")]));
-    let logged = |text: &str| log.lock().unwrap().iter().any(|l| l.contains(text));
+    let server =
+        Server::start_under_fd_limit(dir.path(), 1024, &settings(&[("header_timeout_secs", "3")]));
+    let logged = |text: &str| server.logged(text);
+    let log = server.log.clone();
     assert!(
         logged("open-file limit 1024, at most 768 connections (max_connections)"),
         "start-up line: {:?}",

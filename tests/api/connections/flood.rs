@@ -2,97 +2,7 @@
 //! answered, and the health check stays fast.
 
 use super::*;
-
-/// Resident memory of `pid` in KiB (VmRSS).
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse().ok())
-        .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-/// One flood request on its own connection: connected while `connecting` allows (the
-/// kernel's accept queue has 128 places; a SYN dropped beyond them is retried a second
-/// later), sent once every connection is open (`gate`), the answer read to the end
-/// (`Connection: close`). The answer, or `None` without one within 60 s, and when it came.
-async fn flood_request(
-    port: u16,
-    path: &str,
-    body: Value,
-    connecting: Arc<Semaphore>,
-    gate: Arc<AsyncBarrier>,
-) -> (Option<(u16, Value)>, Instant) {
-    let connected = {
-        let _turn = connecting.acquire().await;
-        AsyncTcpStream::connect(("127.0.0.1", port)).await
-    };
-    gate.wait().await;
-    let body = body.to_string();
-    let request = format!(
-        "POST /api/{path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = connected?;
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        Ok::<_, std::io::Error>(response)
-    };
-    let answer = match tokio::time::timeout(Duration::from_secs(60), exchange).await {
-        Ok(Ok(response)) => {
-            let mut reader = &response[..];
-            let (status, _, body) = read_response(&mut reader);
-            Some((status, envelope(&body)))
-        }
-        _ => None,
-    };
-    (answer, Instant::now())
-}
-
-/// Health checks every ~20 ms on one kept-alive connection from when `released` is set until
-/// `stop`: (asked at, after the release; how long it took), and the failures.
-fn check_health(
-    base: String,
-    released: Arc<Mutex<Option<Instant>>>,
-    stop: Arc<AtomicBool>,
-) -> (Vec<(Duration, Duration)>, Vec<String>) {
-    let http = agent();
-    let (mut samples, mut failed) = (Vec::new(), Vec::new());
-    let start = loop {
-        if let Some(at) = *released.lock().unwrap() {
-            break at;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    };
-    while !stop.load(Ordering::Relaxed) {
-        let asked = Instant::now();
-        // Read to the end, so the connection goes back to the agent's pool (a new one would
-        // wait in the kernel's accept queue with the flood).
-        let answer = http
-            .get(&format!("{base}/api/health"))
-            .call()
-            .map(|mut r| (r.status().as_u16(), r.body_mut().read_to_string().is_ok()));
-        let took = asked.elapsed();
-        match answer {
-            Ok((200, true)) => samples.push((asked - start, took)),
-            other => failed.push(format!("{other:?}")),
-        }
-        std::thread::sleep(Duration::from_millis(20).saturating_sub(took));
-    }
-    (samples, failed)
-}
+use crate::flood::{check_health, peak_rss, percentile, request, rss_kib};
 
 #[test]
 fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
@@ -112,17 +22,7 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
     // Resident memory every 50 ms and health checks every ~20 ms while the flood runs.
     let released = Arc::new(Mutex::new(None::<Instant>));
     let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut peak = 0;
-            while !stop.load(Ordering::Relaxed) {
-                peak = peak.max(rss_kib(pid));
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            peak
-        })
-    };
+    let sampler = peak_rss(pid, stop.clone());
     let health = {
         let (base, released, stop) = (base.clone(), released.clone(), stop.clone());
         std::thread::spawn(move || check_health(base, released, stop))
@@ -145,7 +45,14 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
                     _ => ("register", format!("flood_{i}")),
                 };
                 let body = json!({"username": name, "password": "password123"});
-                let answer = flood_request(port, path, body, connecting.clone(), gate.clone());
+                let answer = request(
+                    port,
+                    path,
+                    body,
+                    connecting.clone(),
+                    gate.clone(),
+                    Duration::from_secs(60),
+                );
                 tokio::spawn(async move { (path, answer.await) })
             })
             .collect();

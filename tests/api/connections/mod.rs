@@ -7,21 +7,17 @@
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rocket::tokio::{
     self,
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream as AsyncTcpStream,
     sync::{Barrier as AsyncBarrier, Semaphore},
 };
 use serde_json::{json, Value};
 
-use crate::server::{agent, chatd_command, post, wait_until, Server, RATE_LIMITS_OFF};
+use crate::server::{agent, post, wait_until, Server};
 
 mod fd_limit;
 mod flood;

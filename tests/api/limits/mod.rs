@@ -45,27 +45,27 @@ fn app_limiting(on: &[(&str, &str)], more: &[(&str, Value)]) -> TestApp {
     TestApp::spawn_with(&settings)
 }
 
-/// An answer with the header `Resp` leaves out.
+/// A `Resp` with the header it leaves out.
 #[derive(Debug)]
 struct Answer {
-    status: u16,
-    body: Value,
+    resp: Resp,
     retry_after: Option<String>,
 }
 
+impl std::ops::Deref for Answer {
+    type Target = Resp;
+
+    fn deref(&self) -> &Resp {
+        &self.resp
+    }
+}
+
 impl Answer {
-    /// Asserts the status, that `code` equals it, and the exact message.
-    #[track_caller]
-    fn expect(&self, status: u16, message: &str) -> &Self {
-        assert_eq!(self.status, status, "status of {}", self.body);
-        assert_eq!(self.body["code"], json!(status), "code of {}", self.body);
-        assert_eq!(
-            self.body["message"],
-            json!(message),
-            "message of {}",
-            self.body
-        );
-        self
+    fn new(status: u16, body: Value, retry_after: Option<String>) -> Answer {
+        Answer {
+            resp: Resp { status, body },
+            retry_after,
+        }
     }
 
     /// Asserts `429` with exactly the rate-limit envelope and a `Retry-After` of whole seconds,
@@ -94,11 +94,7 @@ fn dispatch(req: LocalRequest<'_>) -> Answer {
     let text = res.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("answer with status {status} is not JSON: {text:?}"));
-    Answer {
-        status,
-        body,
-        retry_after,
-    }
+    Answer::new(status, body, retry_after)
 }
 
 /// A JSON `POST` to the local app, with `token` if any, from no known address.

@@ -13,11 +13,7 @@ fn post_remote(agent: &ureq::Agent, url: &str, body: Value) -> Option<Answer> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let body = res.body_mut().read_json::<Value>().ok()?;
-    Some(Answer {
-        status,
-        body,
-        retry_after,
-    })
+    Some(Answer::new(status, body, retry_after))
 }
 
 #[test]

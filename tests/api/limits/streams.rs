@@ -74,12 +74,7 @@ impl RawStream {
     /// Asserts the stream was refused for the cap; `Retry-After`, in seconds.
     #[track_caller]
     fn expect_limited(&self) -> u64 {
-        Answer {
-            status: self.status,
-            body: self.body.clone(),
-            retry_after: self.retry_after.clone(),
-        }
-        .expect_limited()
+        Answer::new(self.status, self.body.clone(), self.retry_after.clone()).expect_limited()
     }
 }
 
