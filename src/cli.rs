@@ -141,23 +141,25 @@ fn serve() -> Result<(), String> {
             .ignite()
             .await
             .map_err(|e| format!("cannot start: {e}"))?;
-        ignited
+        let db = ignited.state::<crate::db::Db>().cloned();
+        let served = ignited
             .launch()
             .await
             .map(|_| ())
-            .map_err(|e| format!("server stopped with an error: {e}"))
+            .map_err(|e| format!("server stopped with an error: {e}"));
+        // Every acknowledged write is already on disk; closing finishes what is queued and
+        // folds the WAL into the database file, so a stopped server leaves one file behind.
+        if let Some(db) = db {
+            match db.close().await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "the WAL could not be folded into the database at exit (it is kept)"
+                ),
+                Err(e) => tracing::error!("closing the database: {}", e.describe()),
+            }
+        }
+        served
     })?;
-    // Every acknowledged write is already on disk; fold the WAL into the database file so a
-    // stopped server leaves one self-contained file behind.
-    // The writer may still be finishing its last batch: retry briefly while it is busy.
-    let conn = crate::db::open(&config.database_path)?;
-    let pause = std::time::Duration::from_millis(40);
-    let folded =
-        crate::db::checkpoint_truncate(&conn, 50, pause, crate::db::CheckpointError::Retry)
-            .unwrap_or(false);
-    if !folded {
-        tracing::warn!("the WAL could not be folded into the database at exit (it is kept)");
-    }
     tracing::info!("chatd stopped");
     Ok(())
 }

@@ -148,6 +148,12 @@ impl Db {
         })
     }
 
+    /// Finishes the queued writes, folds the WAL into the database file and stops the
+    /// writer (see `Writer::close`); whether the WAL was folded.
+    pub async fn close(&self) -> Result<bool, Error> {
+        self.writer.close().await
+    }
+
     /// Told after every commit (see `Writer::subscribe_commits`).
     pub fn subscribe_commits(&self) -> std::sync::mpsc::Receiver<()> {
         self.writer.subscribe_commits()

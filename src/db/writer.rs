@@ -2,8 +2,8 @@
 //! channel (the tokio-rusqlite shape). It drains whatever is queued, runs each job in its own
 //! savepoint inside one transaction, commits once (one fsync for the whole batch), and only
 //! then answers every job. A failing job rolls back its own savepoint and gets its own error;
-//! its neighbours in the batch are unaffected. The thread ends when the last `Writer` handle
-//! is dropped, after finishing what is queued.
+//! its neighbours in the batch are unaffected. `Writer::close` (or dropping the last handle)
+//! ends the thread after finishing what is queued, folding the WAL into the database file.
 //!
 //! Whoever wants to know about commits subscribes (`Writer::subscribe_commits`, the shape of
 //! mini-redis's `Db::subscribe`): storage imports nothing above it.
@@ -29,23 +29,49 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
 /// Most jobs in one transaction: bounds the latency a batch adds to its first job.
 const MAX_BATCH: usize = 512;
 
+/// What the writer thread is sent: work, or "finish what is queued and stop".
+enum Message {
+    Job(Job),
+    Close,
+}
+
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Message>,
     subscribers: Subscribers,
+    thread: Arc<Mutex<Option<std::thread::JoinHandle<bool>>>>,
 }
 
 impl Writer {
     /// Starts the writer thread.
     pub fn spawn(conn: Connection) -> Result<Writer, String> {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Message>();
         let subscribers = Subscribers::default();
         let told = subscribers.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("chatd-writer".into())
             .spawn(move || run(conn, queue, told))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
-        Ok(Writer { jobs, subscribers })
+        Ok(Writer {
+            jobs,
+            subscribers,
+            thread: Arc::new(Mutex::new(Some(thread))),
+        })
+    }
+
+    /// Finishes every job sent before, folds the WAL into the database file (checkpoint and
+    /// truncate) and ends the thread, waiting for it off the async workers. Whether the WAL
+    /// was folded; later writes through any handle answer "the writer has stopped".
+    pub async fn close(&self) -> Result<bool, Error> {
+        let _ = self.jobs.send(Message::Close);
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(thread) = thread else {
+            return Ok(false);
+        };
+        rocket::tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .map_err(Error::internal)?
+            .map_err(|_| Error::internal("the writer thread panicked"))
     }
 
     /// A receiver told after every commit; its sender goes when the writer thread ends, so
@@ -76,7 +102,7 @@ impl Writer {
             (ok, reply)
         });
         self.jobs
-            .send(job)
+            .send(Message::Job(job))
             .map_err(|_| Error::internal("the writer has stopped"))?;
         rx.await
             .map_err(|_| Error::internal("the writer dropped a job"))?
@@ -87,12 +113,21 @@ fn lock(subscribers: &Subscribers) -> std::sync::MutexGuard<'_, Vec<mpsc::Sender
     subscribers.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>, subscribers: Subscribers) {
-    while let Ok(first) = queue.recv() {
+/// The thread's body; whether the WAL was folded in at the end.
+fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscribers) -> bool {
+    let mut closing = false;
+    while !closing {
+        let Ok(Message::Job(first)) = queue.recv() else {
+            break;
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Message::Job(job)) => batch.push(job),
+                Ok(Message::Close) => {
+                    closing = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -106,8 +141,10 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, subscribers: Subscribers) {
         }
     }
     lock(&subscribers).clear();
-    // Leave a small WAL behind on a clean stop.
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    // Fold the WAL into the database file, so a stopped server leaves one self-contained
+    // file; readers finishing a last snapshot may delay it briefly.
+    let pause = std::time::Duration::from_millis(40);
+    super::checkpoint_truncate(&conn, 50, pause, super::CheckpointError::Retry).unwrap_or(false)
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {

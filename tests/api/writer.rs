@@ -154,3 +154,55 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
     assert_eq!(stored, valid);
     assert_eq!(intruders, 0);
 }
+
+#[test]
+fn close_finishes_queued_writes_folds_the_wal_and_stops_the_writer() {
+    let (dir, db) = db_on_temp_file();
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let wal = dir.path().join("chat.db-wal");
+    runtime.block_on(async {
+        // Queued, not awaited: close must still finish them.
+        let pending: Vec<_> = (0..50)
+            .map(|i| {
+                let db = db.clone();
+                rocket::tokio::spawn(async move {
+                    db.write(move |conn| {
+                        conn.execute(
+                            "INSERT INTO users (username, display_name, password_hash, created_at)
+                             VALUES (?1, ?1, 'x', 0)",
+                            [format!("queued{i}")],
+                        )?;
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        rocket::tokio::task::yield_now().await;
+        assert!(db.close().await.unwrap(), "the WAL should be folded in");
+        let mut done = 0;
+        for task in pending {
+            if task.await.unwrap().is_ok() {
+                done += 1;
+            }
+        }
+        let stored: i64 = rusqlite::Connection::open(dir.path().join("chat.db"))
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM users WHERE username LIKE 'queued%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        // Every write sent before close was finished and stored.
+        assert_eq!(done, 50);
+        assert_eq!(stored, 50);
+        let after = db.write(|_| Ok(())).await;
+        assert!(after.is_err(), "a write after close should be refused");
+    });
+    let wal_len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(wal_len, 0, "the WAL is folded into the database file");
+}
