@@ -25,10 +25,12 @@ pub struct MessageRow {
     pub targets: Vec<UserId>,
     pub action_name: Option<String>,
     pub created_at: i64,
+    /// The sender's retry key, if it sent one (shown only to the sender's own devices).
+    pub client_msg_id: Option<String>,
 }
 
 const ROW_COLUMNS: &str = "x.id, x.conversation_id, x.sender_id, u.display_name, x.content,
-    x.status, x.action, x.action_targets, x.action_name, x.created_at";
+    x.status, x.action, x.action_targets, x.action_name, x.created_at, x.client_msg_id";
 
 fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let targets: Option<String> = r.get(7)?;
@@ -49,6 +51,7 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         targets,
         action_name: r.get(8)?,
         created_at: r.get(9)?,
+        client_msg_id: r.get(10)?,
     })
 }
 

@@ -102,7 +102,12 @@ pub fn render_batch(
         let view = render::view(viewer, m.clone(), &names);
         let conversation_id = row.conversation.map(|c| c.to_string());
         let value = if row.kind == kind::MESSAGE_CREATED {
-            json!({ "conversation_id": conversation_id, "message": view })
+            let mut value = json!({ "conversation_id": conversation_id, "message": view });
+            // The sender's own devices match the echo to their pending copy by this key.
+            if let Some(key) = m.client_msg_id.as_ref().filter(|_| m.sender_id == viewer) {
+                value["client_msg_id"] = Value::String(key.clone());
+            }
+            value
         } else {
             json!({
                 "conversation_id": conversation_id,

@@ -138,6 +138,7 @@ mod tests {
             targets: targets.iter().copied().map(UserId).collect(),
             action_name: name.map(Into::into),
             created_at: 0,
+            client_msg_id: None,
         }
     }
 

@@ -104,6 +104,36 @@ fn a_message_reaches_every_member_and_every_device_rendered_for_each() {
 }
 
 #[test]
+fn the_senders_devices_get_its_client_msg_id_and_nobody_else_does() {
+    let app = LiveApp::spawn(&[]);
+    let (a, b, conv) = pair(&app);
+    let a_phone = app.login("alice");
+    let (mine, phone, theirs) = (
+        app.stream(&a.1, None),
+        app.stream(&a_phone, None),
+        app.stream(&b.1, None),
+    );
+    let (status, res) = app.call(
+        "POST",
+        "/api/auth/messages",
+        Some(&a.1),
+        Some(json!({"conversation_id": conv, "content": "带 id", "client_msg_id": "pending-7"})),
+    );
+    assert_eq!(status, 201, "{res}");
+    for sse in [&mine, &phone] {
+        let (_, data) = sse.next_of("message.created", WAIT).expect("echo");
+        assert_eq!(data["client_msg_id"], json!("pending-7"));
+        assert_eq!(data["message"]["content"], json!("带 id"));
+    }
+    let (_, data) = theirs.next_of("message.created", WAIT).expect("delivery");
+    assert!(data.get("client_msg_id").is_none(), "{data}");
+    // Without a client_msg_id the sender's echo carries none either.
+    app.send(&a.1, &conv, "无 id");
+    let (_, data) = mine.next_of("message.created", WAIT).expect("echo");
+    assert!(data.get("client_msg_id").is_none(), "{data}");
+}
+
+#[test]
 fn conversation_and_friend_events_reach_both_sides() {
     let app = LiveApp::spawn(&[]);
     let a = app.user("alice");
