@@ -21,6 +21,7 @@ use crate::db::Db;
 use crate::error::{Error, GuardError};
 use crate::ids::UserId;
 use crate::sessions::Sessions;
+use crate::sync::Recover;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Claims {
@@ -258,7 +259,7 @@ impl LoginThrottle {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tries>> {
-        self.names.lock().unwrap_or_else(|e| e.into_inner())
+        self.names.recover()
     }
 }
 

@@ -16,6 +16,7 @@
 //!   checks every arrow). Whoever wants to know about commits subscribes.
 //! * `events/` — real-time events: the dispatcher, per-stream inboxes, the SSE stream.
 //! * `time`    — RFC 3339 rendering of stored times.
+//! * `sync`    — the one rule for poisoned locks.
 //! * `sessions`— token liveness (password generation, logged-out tokens) kept in memory.
 //! * `seed`    — demo data and large synthetic data sets.
 //! * `backup`  — online backups, restore, and the serving lock.
@@ -49,6 +50,7 @@ mod parser_props;
 pub mod passwords;
 pub mod seed;
 pub mod sessions;
+pub mod sync;
 pub mod time;
 pub mod web;
 

@@ -18,6 +18,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rocket::tokio::sync::oneshot;
 
 use crate::error::Error;
+use crate::sync::Recover;
 
 /// Seconds a client refused for a full queue is asked to wait.
 const BUSY_RETRY_AFTER: u32 = 1;
@@ -48,7 +49,7 @@ impl Hasher {
                     let mut memory = Vec::new();
                     loop {
                         let job = {
-                            let queue = receiver.lock().unwrap_or_else(|e| e.into_inner());
+                            let queue = receiver.recover();
                             queue.recv()
                         };
                         match job {

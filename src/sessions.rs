@@ -18,6 +18,7 @@ use rusqlite::Connection;
 use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::UserId;
+use crate::sync::Recover;
 
 #[derive(Default)]
 pub struct Sessions {
@@ -72,11 +73,11 @@ impl Sessions {
     }
 
     fn lock_generations(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, i64>> {
-        self.generations.lock().unwrap_or_else(|e| e.into_inner())
+        self.generations.recover()
     }
 
     fn lock_revoked(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
-        self.revoked.lock().unwrap_or_else(|e| e.into_inner())
+        self.revoked.recover()
     }
 }
 

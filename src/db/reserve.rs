@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::sync::Recover;
 
 pub struct DiskReserve {
     dir: PathBuf,
@@ -46,7 +47,7 @@ impl DiskReserve {
         if self.reserve_bytes == 0 {
             return Ok(());
         }
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.recover();
         if state.checked.is_none_or(|at| at.elapsed() >= RECHECK) {
             state.checked = Some(Instant::now());
             let low = match free_bytes(&self.dir) {

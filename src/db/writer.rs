@@ -16,6 +16,7 @@ use rusqlite::Connection;
 
 use super::Cached;
 use crate::error::Error;
+use crate::sync::Recover;
 
 /// Receivers told "something was committed" after every durable batch (one `()` per batch;
 /// a receiver may collapse several). They are dropped when the writer thread ends.
@@ -64,7 +65,7 @@ impl Writer {
     /// was folded; later writes through any handle answer "the writer has stopped".
     pub async fn close(&self) -> Result<bool, Error> {
         let _ = self.jobs.send(Message::Close);
-        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let thread = self.thread.recover().take();
         let Some(thread) = thread else {
             return Ok(false);
         };
@@ -110,7 +111,7 @@ impl Writer {
 }
 
 fn lock(subscribers: &Subscribers) -> std::sync::MutexGuard<'_, Vec<mpsc::Sender<()>>> {
-    subscribers.lock().unwrap_or_else(|e| e.into_inner())
+    subscribers.recover()
 }
 
 /// The thread's body; whether the WAL was folded in at the end.

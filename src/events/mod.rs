@@ -25,6 +25,7 @@ use rocket::tokio::sync::Notify;
 
 use crate::domain::events::Outgoing;
 use crate::ids::UserId;
+use crate::sync::Recover;
 
 /// Events a stream may hold before it is told to catch up from storage instead.
 const SLOT_CAPACITY: usize = 1024;
@@ -55,7 +56,7 @@ pub struct Taken {
 
 impl Slot {
     pub fn take(&self) -> Taken {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.recover();
         Taken {
             events: state.queue.drain(..).collect(),
             overflowed: std::mem::take(&mut state.overflowed),
@@ -70,7 +71,7 @@ impl Slot {
     }
 
     fn push(&self, event: Arc<Outgoing>) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.recover();
         if state.overflowed {
             return;
         }
@@ -83,7 +84,7 @@ impl Slot {
     }
 
     fn kick(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).kicked = true;
+        self.state.recover().kicked = true;
         self.notify.notify_one();
     }
 }
@@ -98,7 +99,7 @@ impl Hub {
     /// A new inbox for one stream of `user`; it is forgotten when the stream drops it.
     pub fn subscribe(&self, user: UserId) -> Arc<Slot> {
         let slot = Arc::new(Slot::default());
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let mut users = self.users.recover();
         let slots = users.entry(user).or_default();
         slots.retain(|s| s.strong_count() > 0);
         slots.push(Arc::downgrade(&slot));
@@ -107,7 +108,7 @@ impl Hub {
 
     /// Keeps the rows of users with at least one open stream (forgetting closed streams).
     pub fn keep_online<T>(&self, rows: &mut Vec<(UserId, T)>) {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let mut users = self.users.recover();
         users.retain(|_, slots| {
             slots.retain(|s| s.strong_count() > 0);
             !slots.is_empty()
@@ -117,7 +118,7 @@ impl Hub {
 
     /// Hands rendered events to every open stream of their users, in order, and wakes them.
     pub fn deliver(&self, batch: Vec<(UserId, Outgoing)>) {
-        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let users = self.users.recover();
         let mut woken: Vec<Arc<Slot>> = Vec::new();
         for (user, event) in batch {
             let Some(slots) = users.get(&user) else {
@@ -140,7 +141,7 @@ impl Hub {
 
     /// Asks every open stream to check its token again.
     pub fn kick_all(&self) {
-        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let users = self.users.recover();
         for slot in users.values().flatten().filter_map(Weak::upgrade) {
             slot.kick();
         }
@@ -148,7 +149,7 @@ impl Hub {
 
     /// Asks every open stream of these users to check its token again.
     pub fn kick(&self, targets: &[UserId]) {
-        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let users = self.users.recover();
         for user in targets {
             for slot in users
                 .get(user)

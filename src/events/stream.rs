@@ -27,6 +27,7 @@ use crate::error::Error;
 use crate::ids::UserId;
 use crate::limits::StreamSlots;
 use crate::sessions::Sessions;
+use crate::sync::Recover;
 
 /// Events read from storage per round trip.
 const PAGE: u32 = 256;
@@ -267,7 +268,7 @@ pub const TICKET_TTL: Duration = Duration::from_secs(60);
 impl Tickets {
     pub fn issue(&self, user: &AuthUser) -> String {
         let ticket = crate::auth::random_hex(24);
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.open.recover();
         let now = Instant::now();
         open.retain(|_, (_, at)| now.duration_since(*at) < TICKET_TTL);
         open.insert(ticket.clone(), (user.clone(), now));
@@ -276,7 +277,7 @@ impl Tickets {
 
     /// The ticket's user, once; `None` if unknown, used or expired.
     pub fn redeem(&self, ticket: &str) -> Option<AuthUser> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.open.recover();
         let (user, at) = open.remove(ticket)?;
         (at.elapsed() < TICKET_TTL).then_some(user)
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rocket::connection_limits::ConnectionLimits;
 
 use crate::config::Config;
+use crate::sync::Recover;
 
 /// Raises the soft limit on open files to the hard limit; the limit now in force.
 pub fn raise_fd_limit() -> Option<u64> {
@@ -49,7 +50,7 @@ pub fn limits(config: &Config, max_connections: usize) -> ConnectionLimits {
         max_connections,
         header_read_timeout: Duration::from_secs(config.header_timeout_secs),
         on_saturated: Some(Arc::new(move |cap| {
-            let mut last = last_warned.lock().unwrap_or_else(|e| e.into_inner());
+            let mut last = last_warned.recover();
             if last.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
                 *last = Some(Instant::now());
                 tracing::warn!(

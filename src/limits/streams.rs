@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
 use crate::ids::UserId;
+use crate::sync::Recover;
 
 #[derive(Clone)]
 pub struct StreamSlots {
@@ -31,7 +32,7 @@ impl StreamSlots {
     }
 
     pub fn take(&self, user: UserId) -> Result<StreamSlot, Error> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.open.recover();
         let count = open.entry(user).or_insert(0);
         if *count >= self.max {
             return Err(Error::RateLimited(RETRY_AFTER_SECS));
@@ -46,7 +47,7 @@ impl StreamSlots {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut open = self.slots.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.slots.open.recover();
         if let Some(count) = open.get_mut(&self.user) {
             *count -= 1;
             if *count == 0 {
