@@ -26,7 +26,7 @@ pub struct Config {
     pub db_readers: u32,
     /// SQLite `synchronous` for the writer: `full` (default; a write survives power loss)
     /// or `normal` (survives a crash of chatd, may lose the last commits on power loss).
-    pub sqlite_synchronous: String,
+    pub sqlite_synchronous: Synchronous,
     /// Scheduled backups (off unless `backup_interval_secs` > 0): where, how often, and how
     /// many to keep (older ones in that folder are deleted).
     pub backup_dir: Option<PathBuf>,
@@ -51,6 +51,28 @@ pub struct Config {
     pub header_timeout_secs: u64,
     /// A request body must arrive within this.
     pub body_timeout_secs: u64,
+}
+
+/// SQLite's `synchronous` for the writer (`sqlite_synchronous`): `"full"` or `"normal"`;
+/// anything else stops the server at start with figment's "unknown variant" message naming
+/// the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// A commit is on disk before it is acknowledged: survives power loss.
+    Full,
+    /// Survives a crash of chatd; the last commits may be lost on power loss.
+    Normal,
+}
+
+impl Synchronous {
+    /// The pragma's value.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
 }
 
 /// A secret setting: deserialized like a string, never shown by `Debug` (so a logged or
@@ -170,7 +192,7 @@ impl Default for Config {
             event_retention_secs: 604_800,
             event_heartbeat_secs: 15,
             db_readers: 8,
-            sqlite_synchronous: "full".into(),
+            sqlite_synchronous: Synchronous::Full,
             backup_dir: None,
             backup_interval_secs: 0,
             backup_keep: 7,
@@ -222,9 +244,6 @@ impl Config {
         }
         if !(1..=15).contains(&self.event_heartbeat_secs) {
             return bad("event_heartbeat_secs", "must be between 1 and 15");
-        }
-        if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal") {
-            return bad("sqlite_synchronous", "must be \"full\" or \"normal\"");
         }
         if self.backup_interval_secs > 0 && self.backup_keep == 0 {
             return bad(

@@ -119,11 +119,7 @@ impl Db {
         let writer_conn = open(path)?;
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
         // storage too").
-        let synchronous = if config.sqlite_synchronous == "normal" {
-            "NORMAL"
-        } else {
-            "FULL"
-        };
+        let synchronous = config.sqlite_synchronous.pragma();
         writer_conn
             .execute_batch(&format!(
                 "PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};"

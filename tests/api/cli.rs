@@ -183,6 +183,28 @@ fn a_bad_configuration_value_stops_with_a_message_naming_the_key() {
 
     let out = chatd(dir.path(), &["migrate"], &[("ROCKET_JWT_SECRET", "short")]);
     assert_fails_saying(&out, "jwt_secret");
+
+    // Settings parsed into types at the edge: the message names the key and what it takes.
+    for (key, value, expected) in [
+        ("ROCKET_SQLITE_SYNCHRONOUS", "off", "`full` or `normal`"),
+        (
+            "ROCKET_RATE_LIMITS",
+            "{send=\"5/fortnight\"}",
+            "N/second|minute|hour",
+        ),
+        (
+            "ROCKET_TRUSTED_PROXIES",
+            "[\"not-an-ip\"]",
+            "invalid IP address",
+        ),
+    ] {
+        let out = chatd(dir.path(), &["serve"], &[(key, value)]);
+        assert!(!out.status.success(), "{key}={value} was accepted");
+        let said = stderr(&out);
+        assert!(said.contains(expected), "{key}={value}: {said}");
+        let name = key.trim_start_matches("ROCKET_");
+        assert!(said.to_uppercase().contains(name), "{key}={value}: {said}");
+    }
 }
 
 #[test]
