@@ -19,12 +19,18 @@ impl Kind {
             Kind::Group => "group",
         }
     }
+}
 
-    fn parse(text: &str) -> Kind {
-        if text == "group" {
-            Kind::Group
-        } else {
-            Kind::Private
+/// A stored kind; anything but `private`/`group` is a corrupt row, reported as an error
+/// rather than read as a private chat.
+impl rusqlite::types::FromSql for Kind {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Kind> {
+        match value.as_str()? {
+            "private" => Ok(Kind::Private),
+            "group" => Ok(Kind::Group),
+            other => Err(rusqlite::types::FromSqlError::Other(
+                format!("unknown conversation kind {other:?}").into(),
+            )),
         }
     }
 }
@@ -113,7 +119,7 @@ pub fn membership(
             params![id.0, user.0],
             |r| {
                 Ok(Membership {
-                    kind: Kind::parse(&r.get::<_, String>(0)?),
+                    kind: r.get::<_, Kind>(0)?,
                     last_read_id: r.get(1)?,
                     other: r.get::<_, Option<i64>>(2)?.map(UserId),
                     role: r.get(3)?,
@@ -205,7 +211,7 @@ pub fn list_for_user(
     let rows = stmt.query_map(params![me.0, only.map(|c| c.0)], |r| {
         Ok(ListRow {
             id: ConversationId(r.get(0)?),
-            kind: Kind::parse(&r.get::<_, String>(1)?),
+            kind: r.get::<_, Kind>(1)?,
             name: r.get(2)?,
             created_at: r.get(3)?,
             is_pinned: r.get(4)?,

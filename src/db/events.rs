@@ -186,7 +186,7 @@ pub fn since(
             kind: r.get(1)?,
             conversation: r.get::<_, Option<i64>>(2)?.map(ConversationId),
             message: r.get::<_, Option<i64>>(3)?.map(MessageId),
-            data: data.and_then(|d| serde_json::from_str(&d).ok()),
+            data: super::json_column(4, data)?,
             is_member: r.get(5)?,
         })
     })?;
@@ -225,7 +225,7 @@ pub fn all_since(
                 kind: r.get(2)?,
                 conversation: r.get::<_, Option<i64>>(3)?.map(ConversationId),
                 message: r.get::<_, Option<i64>>(4)?.map(MessageId),
-                data: data.and_then(|d| serde_json::from_str(&d).ok()),
+                data: super::json_column(5, data)?,
                 is_member: true,
             },
         ))

@@ -33,9 +33,8 @@ const ROW_COLUMNS: &str = "x.id, x.conversation_id, x.sender_id, u.display_name,
     x.status, x.action, x.action_targets, x.action_name, x.created_at, x.client_msg_id";
 
 fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
-    let targets: Option<String> = r.get(7)?;
+    let targets: Option<Vec<i64>> = super::json_column(7, r.get(7)?)?;
     let targets = targets
-        .and_then(|t| serde_json::from_str::<Vec<i64>>(&t).ok())
         .unwrap_or_default()
         .into_iter()
         .map(UserId)

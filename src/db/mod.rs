@@ -246,6 +246,20 @@ pub fn checkpoint_truncate(
     Ok(false)
 }
 
+/// A JSON column's value (column `index`, for the error): `None` when NULL; text that does not
+/// parse is a corrupt row, reported as an error rather than read as "no data".
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    index: usize,
+    text: Option<String>,
+) -> rusqlite::Result<Option<T>> {
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+        })
+    })
+    .transpose()
+}
+
 /// A JSON array of raw ids, for `json_each` (one parameter for a whole id list).
 pub fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
     use std::fmt::Write;
@@ -263,4 +277,24 @@ pub fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
 /// Milliseconds since the Unix epoch: how chatd stores every time.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conversations::Kind;
+    use super::*;
+
+    #[test]
+    fn corrupt_stored_values_are_errors_not_missing_data() {
+        let ids = |text: Option<&str>| json_column::<Vec<i64>>(7, text.map(str::to_string));
+        assert_eq!(ids(None).unwrap(), None);
+        assert_eq!(ids(Some("[1,2]")).unwrap(), Some(vec![1, 2]));
+        assert!(ids(Some("[1,")).is_err());
+
+        let conn = Connection::open_in_memory().unwrap();
+        let kind = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, Kind>(0));
+        assert_eq!(kind("SELECT 'group'").unwrap(), Kind::Group);
+        assert_eq!(kind("SELECT 'private'").unwrap(), Kind::Private);
+        assert!(kind("SELECT 'channel'").is_err());
+    }
 }
