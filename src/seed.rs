@@ -213,11 +213,13 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     }
     // The messages went in directly, so count what is unread once, at the end.
     tx.execute(
-        "UPDATE members SET unread_count = (
-           SELECT COUNT(*) FROM messages x
-           WHERE x.conversation_id = members.conversation_id AND x.id > members.last_read_id
-             AND x.status = 0 AND x.sender_id != members.user_id)
-         WHERE conversation_id >= ?1",
+        concat!(
+            "UPDATE members SET unread_count = (
+               SELECT COUNT(*) FROM messages x
+               WHERE x.conversation_id = members.conversation_id AND ",
+            crate::db::unread_for!("members.user_id", "members.last_read_id"),
+            ") WHERE conversation_id >= ?1"
+        ),
         [first_conversation],
     )?;
     tx.commit()?;

@@ -141,14 +141,14 @@ pub fn advance_read_marker(
     // in the usual case of reading up to the newest message.
     Ok(conn
         .row(
-            "UPDATE members SET
-           last_read_id = max(last_read_id, ?3),
-           unread_count = (SELECT COUNT(*) FROM messages x
-                           WHERE x.conversation_id = ?1 AND x.id > max(members.last_read_id, ?3)
-                             AND x.status = 0 AND x.sender_id != ?2
-                             AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                                             WHERE d.user_id = ?2 AND d.message_id = x.id))
-         WHERE conversation_id = ?1 AND user_id = ?2 RETURNING unread_count",
+            concat!(
+                "UPDATE members SET
+                   last_read_id = max(last_read_id, ?3),
+                   unread_count = (SELECT COUNT(*) FROM messages x
+                                   WHERE x.conversation_id = ?1 AND ",
+                unread_for!("?2", "max(members.last_read_id, ?3)"),
+                ") WHERE conversation_id = ?1 AND user_id = ?2 RETURNING unread_count"
+            ),
             params![id.0, user.0, to.0],
             |r| r.get(0),
         )
@@ -169,7 +169,8 @@ pub fn count_new_message(
     Ok(())
 }
 
-const LIST_SQL: &str = "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
+const LIST_SQL: &str = concat!(
+    "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
            (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
            CASE WHEN c.kind = 'private' THEN
              (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
@@ -177,12 +178,12 @@ const LIST_SQL: &str = "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
            END,
            m.unread_count,
            (SELECT x.id FROM messages x
-            WHERE x.conversation_id = c.id
-              AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                              WHERE d.user_id = ?1 AND d.message_id = x.id)
-            ORDER BY x.id DESC LIMIT 1)
+            WHERE x.conversation_id = c.id AND NOT ",
+    hidden_from!("?1", "x.id"),
+    " ORDER BY x.id DESC LIMIT 1)
          FROM members m JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conversation_id = ?2)";
+         WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conversation_id = ?2)"
+);
 
 /// One row of the conversation list, before rendering.
 #[derive(Debug)]

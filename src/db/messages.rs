@@ -139,11 +139,15 @@ pub fn page(
         Cursor::After(id) => ("AND x.id > ?3", "ASC", id.0),
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
-         WHERE x.conversation_id = ?1 {bound}
-           AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                           WHERE d.user_id = ?2 AND d.message_id = x.id)
-         ORDER BY x.id {order} LIMIT ?4 + 0"
+        concat!(
+            "SELECT {columns} FROM messages x JOIN users u ON u.id = x.sender_id
+             WHERE x.conversation_id = ?1 {bound} AND NOT ",
+            hidden_from!("?2", "x.id"),
+            " ORDER BY x.id {order} LIMIT ?4 + 0"
+        ),
+        columns = ROW_COLUMNS,
+        bound = bound,
+        order = order,
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let from = if matches!(cursor, Cursor::Newest) {
@@ -220,12 +224,13 @@ pub fn find_for_member(
 ) -> Result<Option<Target>, Error> {
     Ok(conn
         .row(
-            "SELECT x.conversation_id, x.sender_id, x.status, x.created_at,
-                    EXISTS (SELECT 1 FROM deleted_messages d
-                            WHERE d.user_id = ?2 AND d.message_id = x.id)
-             FROM messages x
-             JOIN members m ON m.conversation_id = x.conversation_id AND m.user_id = ?2
-             WHERE x.id = ?1",
+            concat!(
+                "SELECT x.conversation_id, x.sender_id, x.status, x.created_at, ",
+                hidden_from!("?2", "x.id"),
+                " FROM messages x
+                 JOIN members m ON m.conversation_id = x.conversation_id AND m.user_id = ?2
+                 WHERE x.id = ?1"
+            ),
             params![id.0, viewer.0],
             |r| {
                 Ok(Target {
@@ -244,14 +249,15 @@ pub fn find_for_member(
 pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
     // Whoever still counted it as unread no longer does.
     conn.exec(
-        "UPDATE members SET unread_count = unread_count - 1
-         WHERE unread_count > 0 AND (conversation_id, user_id) IN (
-           SELECT m.conversation_id, m.user_id
-           FROM messages x JOIN members m ON m.conversation_id = x.conversation_id
-           WHERE x.id = ?1 AND x.status = 0 AND m.user_id != x.sender_id
-             AND m.last_read_id < x.id
-             AND NOT EXISTS (SELECT 1 FROM deleted_messages d
-                             WHERE d.user_id = m.user_id AND d.message_id = x.id))",
+        concat!(
+            "UPDATE members SET unread_count = unread_count - 1
+             WHERE unread_count > 0 AND (conversation_id, user_id) IN (
+               SELECT m.conversation_id, m.user_id
+               FROM messages x JOIN members m ON m.conversation_id = x.conversation_id
+               WHERE x.id = ?1 AND ",
+            unread_for!("m.user_id", "m.last_read_id"),
+            ")"
+        ),
         [id.0],
     )?;
     conn.exec(
@@ -264,12 +270,14 @@ pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
 pub fn delete_for(conn: &Connection, user: UserId, id: MessageId) -> Result<(), Error> {
     // A deleted message no longer counts as unread (once: deleting again changes nothing).
     conn.exec(
-        "UPDATE members SET unread_count = unread_count - 1
-         WHERE unread_count > 0 AND user_id = ?1
-           AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?2)
-           AND last_read_id < ?2
-           AND EXISTS (SELECT 1 FROM messages x WHERE x.id = ?2 AND x.status = 0 AND x.sender_id != ?1)
-           AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.user_id = ?1 AND d.message_id = ?2)",
+        concat!(
+            "UPDATE members SET unread_count = unread_count - 1
+             WHERE unread_count > 0 AND user_id = ?1
+               AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?2)
+               AND EXISTS (SELECT 1 FROM messages x WHERE x.id = ?2 AND ",
+            unread_for!("?1", "members.last_read_id"),
+            ")"
+        ),
         params![user.0, id.0],
     )?;
     conn.exec(

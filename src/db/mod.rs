@@ -10,6 +10,38 @@
 //! * The table-family modules hold plain, parameterized SQL in functions taking
 //!   `&Connection`, usable from both sides.
 
+/// SQL: message `$message` is hidden from `$viewer` (they deleted it for themselves). The one
+/// home of the rule every query of visible messages applies, as `NOT hidden_from!(…)`.
+macro_rules! hidden_from {
+    ($viewer:literal, $message:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM deleted_messages d WHERE d.user_id = ",
+            $viewer,
+            " AND d.message_id = ",
+            $message,
+            ")"
+        )
+    };
+}
+
+/// SQL: message `x` counts as unread for `$user` whose read marker is `$marker`: a normal
+/// message from someone else, after the marker, not deleted by the user. The one home of the
+/// rule behind every stored unread count.
+macro_rules! unread_for {
+    ($user:literal, $marker:literal) => {
+        concat!(
+            "x.status = 0 AND x.sender_id != ",
+            $user,
+            " AND x.id > ",
+            $marker,
+            " AND NOT ",
+            $crate::db::hidden_from!($user, "x.id")
+        )
+    };
+}
+
+pub(crate) use {hidden_from, unread_for};
+
 pub mod conversations;
 pub mod events;
 pub mod friends;
