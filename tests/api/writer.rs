@@ -22,6 +22,15 @@ fn db_on_temp_file() -> (tempfile::TempDir, Db) {
     (dir, db)
 }
 
+/// A bare user row named `name` (the writer's tests need rows, not accounts).
+fn insert_user(conn: &rusqlite::Connection, name: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO users (username, display_name, password_hash, created_at)
+         VALUES (?1, ?1, 'x', 0)",
+        [name],
+    )
+}
+
 #[test]
 fn a_failing_write_in_a_batch_is_undone_alone_and_gets_its_own_error() {
     let (_dir, db) = db_on_temp_file();
@@ -37,11 +46,7 @@ fn a_failing_write_in_a_batch_is_undone_alone_and_gets_its_own_error() {
             let db = db.clone();
             tasks.push(rocket::tokio::spawn(async move {
                 db.write(move |conn| {
-                    conn.execute(
-                        "INSERT INTO users (username, display_name, password_hash, created_at)
-                         VALUES (?1, ?1, 'x', 0)",
-                        [format!("user{i}")],
-                    )?;
+                    insert_user(conn, &format!("user{i}"))?;
                     // Every third write fails after it has written: its row must vanish.
                     if i % 3 == 0 {
                         return Err(Error::bad_request(format!("job {i}")));
@@ -170,11 +175,7 @@ fn close_finishes_queued_writes_folds_the_wal_and_stops_the_writer() {
                 let db = db.clone();
                 rocket::tokio::spawn(async move {
                     db.write(move |conn| {
-                        conn.execute(
-                            "INSERT INTO users (username, display_name, password_hash, created_at)
-                             VALUES (?1, ?1, 'x', 0)",
-                            [format!("queued{i}")],
-                        )?;
+                        insert_user(conn, &format!("queued{i}"))?;
                         Ok(())
                     })
                     .await
