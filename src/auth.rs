@@ -239,7 +239,7 @@ impl LoginThrottle {
     /// attempts in flight already reach the limit.
     pub fn begin(&self, username: &str) -> Result<Attempt<'_>, Error> {
         let name = username.to_ascii_lowercase();
-        let mut names = self.lock();
+        let mut names = self.names.recover();
         let now = Instant::now();
         names.retain(|_, tries| {
             tries
@@ -257,16 +257,12 @@ impl LoginThrottle {
             name,
         })
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tries>> {
-        self.names.recover()
-    }
 }
 
 impl Attempt<'_> {
     /// The password was wrong: the attempt counts as a failure.
     pub fn failed(self) {
-        let mut names = self.throttle.lock();
+        let mut names = self.throttle.names.recover();
         if let Some(tries) = names.get_mut(&self.name) {
             tries.failures.push(Instant::now());
         }
@@ -274,7 +270,7 @@ impl Attempt<'_> {
 
     /// The password was right: earlier failures are forgotten.
     pub fn succeeded(self) {
-        let mut names = self.throttle.lock();
+        let mut names = self.throttle.names.recover();
         if let Some(tries) = names.get_mut(&self.name) {
             tries.failures.clear();
         }
@@ -283,7 +279,7 @@ impl Attempt<'_> {
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        let mut names = self.throttle.lock();
+        let mut names = self.throttle.names.recover();
         if let Some(tries) = names.get_mut(&self.name) {
             tries.in_flight = tries.in_flight.saturating_sub(1);
         }

@@ -39,10 +39,10 @@ impl Sessions {
     }
 
     pub async fn is_live(&self, db: &Db, user: UserId, gen: i64, jti: &str) -> Result<bool, Error> {
-        if self.lock_revoked().contains_key(jti) {
+        if self.revoked.recover().contains_key(jti) {
             return Ok(false);
         }
-        let known = self.lock_generations().get(&user).copied();
+        let known = self.generations.recover().get(&user).copied();
         let current = match known {
             Some(current) => current,
             None => {
@@ -59,7 +59,7 @@ impl Sessions {
     /// After a committed password change. Generations only grow, so a late, older value
     /// never undoes a newer one.
     pub fn note_generation(&self, user: UserId, gen: i64) {
-        let mut generations = self.lock_generations();
+        let mut generations = self.generations.recover();
         let entry = generations.entry(user).or_insert(gen);
         *entry = (*entry).max(gen);
     }
@@ -67,17 +67,9 @@ impl Sessions {
     /// After a committed logout.
     pub fn note_revoked(&self, jti: &str, expires_at: i64) {
         let now = chrono::Utc::now().timestamp();
-        let mut revoked = self.lock_revoked();
+        let mut revoked = self.revoked.recover();
         revoked.retain(|_, exp| *exp >= now);
         revoked.insert(jti.to_string(), expires_at);
-    }
-
-    fn lock_generations(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, i64>> {
-        self.generations.recover()
-    }
-
-    fn lock_revoked(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
-        self.revoked.recover()
     }
 }
 
@@ -85,7 +77,7 @@ impl Sessions {
     /// Forgets every cached generation and replaces the logged-out set: after `chatd user …`
     /// changed accounts from outside this process.
     pub fn reset(&self, revoked: Vec<(String, i64)>) {
-        self.lock_generations().clear();
-        *self.lock_revoked() = revoked.into_iter().collect();
+        self.generations.recover().clear();
+        *self.revoked.recover() = revoked.into_iter().collect();
     }
 }

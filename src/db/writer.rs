@@ -79,7 +79,7 @@ impl Writer {
     /// `recv` then fails and the subscriber can stop.
     pub fn subscribe_commits(&self) -> mpsc::Receiver<()> {
         let (tx, rx) = mpsc::channel();
-        lock(&self.subscribers).push(tx);
+        self.subscribers.recover().push(tx);
         rx
     }
 
@@ -110,10 +110,6 @@ impl Writer {
     }
 }
 
-fn lock(subscribers: &Subscribers) -> std::sync::MutexGuard<'_, Vec<mpsc::Sender<()>>> {
-    subscribers.recover()
-}
-
 /// The thread's body; whether the WAL was folded in at the end.
 fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscribers) -> bool {
     let mut closing = false;
@@ -138,10 +134,10 @@ fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscriber
             reply(committed);
         }
         if committed {
-            lock(&subscribers).retain(|tx| tx.send(()).is_ok());
+            subscribers.recover().retain(|tx| tx.send(()).is_ok());
         }
     }
-    lock(&subscribers).clear();
+    subscribers.recover().clear();
     // Fold the WAL into the database file, so a stopped server leaves one self-contained
     // file; readers finishing a last snapshot may delay it briefly.
     let pause = std::time::Duration::from_millis(40);
