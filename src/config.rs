@@ -164,20 +164,6 @@ impl Default for RateLimits {
     }
 }
 
-impl RateLimits {
-    /// Every limit off (tests and benchmarks that drive many accounts from one address).
-    pub fn off() -> RateLimits {
-        RateLimits {
-            register: Rate::Off,
-            login: Rate::Off,
-            ticket: Rate::Off,
-            send: Rate::Off,
-            create_group: Rate::Off,
-            friend_request: Rate::Off,
-        }
-    }
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
