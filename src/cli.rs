@@ -128,13 +128,7 @@ fn serve() -> Result<(), String> {
     let config = load_config()?;
     // Held until serve returns: `chatd restore` refuses while it is.
     let _lock = crate::backup::lock_for_serving(&config.database_path)?;
-    let fd_limit = crate::limits::connections::raise_fd_limit();
-    tracing::info!(
-        "open-file limit {}, at most {} connections (max_connections), request heads within {} s",
-        fd_limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string()),
-        crate::limits::connections::cap(&config, fd_limit),
-        config.header_timeout_secs
-    );
+    crate::limits::connections::raise_fd_limit();
     let rocket = crate::build_rocket(config::figment())?;
     rocket::execute(async move {
         let ignited = rocket

@@ -81,8 +81,14 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     // Subscribed before anything is written, so the dispatcher misses no commit.
     events::dispatch::spawn(&config.database_path, hub.clone(), db.subscribe_commits())?;
     let hasher = passwords::Hasher::start(config.hash_concurrency, config.hash_queue)?;
-    let fd_limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    let fd_limit = limits::connections::fd_limit();
     let max_connections = limits::connections::cap(&config, fd_limit);
+    tracing::info!(
+        "open-file limit {}, at most {max_connections} connections (max_connections), \
+         request heads within {} s",
+        fd_limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string()),
+        config.header_timeout_secs
+    );
     Ok(rocket::custom(figment)
         .manage(limits::connections::limits(&config, max_connections))
         .manage(std::sync::Arc::new(limits::Limits::new(

@@ -12,8 +12,8 @@ use rocket::connection_limits::ConnectionLimits;
 use crate::config::Config;
 use crate::sync::Recover;
 
-/// Raises the soft limit on open files to the hard limit; the limit now in force.
-pub fn raise_fd_limit() -> Option<u64> {
+/// Raises the soft limit on open files to the hard limit (`chatd serve`, before building).
+pub fn raise_fd_limit() {
     use rustix::process::{getrlimit, setrlimit, Resource};
     let mut limit = getrlimit(Resource::Nofile);
     if let Some(hard) = limit.maximum {
@@ -24,7 +24,11 @@ pub fn raise_fd_limit() -> Option<u64> {
             }
         }
     }
-    getrlimit(Resource::Nofile).current
+}
+
+/// The open-file limit in force (`None`: unlimited).
+pub fn fd_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
 }
 
 /// Descriptors kept for everything that is not a client connection (database, WAL, backups,
