@@ -26,10 +26,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rocket::tokio::{
-    self,
-    sync::{Barrier, Semaphore},
-};
 use serde_json::{json, Value};
 
 #[path = "../tests/common/flood.rs"]
@@ -104,45 +100,27 @@ fn main() {
         std::thread::spawn(move || flood::check_health(base, released, stop))
     };
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (answers, started) = runtime.block_on(async {
-        let connecting = Arc::new(Semaphore::new(100));
-        let gate = Arc::new(Barrier::new(n + 1));
-        let tasks: Vec<_> = (0..n)
-            .map(|i| {
-                let (path, body) = if control {
-                    (
-                        "register",
-                        json!({"username": format!("control_{i}"), "password": "short"}),
-                    )
-                } else if i < logins {
-                    (
-                        "login",
-                        json!({"username": format!("ghost_{i}"), "password": "password123"}),
-                    )
-                } else {
-                    (
-                        "register",
-                        json!({"username": format!("flood_{i}"), "password": "password123"}),
-                    )
-                };
-                let answer =
-                    flood::request(port, path, body, connecting.clone(), gate.clone(), TIMEOUT);
-                tokio::spawn(async move { (path, answer.await) })
-            })
-            .collect();
-        gate.wait().await;
-        let started = Instant::now();
-        *released.lock().unwrap() = Some(started);
-        let mut answers = Vec::new();
-        for task in tasks {
-            answers.push(task.await.expect("flood task"));
-        }
-        (answers, started)
-    });
+    let requests: Vec<(&'static str, Value)> = (0..n)
+        .map(|i| {
+            if control {
+                (
+                    "register",
+                    json!({"username": format!("control_{i}"), "password": "short"}),
+                )
+            } else if i < logins {
+                (
+                    "login",
+                    json!({"username": format!("ghost_{i}"), "password": "password123"}),
+                )
+            } else {
+                (
+                    "register",
+                    json!({"username": format!("flood_{i}"), "password": "password123"}),
+                )
+            }
+        })
+        .collect();
+    let (answers, started) = flood::release(port, requests, &released, TIMEOUT);
     let last = answers
         .iter()
         .map(|(_, (_, at))| *at - started)

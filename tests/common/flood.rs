@@ -126,3 +126,40 @@ pub fn check_health(
     }
     (samples, failed)
 }
+
+/// One request of a flood and its answer (`None`: none within the timeout), and when it came.
+pub type Answered = (&'static str, (Option<(u16, Value)>, Instant));
+
+/// Sends every `(path, body)` of `requests` on its own connection, all opened first (100
+/// connecting at a time) and then released at once; the release time is written into
+/// `released` (for the health checker) and returned with the answers, in request order.
+pub fn release(
+    port: u16,
+    requests: Vec<(&'static str, Value)>,
+    released: &Mutex<Option<Instant>>,
+    timeout: Duration,
+) -> (Vec<Answered>, Instant) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the flood");
+    runtime.block_on(async {
+        let connecting = Arc::new(Semaphore::new(100));
+        let gate = Arc::new(Barrier::new(requests.len() + 1));
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|(path, body)| {
+                let answer = request(port, path, body, connecting.clone(), gate.clone(), timeout);
+                tokio::spawn(async move { (path, answer.await) })
+            })
+            .collect();
+        gate.wait().await;
+        let started = Instant::now();
+        *released.lock().unwrap() = Some(started);
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("a flood task"));
+        }
+        (answers, started)
+    })
+}

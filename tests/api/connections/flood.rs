@@ -2,7 +2,7 @@
 //! answered, and the health check stays fast.
 
 use super::*;
-use crate::flood::{check_health, peak_rss, percentile, request, rss_kib};
+use crate::flood::{check_health, peak_rss, percentile, release, rss_kib};
 
 #[test]
 fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
@@ -31,40 +31,16 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
     // 500 logins for unknown names and 500 sign-ups, each on its own connection, all open
     // before any is sent, then sent at once.
     let n = 1000;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (answers, started) = runtime.block_on(async {
-        let connecting = Arc::new(Semaphore::new(100));
-        let gate = Arc::new(AsyncBarrier::new(n + 1));
-        let tasks: Vec<_> = (0..n)
-            .map(|i| {
-                let (path, name) = match i % 2 {
-                    0 => ("login", format!("ghost_{i}")),
-                    _ => ("register", format!("flood_{i}")),
-                };
-                let body = json!({"username": name, "password": "password123"});
-                let answer = request(
-                    port,
-                    path,
-                    body,
-                    connecting.clone(),
-                    gate.clone(),
-                    Duration::from_secs(60),
-                );
-                tokio::spawn(async move { (path, answer.await) })
-            })
-            .collect();
-        gate.wait().await;
-        let started = Instant::now();
-        *released.lock().unwrap() = Some(started);
-        let mut answers = Vec::new();
-        for task in tasks {
-            answers.push(task.await.unwrap());
-        }
-        (answers, started)
-    });
+    let requests: Vec<(&'static str, Value)> = (0..n)
+        .map(|i| {
+            let (path, name) = match i % 2 {
+                0 => ("login", format!("ghost_{i}")),
+                _ => ("register", format!("flood_{i}")),
+            };
+            (path, json!({"username": name, "password": "password123"}))
+        })
+        .collect();
+    let (answers, started) = release(port, requests, &released, Duration::from_secs(60));
     stop.store(true, Ordering::Relaxed);
     let peak = sampler.join().unwrap();
     let (samples, health_failed) = health.join().unwrap();

@@ -11,10 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rocket::tokio::{
-    self,
-    sync::{Barrier as AsyncBarrier, Semaphore},
-};
 use serde_json::{json, Value};
 
 use crate::server::{agent, post, wait_until, Server};
