@@ -1,13 +1,76 @@
 //! Opaque, prefixed ids (`u_…`, `c_…`, `m_…`, `r_…`) over SQLite integer keys.
 //! Parsing is strict: the prefix, then a positive decimal number without sign or leading
 //! zeros. Anything else is "not found" for that kind of resource, never a 500.
+//!
+//! Requests carry ids in paths and bodies as [`Given`]: parsed at the edge (Rocket's
+//! `FromParam`, serde's `Deserialize`), and turned into the id or that resource's 404 with
+//! [`Given::known`] where the rules say the lookup happens.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::{Serialize, Serializer};
+use rocket::request::FromParam;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::Error;
+
+/// A kind of id: how it is written, and the 404 a malformed or unknown one answers.
+pub trait Id: Copy + fmt::Display {
+    /// `None` when `text` is not a well-formed id of this kind.
+    fn parse(text: &str) -> Option<Self>;
+    /// `404 用户不存在`, `404 会话不存在`, …
+    fn not_found() -> Error;
+}
+
+/// An id as a request gave it (in its path or body): well formed, or known to name nothing.
+/// Any string is accepted here, so a malformed id answers the resource's 404 (as the
+/// contract says) rather than `400 参数错误`; a body value that is not a string is still 400.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Given<T>(Option<T>);
+
+impl<T: Id> Given<T> {
+    pub fn parse(text: &str) -> Given<T> {
+        Given(T::parse(text))
+    }
+
+    /// The id, or the resource's 404.
+    pub fn known(self) -> Result<T, Error> {
+        self.0.ok_or_else(T::not_found)
+    }
+}
+
+impl<T: Id> From<T> for Given<T> {
+    fn from(id: T) -> Given<T> {
+        Given(Some(id))
+    }
+}
+
+impl<'a, T: Id> FromParam<'a> for Given<T> {
+    type Error = std::convert::Infallible;
+
+    fn from_param(param: &'a str) -> Result<Self, Self::Error> {
+        Ok(Given::parse(param))
+    }
+}
+
+impl<'de, T: Id> Deserialize<'de> for Given<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text<T>(PhantomData<T>);
+        impl<T: Id> serde::de::Visitor<'_> for Text<T> {
+            type Value = Given<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Given<T>, E> {
+                Ok(Given::parse(text))
+            }
+        }
+        d.deserialize_str(Text(PhantomData))
+    }
+}
 
 macro_rules! id_type {
-    ($name:ident, $prefix:literal) => {
+    ($name:ident, $prefix:literal, $not_found:expr) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub i64);
 
@@ -17,6 +80,15 @@ macro_rules! id_type {
             /// `None` when `text` is not a well-formed id of this kind.
             pub fn parse(text: &str) -> Option<Self> {
                 parse_number(text.strip_prefix($prefix)?).map($name)
+            }
+        }
+
+        impl Id for $name {
+            fn parse(text: &str) -> Option<Self> {
+                $name::parse(text)
+            }
+            fn not_found() -> Error {
+                $not_found
             }
         }
 
@@ -34,10 +106,10 @@ macro_rules! id_type {
     };
 }
 
-id_type!(UserId, "u_");
-id_type!(ConversationId, "c_");
-id_type!(MessageId, "m_");
-id_type!(RequestId, "r_");
+id_type!(UserId, "u_", Error::UserNotFound);
+id_type!(ConversationId, "c_", Error::ConversationNotFound);
+id_type!(MessageId, "m_", Error::MessageNotFound);
+id_type!(RequestId, "r_", Error::FriendRequestNotFound);
 
 fn parse_number(digits: &str) -> Option<i64> {
     let well_formed = !digits.is_empty()
@@ -80,5 +152,21 @@ mod tests {
     fn displays_with_prefix() {
         assert_eq!(ConversationId(7).to_string(), "c_7");
         assert_eq!(serde_json::to_string(&RequestId(3)).unwrap(), "\"r_3\"");
+    }
+
+    #[test]
+    fn given_ids_accept_any_string_and_answer_their_404() {
+        let parsed: Vec<Given<UserId>> =
+            serde_json::from_str(r#"["u_7", "u_07", "c_7", ""]"#).unwrap();
+        assert_eq!(parsed[0].known().unwrap(), UserId(7));
+        for malformed in &parsed[1..] {
+            assert!(matches!(malformed.known(), Err(Error::UserNotFound)));
+        }
+        assert!(
+            serde_json::from_str::<Given<UserId>>("7").is_err(),
+            "a number is not an id"
+        );
+        let param = Given::<ConversationId>::from_param("c_x").unwrap();
+        assert!(matches!(param.known(), Err(Error::ConversationNotFound)));
     }
 }

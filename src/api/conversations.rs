@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::conversations::{self, ListItem, PageQuery};
 use crate::domain::render::MessageView;
-use crate::error::{created, ok, ok_msg, ApiResult};
-use crate::ids::ConversationId;
+use crate::error::{created, ok, ok_msg, ApiResult, Error};
+use crate::ids::{ConversationId, Given, UserId};
 use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
@@ -29,7 +29,7 @@ async fn list(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<ListItem>> {
 #[get("/auth/conversations/<id>?<limit>&<before>&<after>")]
 async fn detail(
     me: AuthUser,
-    id: &str,
+    id: Given<ConversationId>,
     limit: Option<&str>,
     before: Option<&str>,
     after: Option<&str>,
@@ -40,12 +40,12 @@ async fn detail(
         before,
         after,
     };
-    ok(conversations::messages(db, me.id, id, query).await?)
+    ok(conversations::messages(db, me.id, id.known()?, query).await?)
 }
 
 #[derive(Deserialize)]
 struct CreatePrivate {
-    friend_id: Option<String>,
+    friend_id: Option<Given<UserId>>,
 }
 
 #[derive(Serialize)]
@@ -61,7 +61,10 @@ async fn create_private(
     db: &State<Db>,
     config: &State<Config>,
 ) -> ApiResult<ConversationRef> {
-    let friend = body.friend_id.as_deref();
+    let friend = body
+        .friend_id
+        .ok_or_else(|| Error::bad_request("缺少 friend_id"))?
+        .known()?;
     let (conversation_id, is_new) =
         conversations::create_private(db, config, me.id, friend).await?;
     let data = ConversationRef { conversation_id };
@@ -75,7 +78,7 @@ async fn create_private(
 #[derive(Deserialize)]
 struct CreateGroup {
     name: String,
-    member_ids: Vec<String>,
+    member_ids: Vec<Given<UserId>>,
 }
 
 /// `POST /api/auth/conversations/group`

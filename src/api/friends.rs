@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::friends::{self, FriendView, PendingRequests, RequestOutcome};
 use crate::error::{created, ok, ok_msg, ApiResult};
-use crate::ids::RequestId;
+use crate::ids::{Given, RequestId, UserId};
 use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
@@ -32,7 +32,7 @@ async fn list_friends(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<FriendView>
 
 #[derive(Deserialize)]
 struct SendRequest {
-    user_id: String,
+    user_id: Given<UserId>,
     message: Option<String>,
 }
 
@@ -50,7 +50,7 @@ async fn send_request(
     limits: &State<Arc<Limits>>,
 ) -> ApiResult<RequestRef> {
     limits.user(PerUser::FriendRequest, me.id)?;
-    match friends::send_request(db, me.id, &body.user_id, body.message.as_deref()).await? {
+    match friends::send_request(db, me.id, body.user_id.known()?, body.message.as_deref()).await? {
         RequestOutcome::Pending(request_id) => created("好友请求已发送", RequestRef { request_id }),
         RequestOutcome::BecameFriends(request_id) => {
             ok_msg("已成为好友", RequestRef { request_id })
@@ -66,21 +66,21 @@ async fn list_requests(me: AuthUser, db: &State<Db>) -> ApiResult<PendingRequest
 
 /// `POST /api/auth/friends/requests/<id>/accept`
 #[post("/auth/friends/requests/<id>/accept")]
-async fn accept_request(me: AuthUser, id: &str, db: &State<Db>) -> ApiResult<()> {
-    friends::answer(db, me.id, id, true).await?;
+async fn accept_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> ApiResult<()> {
+    friends::answer(db, me.id, id.known()?, true).await?;
     ok_msg("已添加好友", ())
 }
 
 /// `POST /api/auth/friends/requests/<id>/reject`
 #[post("/auth/friends/requests/<id>/reject")]
-async fn reject_request(me: AuthUser, id: &str, db: &State<Db>) -> ApiResult<()> {
-    friends::answer(db, me.id, id, false).await?;
+async fn reject_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> ApiResult<()> {
+    friends::answer(db, me.id, id.known()?, false).await?;
     ok_msg("已拒绝", ())
 }
 
 /// `DELETE /api/auth/friends/<user_id>`
 #[delete("/auth/friends/<user_id>")]
-async fn remove_friend(me: AuthUser, user_id: &str, db: &State<Db>) -> ApiResult<()> {
-    friends::remove(db, me.id, user_id).await?;
+async fn remove_friend(me: AuthUser, user_id: Given<UserId>, db: &State<Db>) -> ApiResult<()> {
+    friends::remove(db, me.id, user_id.known()?).await?;
     ok_msg("已删除好友", ())
 }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::messages::{self, Draft, Recalled, Sent};
 use crate::error::{created, ok_msg, ApiResult};
+use crate::ids::{ConversationId, Given, MessageId};
 use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
@@ -19,7 +20,7 @@ pub fn routes() -> Vec<Route> {
 
 #[derive(Deserialize)]
 struct SendMessage {
-    conversation_id: String,
+    conversation_id: Given<ConversationId>,
     content: String,
     client_msg_id: Option<String>,
 }
@@ -35,7 +36,7 @@ async fn send_message(
 ) -> ApiResult<Sent> {
     limits.user(PerUser::Send, me.id)?;
     let draft = Draft {
-        conversation_id: &body.conversation_id,
+        conversation_id: body.conversation_id.known()?,
         content: &body.content,
         client_msg_id: body.client_msg_id.as_deref(),
     };
@@ -47,7 +48,7 @@ async fn send_message(
 
 #[derive(Deserialize)]
 struct MessageRef {
-    id: String,
+    id: Given<MessageId>,
 }
 
 /// `DELETE /api/auth/messages/recall`
@@ -60,13 +61,13 @@ async fn recall_message(
 ) -> ApiResult<Recalled> {
     ok_msg(
         "消息已撤回",
-        messages::recall(db, config, me.id, &body.id).await?,
+        messages::recall(db, config, me.id, body.id.known()?).await?,
     )
 }
 
 /// `DELETE /api/auth/messages/delete`
 #[delete("/auth/messages/delete", data = "<body>")]
 async fn delete_message(me: AuthUser, body: Body<MessageRef>, db: &State<Db>) -> ApiResult<()> {
-    messages::delete_for_me(db, me.id, &body.id).await?;
+    messages::delete_for_me(db, me.id, body.id.known()?).await?;
     ok_msg("已删除", ())
 }

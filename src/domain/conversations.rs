@@ -14,7 +14,7 @@ use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, Cursor};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, Given, MessageId, UserId};
 use crate::time::rfc3339_ms;
 
 const PREVIEW_CHARS: usize = 100;
@@ -124,10 +124,9 @@ pub fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
 pub async fn messages(
     db: &Db,
     me: UserId,
-    conversation: &str,
+    id: ConversationId,
     query: PageQuery<'_>,
 ) -> Result<Vec<MessageView>, Error> {
-    let id = super::conversation_id(conversation)?;
     let (cursor, limit) = parse_page(&query)?;
     let (views, read_to) = db
         .read(move |conn| {
@@ -172,10 +171,8 @@ pub async fn create_private(
     db: &Db,
     config: &Config,
     me: UserId,
-    friend: Option<&str>,
+    friend: UserId,
 ) -> Result<(ConversationId, bool), Error> {
-    let raw = friend.ok_or_else(|| Error::bad_request("缺少 friend_id"))?;
-    let friend = UserId::parse(raw).ok_or(Error::UserNotFound)?;
     if friend == me {
         return Err(Error::bad_request("不能与自己创建私聊"));
     }
@@ -206,10 +203,10 @@ pub async fn create_group(
     config: &Config,
     me: UserId,
     name: &str,
-    member_ids: &[String],
+    member_ids: &[Given<UserId>],
 ) -> Result<ConversationId, Error> {
     let name = validate::group_name(name)?.to_string();
-    let others = members::parse_member_ids(me, member_ids)?;
+    let others = members::member_ids(me, member_ids)?;
     if others.is_empty() {
         return Err(Error::bad_request("至少需要一位其他成员"));
     }

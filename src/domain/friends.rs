@@ -43,10 +43,9 @@ pub enum RequestOutcome {
 pub async fn send_request(
     db: &Db,
     me: UserId,
-    to: &str,
+    to: UserId,
     message: Option<&str>,
 ) -> Result<RequestOutcome, Error> {
-    let to = UserId::parse(to).ok_or(Error::UserNotFound)?;
     if to == me {
         return Err(Error::bad_request("不能添加自己为好友"));
     }
@@ -118,8 +117,7 @@ pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
 
 /// Accepts (`true`) or rejects a pending request addressed to the caller. Anything else —
 /// unknown, malformed, someone else's, already answered — is `404`.
-pub async fn answer(db: &Db, me: UserId, request: &str, accept: bool) -> Result<(), Error> {
-    let request = RequestId::parse(request).ok_or(Error::FriendRequestNotFound)?;
+pub async fn answer(db: &Db, me: UserId, request: RequestId, accept: bool) -> Result<(), Error> {
     db.write(move |conn| {
         let from =
             db::friends::pending_sender(conn, request, me)?.ok_or(Error::FriendRequestNotFound)?;
@@ -164,8 +162,7 @@ fn friendship_event(
     Ok(())
 }
 
-pub async fn remove(db: &Db, me: UserId, friend: &str) -> Result<(), Error> {
-    let friend = UserId::parse(friend).ok_or(Error::UserNotFound)?;
+pub async fn remove(db: &Db, me: UserId, friend: UserId) -> Result<(), Error> {
     db.write_freeing(move |conn| {
         if db::friends::unfriend(conn, me, friend)? {
             friendship_event(conn, kind::FRIEND_REMOVED, me, friend, None)

@@ -11,12 +11,12 @@ use crate::db::conversations::{self as convs, Kind, Membership};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{messages, now_ms, Db};
 use crate::error::Error;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, Given, MessageId, UserId};
 use crate::time::rfc3339_ms;
 use serde_json::json;
 
-use super::members::{check_new_members, parse_member_ids};
-use super::{conversation_id, member_of};
+use super::member_of;
+use super::members::{self, check_new_members};
 
 /// The caller's membership of a group; `400` for a private chat.
 fn group_member(
@@ -31,8 +31,7 @@ fn group_member(
     Ok(member)
 }
 
-pub async fn pin(db: &Db, me: UserId, conversation: &str, pinned: bool) -> Result<bool, Error> {
-    let id = conversation_id(conversation)?;
+pub async fn pin(db: &Db, me: UserId, id: ConversationId, pinned: bool) -> Result<bool, Error> {
     db.write(move |conn| {
         member_of(conn, id, me)?;
         convs::set_pinned(conn, id, me, pinned)?;
@@ -50,13 +49,9 @@ pub async fn pin(db: &Db, me: UserId, conversation: &str, pinned: bool) -> Resul
 pub async fn mark_read(
     db: &Db,
     me: UserId,
-    conversation: &str,
-    message: Option<&str>,
+    id: ConversationId,
+    message: Option<MessageId>,
 ) -> Result<i64, Error> {
-    let id = conversation_id(conversation)?;
-    let message = message
-        .map(|raw| MessageId::parse(raw).ok_or(Error::MessageNotFound))
-        .transpose()?;
     db.write_freeing(move |conn| {
         member_of(conn, id, me)?;
         let to = match message {
@@ -81,8 +76,7 @@ pub struct MemberView {
     pub joined_at: String,
 }
 
-pub async fn members(db: &Db, me: UserId, conversation: &str) -> Result<Vec<MemberView>, Error> {
-    let id = conversation_id(conversation)?;
+pub async fn members(db: &Db, me: UserId, id: ConversationId) -> Result<Vec<MemberView>, Error> {
     let members = db
         .read(move |conn| {
             member_of(conn, id, me)?;
@@ -107,11 +101,10 @@ pub async fn invite(
     db: &Db,
     config: &Config,
     me: UserId,
-    conversation: &str,
-    member_ids: &[String],
+    id: ConversationId,
+    invitees: &[Given<UserId>],
 ) -> Result<(), Error> {
-    let id = conversation_id(conversation)?;
-    let wanted = parse_member_ids(me, member_ids)?;
+    let wanted = members::member_ids(me, invitees)?;
     let config = config.clone();
     db.write(move |conn| {
         group_member(conn, id, me)?;
@@ -156,14 +149,13 @@ pub enum Removal {
 pub async fn remove_member(
     db: &Db,
     me: UserId,
-    conversation: &str,
-    user: &str,
+    id: ConversationId,
+    target: Given<UserId>,
 ) -> Result<Removal, Error> {
-    let id = conversation_id(conversation)?;
-    let target = UserId::parse(user);
     db.write_freeing(move |conn| {
         let member = group_member(conn, id, me)?;
-        let target = target.ok_or(Error::UserNotFound)?;
+        // A malformed or unknown user is looked for only once the caller is known to be in.
+        let target = target.known()?;
         let now = now_ms();
         let is_owner = member.role == "owner";
         if target == me {
@@ -230,8 +222,7 @@ fn members_changed(
     events::to_members_except(conn, id, joined, &event, now)
 }
 
-pub async fn rename(db: &Db, me: UserId, conversation: &str, name: &str) -> Result<(), Error> {
-    let id = conversation_id(conversation)?;
+pub async fn rename(db: &Db, me: UserId, id: ConversationId, name: &str) -> Result<(), Error> {
     let name = validate::group_name(name)?.to_string();
     db.write(move |conn| {
         group_member(conn, id, me)?;

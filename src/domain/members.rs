@@ -4,15 +4,15 @@
 use crate::config::Config;
 use crate::db::{self, messages};
 use crate::error::Error;
-use crate::ids::UserId;
+use crate::ids::{Given, UserId};
 
-/// Parses a member list: malformed ids are unknown users; the caller and duplicates are
-/// dropped, order kept.
-pub fn parse_member_ids(me: UserId, raw: &[String]) -> Result<Vec<UserId>, Error> {
+/// A member list: a malformed id is an unknown user (`404 用户不存在`); the caller and
+/// duplicates are dropped, order kept.
+pub fn member_ids(me: UserId, given: &[Given<UserId>]) -> Result<Vec<UserId>, Error> {
     let mut seen = std::collections::HashSet::new();
-    let mut ids = Vec::with_capacity(raw.len());
-    for text in raw {
-        let id = UserId::parse(text).ok_or(Error::UserNotFound)?;
+    let mut ids = Vec::with_capacity(given.len());
+    for id in given {
+        let id = id.known()?;
         if id != me && seen.insert(id) {
             ids.push(id);
         }

@@ -10,7 +10,7 @@ use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, NORMAL};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
-use crate::ids::{MessageId, UserId};
+use crate::ids::{ConversationId, MessageId, UserId};
 use crate::time::rfc3339_ms;
 
 #[derive(Debug, Serialize)]
@@ -19,16 +19,16 @@ pub struct Sent {
     pub created_at: String,
 }
 
-/// Raw fields of a send request.
+/// A send request: its conversation parsed, its text still to be checked.
 #[derive(Debug)]
 pub struct Draft<'a> {
-    pub conversation_id: &'a str,
+    pub conversation_id: ConversationId,
     pub content: &'a str,
     pub client_msg_id: Option<&'a str>,
 }
 
 pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Result<Sent, Error> {
-    let conversation = super::conversation_id(draft.conversation_id)?;
+    let conversation = draft.conversation_id;
     let content = validate::message_content(draft.content, config.max_message_chars)?.to_string();
     let client_id = draft
         .client_msg_id
@@ -87,9 +87,8 @@ pub async fn recall(
     db: &Db,
     config: &Config,
     me: UserId,
-    message: &str,
+    id: MessageId,
 ) -> Result<Recalled, Error> {
-    let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
     let window_ms = i64::try_from(config.recall_window_secs)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
@@ -132,8 +131,7 @@ pub async fn recall(
 }
 
 /// Hides a message from the caller only. Idempotent.
-pub async fn delete_for_me(db: &Db, me: UserId, message: &str) -> Result<(), Error> {
-    let id = MessageId::parse(message).ok_or(Error::MessageNotFound)?;
+pub async fn delete_for_me(db: &Db, me: UserId, id: MessageId) -> Result<(), Error> {
     db.write_freeing(move |conn| {
         let target = messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
         messages::delete_for(conn, me, id)?;

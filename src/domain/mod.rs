@@ -15,11 +15,6 @@ use crate::db::conversations::{self as convs, Membership};
 use crate::error::Error;
 use crate::ids::{ConversationId, UserId};
 
-/// A conversation id from a request: malformed is `404 会话不存在`, like unknown.
-pub(crate) fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
-    ConversationId::parse(raw).ok_or(Error::ConversationNotFound)
-}
-
 /// The caller's membership, or `404 会话不存在` (not a member and no such conversation look
 /// the same to the caller).
 pub(crate) fn member_of(
