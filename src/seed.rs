@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::db::conversations::{self as convs, Kind};
+use crate::db::conversations::{self as convs, Kind, Role};
+use crate::db::messages::Status;
 use crate::db::{self, friends, messages, now_ms, users};
 use crate::domain::render::action;
 use crate::error::Error;
@@ -90,7 +91,7 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
         None => {
             let pair = convs::private_pair(zhang, li);
             let id = convs::insert(&tx, Kind::Private, None, Some(&pair), now)?;
-            convs::add_members(&tx, id, &[zhang, li], "member", now)?;
+            convs::add_members(&tx, id, &[zhang, li], Role::Member, now)?;
             id
         }
     };
@@ -103,8 +104,8 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
     }
 
     let group = convs::insert(&tx, Kind::Group, Some("周末聚餐"), None, now)?;
-    convs::add_members(&tx, group, &[zhang], "owner", now)?;
-    convs::add_members(&tx, group, &[li, wang], "member", now)?;
+    convs::add_members(&tx, group, &[zhang], Role::Owner, now)?;
+    convs::add_members(&tx, group, &[li, wang], Role::Member, now)?;
     messages::insert_system(&tx, group, zhang, action::CREATED, &[li, wang], None, now)?;
     for (sender, text) in [
         (zhang, "这周六中午聚餐，大家有空吗？"),
@@ -181,12 +182,12 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
             None,
             now,
         )?;
-        convs::add_members(&tx, group, &members[..1], "owner", now)?;
-        convs::add_members(&tx, group, &members[1..], "member", now)?;
+        convs::add_members(&tx, group, &members[..1], Role::Owner, now)?;
+        convs::add_members(&tx, group, &members[1..], Role::Member, now)?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (conversation_id, sender_id, content, status, created_at)
-                 VALUES (?1, ?2, ?3, 0, ?4)",
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for m in 0..args.messages as usize {
                 let sender = members[m % 3];
@@ -194,6 +195,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
                     group.0,
                     sender.0,
                     format!("测试消息 {}", m + 1),
+                    Status::Normal,
                     now
                 ])?;
             }

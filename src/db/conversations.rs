@@ -6,32 +6,19 @@ use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Private,
-    Group,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Private => "private",
-            Kind::Group => "group",
-        }
+stored_enum! {
+    /// `conversations.kind`.
+    pub enum Kind: &'static str, read by as_str {
+        Private = "private",
+        Group = "group",
     }
 }
 
-/// A stored kind; anything but `private`/`group` is a corrupt row, reported as an error
-/// rather than read as a private chat.
-impl rusqlite::types::FromSql for Kind {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Kind> {
-        match value.as_str()? {
-            "private" => Ok(Kind::Private),
-            "group" => Ok(Kind::Group),
-            other => Err(rusqlite::types::FromSqlError::Other(
-                format!("unknown conversation kind {other:?}").into(),
-            )),
-        }
+stored_enum! {
+    /// `members.role`.
+    pub enum Role: &'static str, read by as_str {
+        Owner = "owner",
+        Member = "member",
     }
 }
 
@@ -64,7 +51,7 @@ pub fn insert(
 ) -> Result<ConversationId, Error> {
     conn.exec(
         "INSERT INTO conversations (kind, name, private_pair, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![kind.as_str(), name, pair, now],
+        params![kind, name, pair, now],
     )?;
     Ok(ConversationId(conn.last_insert_rowid()))
 }
@@ -74,7 +61,7 @@ pub fn add_members(
     conn: &Connection,
     id: ConversationId,
     users: &[UserId],
-    role: &str,
+    role: Role,
     now: i64,
 ) -> Result<(), Error> {
     // Newcomers start with everything before them read: history is there to scroll, not
@@ -93,8 +80,7 @@ pub fn add_members(
 pub struct Membership {
     pub kind: Kind,
     pub last_read_id: i64,
-    /// `owner` or `member`.
-    pub role: String,
+    pub role: Role,
     /// For a private chat: the other member (None if that account is gone).
     pub other: Option<UserId>,
 }
@@ -261,7 +247,7 @@ pub struct Member {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub joined_at: i64,
 }
 
@@ -271,9 +257,9 @@ pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, Err
         "SELECT u.id, u.username, u.display_name, m.role, m.joined_at
          FROM members m JOIN users u ON u.id = m.user_id
          WHERE m.conversation_id = ?1
-         ORDER BY m.role = 'owner' DESC, m.joined_at, m.rowid",
+         ORDER BY m.role = ?2 DESC, m.joined_at, m.rowid",
     )?;
-    let rows = stmt.query_map([id.0], |r| {
+    let rows = stmt.query_map(params![id.0, Role::Owner], |r| {
         Ok(Member {
             id: UserId(r.get(0)?),
             username: r.get(1)?,
@@ -311,7 +297,7 @@ pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Erro
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-pub fn role(conn: &Connection, id: ConversationId, user: UserId) -> Result<Option<String>, Error> {
+pub fn role(conn: &Connection, id: ConversationId, user: UserId) -> Result<Option<Role>, Error> {
     Ok(conn
         .row(
             "SELECT role FROM members WHERE conversation_id = ?1 AND user_id = ?2",
@@ -344,8 +330,8 @@ pub fn promote_longest_standing(
         .optional()?;
     if let Some(user) = next {
         conn.exec(
-            "UPDATE members SET role = 'owner' WHERE conversation_id = ?1 AND user_id = ?2",
-            params![id.0, user],
+            "UPDATE members SET role = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+            params![id.0, user, Role::Owner],
         )?;
     }
     Ok(next.map(UserId))

@@ -6,6 +6,24 @@ use super::Cached;
 use crate::error::Error;
 use crate::ids::{RequestId, UserId};
 
+stored_enum! {
+    /// `friend_requests.status`.
+    pub enum RequestStatus: i64, read by as_i64 {
+        Pending = 0,
+        Accepted = 1,
+        Rejected = 2,
+    }
+}
+
+/// SQL: the request (columns prefixed `$alias`) is pending. Spelled as a literal rather than
+/// a bound `RequestStatus::Pending`: the partial indexes `friend_requests_pending_*` serve
+/// only queries that state their own `WHERE status = 0`.
+macro_rules! pending {
+    ($alias:literal) => {
+        concat!($alias, "status = 0")
+    };
+}
+
 pub fn are_friends(conn: &Connection, a: UserId, b: UserId) -> Result<bool, Error> {
     Ok(conn
         .row(
@@ -39,9 +57,12 @@ pub fn befriend(conn: &Connection, a: UserId, b: UserId, now: i64) -> Result<(),
         params![a.0, b.0, now],
     )?;
     conn.exec(
-        "UPDATE friend_requests SET status = 1
-         WHERE status = 0 AND ((from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1))",
-        params![a.0, b.0],
+        concat!(
+            "UPDATE friend_requests SET status = ?3 WHERE ",
+            pending!(""),
+            " AND ((from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1))"
+        ),
+        params![a.0, b.0, RequestStatus::Accepted],
     )?;
     Ok(())
 }
@@ -89,7 +110,10 @@ pub fn pending_between(
 ) -> Result<Option<RequestId>, Error> {
     Ok(conn
         .row(
-            "SELECT id FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 AND status = 0",
+            concat!(
+                "SELECT id FROM friend_requests WHERE from_id = ?1 AND to_id = ?2 AND ",
+                pending!("")
+            ),
             params![from.0, to.0],
             |r| r.get(0).map(RequestId),
         )
@@ -104,8 +128,9 @@ pub fn insert_request(
     now: i64,
 ) -> Result<RequestId, Error> {
     conn.exec(
-        "INSERT INTO friend_requests (from_id, to_id, message, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![from.0, to.0, message, now],
+        "INSERT INTO friend_requests (from_id, to_id, message, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![from.0, to.0, message, RequestStatus::Pending, now],
     )?;
     Ok(RequestId(conn.last_insert_rowid()))
 }
@@ -118,7 +143,10 @@ pub fn pending_sender(
 ) -> Result<Option<UserId>, Error> {
     Ok(conn
         .row(
-            "SELECT from_id FROM friend_requests WHERE id = ?1 AND to_id = ?2 AND status = 0",
+            concat!(
+                "SELECT from_id FROM friend_requests WHERE id = ?1 AND to_id = ?2 AND ",
+                pending!("")
+            ),
             params![id.0, to.0],
             |r| r.get(0).map(UserId),
         )
@@ -127,8 +155,8 @@ pub fn pending_sender(
 
 pub fn reject(conn: &Connection, id: RequestId) -> Result<(), Error> {
     conn.exec(
-        "UPDATE friend_requests SET status = 2 WHERE id = ?1",
-        [id.0],
+        "UPDATE friend_requests SET status = ?2 WHERE id = ?1",
+        params![id.0, RequestStatus::Rejected],
     )?;
     Ok(())
 }
@@ -145,13 +173,15 @@ pub struct PendingRequest {
 
 /// Pending requests to and from `me`, oldest first, with the other user's names.
 pub fn pending_for(conn: &Connection, me: UserId) -> Result<Vec<PendingRequest>, Error> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(concat!(
         "SELECT r.id, u.id, u.username, u.display_name, r.message, r.created_at, r.to_id = ?1
          FROM friend_requests r
          JOIN users u ON u.id = CASE WHEN r.to_id = ?1 THEN r.from_id ELSE r.to_id END
-         WHERE r.status = 0 AND (r.to_id = ?1 OR r.from_id = ?1)
-         ORDER BY r.id",
-    )?;
+         WHERE ",
+        pending!("r."),
+        " AND (r.to_id = ?1 OR r.from_id = ?1)
+         ORDER BY r.id"
+    ))?;
     let rows = stmt.query_map([me.0], |r| {
         Ok(PendingRequest {
             id: RequestId(r.get(0)?),
@@ -164,4 +194,15 @@ pub fn pending_for(conn: &Connection, me: UserId) -> Result<Vec<PendingRequest>,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pending_filter_spells_the_pending_status() {
+        let value = RequestStatus::Pending.stored();
+        assert_eq!(pending!("r."), format!("r.status = {value}"));
+    }
 }

@@ -8,9 +8,16 @@ use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
-pub const NORMAL: i64 = 0;
-pub const RECALLED: i64 = 1;
-pub const SYSTEM: i64 = 2;
+stored_enum! {
+    /// `messages.status`.
+    pub enum Status: i64, read by as_i64 {
+        Normal = 0,
+        /// Its text erased.
+        Recalled = 1,
+        /// An action, rendered per viewer.
+        System = 2,
+    }
+}
 
 /// A stored message with its sender's current display name, before per-viewer rendering.
 #[derive(Debug, Clone)]
@@ -20,7 +27,7 @@ pub struct MessageRow {
     pub sender_id: UserId,
     pub sender_name: String,
     pub content: String,
-    pub status: i64,
+    pub status: Status,
     pub action: Option<String>,
     pub targets: Vec<UserId>,
     pub action_name: Option<String>,
@@ -82,8 +89,8 @@ pub fn insert_normal(
 ) -> Result<MessageId, Error> {
     conn.exec(
         "INSERT INTO messages (conversation_id, sender_id, content, status, client_msg_id, created_at)
-         VALUES (?1, ?2, ?3, 0, ?4, ?5)",
-        params![conversation.0, sender.0, content, client_msg_id, now],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![conversation.0, sender.0, content, Status::Normal, client_msg_id, now],
     )?;
     let id = MessageId(conn.last_insert_rowid());
     super::conversations::count_new_message(conn, conversation, sender)?;
@@ -103,10 +110,11 @@ pub fn insert_system(
     conn.exec(
         "INSERT INTO messages (conversation_id, sender_id, content, status, action,
                                action_targets, action_name, created_at)
-         VALUES (?1, ?2, '', 2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7)",
         params![
             conversation.0,
             actor.0,
+            Status::System,
             action,
             super::json_ids(targets.iter().map(|u| u.0)),
             name,
@@ -211,7 +219,7 @@ pub fn display_names(conn: &Connection, ids: &[UserId]) -> Result<HashMap<UserId
 pub struct Target {
     pub conversation_id: ConversationId,
     pub sender_id: UserId,
-    pub status: i64,
+    pub status: Status,
     pub created_at: i64,
     pub deleted_by_viewer: bool,
 }
@@ -261,8 +269,8 @@ pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
         [id.0],
     )?;
     conn.exec(
-        "UPDATE messages SET status = 1, content = '' WHERE id = ?1",
-        [id.0],
+        "UPDATE messages SET status = ?2, content = '' WHERE id = ?1",
+        params![id.0, Status::Recalled],
     )?;
     Ok(())
 }

@@ -42,6 +42,58 @@ macro_rules! unread_for {
 
 pub(crate) use {hidden_from, unread_for};
 
+/// A column holding one of a closed set of values (the migrations' `CHECK`s and comments): a
+/// Rust enum written and read through rusqlite and serialized as its stored value. An unknown
+/// stored value is a corrupt row, reported as an error, never read as some default.
+macro_rules! stored_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident: $ty:ty, read by $read:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// The value as stored (and as the API shows it).
+            pub const fn stored(self) -> $ty {
+                match self {
+                    $($name::$variant => $value),+
+                }
+            }
+        }
+
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.stored().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                match value.$read()? {
+                    $($value => Ok($name::$variant),)+
+                    other => Err(rusqlite::types::FromSqlError::Other(
+                        format!(concat!("unknown ", stringify!($name), " {:?}"), other).into(),
+                    )),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.stored().serialize(s)
+            }
+        }
+    };
+}
+
 pub mod conversations;
 pub mod events;
 pub mod friends;
@@ -328,5 +380,24 @@ mod tests {
         assert_eq!(kind("SELECT 'group'").unwrap(), Kind::Group);
         assert_eq!(kind("SELECT 'private'").unwrap(), Kind::Private);
         assert!(kind("SELECT 'channel'").is_err());
+        let status = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, messages::Status>(0));
+        assert_eq!(status("SELECT 2").unwrap(), messages::Status::System);
+        assert!(status("SELECT 3").is_err());
+        assert!(status("SELECT '0'").is_err(), "text is not a status");
+        let role = conn.query_row("SELECT ?1", [conversations::Role::Owner], |r| {
+            r.get::<_, conversations::Role>(0)
+        });
+        assert_eq!(role.unwrap(), conversations::Role::Owner);
+        assert_eq!(
+            serde_json::to_string(&messages::Status::Recalled).unwrap(),
+            "1"
+        );
+        assert_eq!(serde_json::to_string(&Kind::Group).unwrap(), "\"group\"");
+    }
+
+    #[test]
+    fn the_unread_rule_counts_normal_messages_only() {
+        let normal = messages::Status::Normal.stored();
+        assert!(unread_for!("u", "m").starts_with(&format!("x.status = {normal} ")));
     }
 }

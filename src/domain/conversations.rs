@@ -9,7 +9,7 @@ use super::members;
 use super::render::{self, MessageView};
 use super::validate;
 use crate::config::Config;
-use crate::db::conversations::{self as convs, Kind};
+use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, Cursor};
 use crate::db::{self, now_ms, Db};
@@ -28,7 +28,7 @@ pub struct ListItem {
     pub unread_count: i64,
     pub is_pinned: bool,
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: Kind,
     pub member_count: i64,
 }
 
@@ -75,7 +75,7 @@ pub fn list_items(
                 last_message_time: rfc3339_ms(sort_ms),
                 unread_count: row.unread_count,
                 is_pinned: row.is_pinned,
-                kind: row.kind.as_str(),
+                kind: row.kind,
                 member_count: row.member_count,
             };
             ((sort_ms / 1000, newest_id), item)
@@ -190,7 +190,7 @@ pub async fn create_private(
         let now = now_ms();
         let pair = convs::private_pair(me, friend);
         let id = convs::insert(conn, Kind::Private, None, Some(&pair), now)?;
-        convs::add_members(conn, id, &[me, friend], "member", now)?;
+        convs::add_members(conn, id, &[me, friend], Role::Member, now)?;
         let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
         events::to_users(conn, &[me, friend], &event, now)?;
         Ok((id, true))
@@ -217,8 +217,8 @@ pub async fn create_group(
         members::check_invitees(conn, me, &others, require_friendship)?;
         let now = now_ms();
         let id = convs::insert(conn, Kind::Group, Some(&name), None, now)?;
-        convs::add_members(conn, id, &[me], "owner", now)?;
-        convs::add_members(conn, id, &others, "member", now)?;
+        convs::add_members(conn, id, &[me], Role::Owner, now)?;
+        convs::add_members(conn, id, &others, Role::Member, now)?;
         messages::insert_system(conn, id, me, render::action::CREATED, &others, None, now)?;
         let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
         events::to_members(conn, id, &event, now)?;

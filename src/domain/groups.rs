@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::render::action;
 use super::validate;
 use crate::config::Config;
-use crate::db::conversations::{self as convs, Kind, Membership};
+use crate::db::conversations::{self as convs, Kind, Membership, Role};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{messages, now_ms, Db};
 use crate::error::Error;
@@ -72,7 +72,7 @@ pub struct MemberView {
     pub user_id: UserId,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub joined_at: String,
 }
 
@@ -122,7 +122,7 @@ pub async fn invite(
         let current = convs::member_count(conn, id)?;
         check_new_members(conn, &config, me, &new, current)?;
         let now = now_ms();
-        convs::add_members(conn, id, &new, "member", now)?;
+        convs::add_members(conn, id, &new, Role::Member, now)?;
         let system = messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
         events::to_users(
             conn,
@@ -157,7 +157,7 @@ pub async fn remove_member(
         // A malformed or unknown user is looked for only once the caller is known to be in.
         let target = target.known()?;
         let now = now_ms();
-        let is_owner = member.role == "owner";
+        let is_owner = member.role == Role::Owner;
         if target == me {
             convs::remove_member(conn, id, me)?;
             events::to_users(conn, &[me], &removed_event(id), now)?;

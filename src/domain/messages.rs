@@ -7,7 +7,7 @@ use super::validate;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::messages::{self, NORMAL};
+use crate::db::messages::{self, Status};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -99,7 +99,7 @@ pub async fn recall(
                 .ok_or(Error::MessageNotFound)?;
             let now = now_ms();
             let in_window = now < target.created_at.saturating_add(window_ms);
-            if target.sender_id != me || target.status != NORMAL || !in_window {
+            if target.sender_id != me || target.status != Status::Normal || !in_window {
                 return Err(Error::RecallRefused);
             }
             messages::mark_recalled(conn, id)?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::db::messages::{self, MessageRow, SYSTEM};
+use crate::db::messages::{self, MessageRow, Status};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
 use crate::time::rfc3339_ms;
@@ -19,7 +19,7 @@ pub struct MessageView {
     pub sender_id: UserId,
     pub sender_name: String,
     pub content: String,
-    pub status: i64,
+    pub status: Status,
     pub created_at: String,
 }
 
@@ -55,7 +55,7 @@ pub fn names_for<'a>(
 ) -> Result<HashMap<UserId, String>, Error> {
     let mut wanted: Vec<UserId> = rows
         .into_iter()
-        .filter(|r| r.status == SYSTEM)
+        .filter(|r| r.status == Status::System)
         .flat_map(|r| r.targets.iter().copied())
         .collect();
     wanted.sort_unstable();
@@ -68,7 +68,7 @@ pub fn names_for<'a>(
 
 /// One message as `viewer` sees it; `names` holds the system message's targets.
 pub fn view(viewer: UserId, row: MessageRow, names: &HashMap<UserId, String>) -> MessageView {
-    let content = if row.status == SYSTEM {
+    let content = if row.status == Status::System {
         system_text(viewer, &row, names)
     } else {
         row.content
@@ -133,7 +133,7 @@ mod tests {
             sender_id: UserId(actor),
             sender_name: "张三".into(),
             content: String::new(),
-            status: SYSTEM,
+            status: Status::System,
             action: Some(action.into()),
             targets: targets.iter().copied().map(UserId).collect(),
             action_name: name.map(Into::into),
