@@ -24,7 +24,7 @@ proptest! {
 
     #[test]
     fn message_content_accepts_exactly_the_rules(text in "\\PC{0,40}|[ \\t\\n]{0,5}", max in 1usize..30) {
-        let accepted = validate::message_content(&text, max).is_ok();
+        let accepted = validate::Content::parse(&text, max).is_ok();
         let allowed = !text.trim().is_empty() && text.chars().count() <= max;
         prop_assert_eq!(accepted, allowed);
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::validate;
+use super::validate::{DisplayName, Password, Username};
 use crate::auth::{Issued, LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::events::{self, kind, NewEvent};
@@ -68,13 +68,14 @@ pub async fn register(
     if !config.allow_registration {
         return Err(Error::RegistrationClosed);
     }
-    let username = validate::username(username)?.to_string();
-    let password = validate::password(password)?.to_string();
+    let username = Username::parse(username)?;
+    let password = Password::parse(password)?;
     let display_name = match display_name {
-        Some(name) => validate::display_name(name)?.to_string(),
-        None => username.clone(),
+        Some(name) => DisplayName::parse(name)?,
+        None => DisplayName::of(&username),
     };
-    let hash = hasher.hash(password).await?;
+    let hash = hasher.hash(password.into_string()).await?;
+    let (username, display_name) = (username.into_string(), display_name.into_string());
     let (name, shown) = (username.clone(), display_name.clone());
     let id = db
         .write(move |conn| db::users::insert(conn, &name, &shown, &hash, now_ms()))
@@ -102,7 +103,7 @@ pub async fn login(
     let attempt = throttle.begin(username)?;
     // No account has a name or password outside registration's rules: answer without a hash
     // (this reveals nothing about who exists) and without counting a failure.
-    if validate::username(username).is_err() || validate::password(password).is_err() {
+    if Username::parse(username).is_err() || Password::parse(password).is_err() {
         return Err(Error::BadCredentials);
     }
     let name = username.to_string();
@@ -139,7 +140,7 @@ pub async fn profile(db: &Db, me: UserId) -> Result<Profile, Error> {
 }
 
 pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, Error> {
-    let name = validate::display_name(display_name)?.to_string();
+    let name = DisplayName::parse(display_name)?.into_string();
     db.write(move |conn| {
         let before = db::users::find(conn, me)?.ok_or(Error::Unauthorized)?;
         if before.display_name == name {
@@ -172,7 +173,7 @@ pub async fn change_password(
     old: &str,
     new: &str,
 ) -> Result<Issued, Error> {
-    let new = validate::password(new)?.to_string();
+    let new = Password::parse(new)?.into_string();
     let creds = db
         .read(move |conn| db::users::credentials_by_id(conn, me))
         .await?

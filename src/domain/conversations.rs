@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::members;
 use super::render::{self, MessageView};
-use super::validate;
+use super::validate::GroupName;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::events::{self, kind, NewEvent};
@@ -205,7 +205,7 @@ pub async fn create_group(
     name: &str,
     member_ids: &[Given<UserId>],
 ) -> Result<ConversationId, Error> {
-    let name = validate::group_name(name)?.to_string();
+    let name = GroupName::parse(name)?.into_string();
     let others = members::member_ids(me, member_ids)?;
     if others.is_empty() {
         return Err(Error::bad_request("至少需要一位其他成员"));

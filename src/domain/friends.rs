@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::validate;
+use super::validate::RequestNote;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, now_ms, Db};
 use crate::error::Error;
@@ -49,7 +49,7 @@ pub async fn send_request(
     if to == me {
         return Err(Error::bad_request("不能添加自己为好友"));
     }
-    let message = validate::request_message(message.unwrap_or_default())?.to_string();
+    let message = RequestNote::parse(message.unwrap_or_default())?.into_string();
     db.write(move |conn| {
         if !db::users::exists(conn, to)? {
             return Err(Error::UserNotFound);

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::render::action;
-use super::validate;
+use super::validate::GroupName;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Membership, Role};
 use crate::db::events::{self, kind, NewEvent};
@@ -223,7 +223,7 @@ fn members_changed(
 }
 
 pub async fn rename(db: &Db, me: UserId, id: ConversationId, name: &str) -> Result<(), Error> {
-    let name = validate::group_name(name)?.to_string();
+    let name = GroupName::parse(name)?.into_string();
     db.write(move |conn| {
         group_member(conn, id, me)?;
         convs::rename(conn, id, &name)?;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::render;
-use super::validate;
+use super::validate::{ClientMsgId, Content};
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
 use crate::db::events::{self, kind, NewEvent};
@@ -29,12 +29,12 @@ pub struct Draft<'a> {
 
 pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Result<Sent, Error> {
     let conversation = draft.conversation_id;
-    let content = validate::message_content(draft.content, config.max_message_chars)?.to_string();
+    let content = Content::parse(draft.content, config.max_message_chars)?.into_string();
     let client_id = draft
         .client_msg_id
-        .map(validate::client_msg_id)
+        .map(ClientMsgId::parse)
         .transpose()?
-        .map(str::to_string);
+        .map(ClientMsgId::into_string);
     let require_friendship = config.require_friendship;
     // Membership, friendship, the retry check and the insert commit together.
     let (id, at) = db
