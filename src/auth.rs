@@ -22,6 +22,7 @@ use crate::error::{Error, GuardError};
 use crate::ids::UserId;
 use crate::sessions::Sessions;
 use crate::sync::Recover;
+use crate::time::Clock;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Claims {
@@ -39,6 +40,7 @@ pub struct Tokens {
     decoding: DecodingKey,
     validation: Validation,
     ttl_secs: i64,
+    clock: Clock,
 }
 
 /// A freshly issued token.
@@ -49,21 +51,23 @@ pub struct Issued {
 }
 
 impl Tokens {
-    pub fn new(secret: &[u8], ttl_secs: u64) -> Tokens {
+    pub fn new(secret: &[u8], ttl_secs: u64, clock: Clock) -> Tokens {
         let mut validation = Validation::new(Algorithm::HS256);
+        // `exp` is required here and compared with the server's clock in `verify`.
         validation.leeway = 0;
-        validation.validate_exp = true;
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Tokens {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl_secs: i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2),
+            clock,
         }
     }
 
     pub fn issue(&self, user: UserId, gen: i64) -> Result<Issued, Error> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now_secs();
         let exp = now.saturating_add(self.ttl_secs);
         let claims = Claims {
             sub: user.to_string(),
@@ -80,10 +84,13 @@ impl Tokens {
         })
     }
 
+    /// The claims of a well-signed token that has not expired (an `exp` in the past is
+    /// expired: no leeway).
     pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
         decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()
             .map(|data| data.claims)
+            .filter(|claims| claims.exp >= self.clock.now_secs())
     }
 }
 

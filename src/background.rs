@@ -108,7 +108,7 @@ async fn watch_accounts(db: Db, sessions: Arc<Sessions>, hub: Hub, shutdown: Shu
         if epoch == seen {
             continue;
         }
-        let now = chrono::Utc::now().timestamp();
+        let now = db.clock().now_secs();
         match db.read(move |c| db::users::revoked_tokens(c, now)).await {
             Ok(revoked) => {
                 sessions.reset(revoked);
@@ -125,7 +125,7 @@ async fn prune_events(db: Db, retention_ms: u64, shutdown: Shutdown) {
     let retention_ms = i64::try_from(retention_ms).unwrap_or(i64::MAX);
     let mut every = Every::new(Duration::from_secs(60), true, shutdown);
     while every.tick().await {
-        let cutoff = db::now_ms().saturating_sub(retention_ms);
+        let cutoff = db.clock().now_ms().saturating_sub(retention_ms);
         match db
             .write_freeing(move |c| db::events::prune(c, cutoff))
             .await

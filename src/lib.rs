@@ -71,13 +71,15 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         config.jwt_secret.as_ref().map(config::Secret::expose),
         &config.database_path,
     )?;
-    let tokens = Tokens::new(&secret, config.token_ttl_secs);
+    let clock = time::Clock::default();
+    let tokens = Tokens::new(&secret, config.token_ttl_secs, clock.clone());
     let hub = events::Hub::default();
     let sessions = {
         let conn = db::open(&config.database_path)?;
-        sessions::Sessions::load(&conn).map_err(|e| format!("cannot read sessions: {e:?}"))?
+        sessions::Sessions::load(&conn, clock.now_secs())
+            .map_err(|e| format!("cannot read sessions: {e:?}"))?
     };
-    let db = Db::start(&config)?;
+    let db = Db::start(&config, clock.clone())?;
     // Subscribed before anything is written, so the dispatcher misses no commit.
     events::dispatch::spawn(&config.database_path, hub.clone(), db.subscribe_commits())?;
     let hasher = passwords::Hasher::start(config.hash_concurrency, config.hash_queue)?;
@@ -98,6 +100,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(hasher)
         .manage(config)
         .manage(db)
+        .manage(clock)
         .manage(tokens)
         .manage(LoginThrottle::default())
         .manage(hub)

@@ -53,7 +53,7 @@ proptest! {
 
     #[test]
     fn arbitrary_tokens_are_rejected_without_panicking(token in "\\PC{0,200}|[A-Za-z0-9_-]{10,40}\\.[A-Za-z0-9_-]{10,80}\\.[A-Za-z0-9_-]{10,43}") {
-        let tokens = Tokens::new(b"proptest-secret-proptest-secret-00", 60);
+        let tokens = Tokens::new(b"proptest-secret-proptest-secret-00", 60, Default::default());
         prop_assert!(tokens.verify(&token).is_none());
     }
 }

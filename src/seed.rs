@@ -9,10 +9,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::messages::Status;
-use crate::db::{self, friends, messages, now_ms, users};
+use crate::db::{self, friends, messages, users};
 use crate::domain::render::action;
 use crate::error::Error;
 use crate::ids::UserId;
+use crate::time::Clock;
 
 /// The password of every demo account (documented in the README).
 pub const DEMO_PASSWORD: &str = "chatd-demo";
@@ -55,7 +56,7 @@ pub fn run(path: &Path, args: &SeedArgs) -> Result<(), String> {
 fn mark(conn: &Connection, name: &str) -> Result<bool, Error> {
     let inserted = conn.execute(
         "INSERT OR IGNORE INTO seed_marks (name, loaded_at) VALUES (?1, ?2)",
-        params![name, now_ms()],
+        params![name, Clock::default().now_ms()],
     )?;
     Ok(inserted == 1)
 }
@@ -67,7 +68,7 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
         println!("demo data is already loaded; nothing added");
         return Ok(());
     }
-    let now = now_ms();
+    let now = Clock::default().now_ms();
     let mut ids = Vec::new();
     for (username, name) in DEMO_USERS {
         let id = match users::insert(&tx, username, name, &hash, now)? {
@@ -144,7 +145,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         println!("synthetic data set {name} is already loaded; nothing added");
         return Ok(());
     }
-    let now = now_ms();
+    let now = Clock::default().now_ms();
     let mut ids = Vec::with_capacity(args.users as usize);
     {
         let mut find = tx.prepare("SELECT id FROM users WHERE username = ?1")?;

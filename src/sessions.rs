@@ -29,8 +29,7 @@ pub struct Sessions {
 
 impl Sessions {
     /// Loads the logged-out tokens that have not expired yet.
-    pub fn load(conn: &Connection) -> Result<Sessions, Error> {
-        let now = chrono::Utc::now().timestamp();
+    pub fn load(conn: &Connection, now: i64) -> Result<Sessions, Error> {
         let revoked = db::users::revoked_tokens(conn, now)?;
         Ok(Sessions {
             generations: Mutex::default(),
@@ -65,8 +64,7 @@ impl Sessions {
     }
 
     /// After a committed logout.
-    pub fn note_revoked(&self, jti: &str, expires_at: i64) {
-        let now = chrono::Utc::now().timestamp();
+    pub fn note_revoked(&self, jti: &str, expires_at: i64, now: i64) {
         let mut revoked = self.revoked.recover();
         revoked.retain(|_, exp| *exp >= now);
         revoked.insert(jti.to_string(), expires_at);

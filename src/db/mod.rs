@@ -110,6 +110,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
 use crate::error::Error;
+use crate::time::Clock;
 pub use writer::Writer;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -154,6 +155,7 @@ pub struct Db {
     writer: Writer,
     path: std::path::PathBuf,
     reserve: std::sync::Arc<reserve::DiskReserve>,
+    clock: Clock,
 }
 
 /// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
@@ -198,7 +200,7 @@ pub fn open(path: &Path) -> Result<Connection, String> {
 
 impl Db {
     /// Opens the pool and starts the writer. The schema must already be migrated.
-    pub fn start(config: &crate::config::Config) -> Result<Db, String> {
+    pub fn start(config: &crate::config::Config, clock: Clock) -> Result<Db, String> {
         let (path, readers) = (config.database_path.as_path(), config.db_readers);
         let writer_conn = open(path)?;
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
@@ -225,7 +227,13 @@ impl Db {
             writer: Writer::spawn(writer_conn)?,
             path: path.to_path_buf(),
             reserve: std::sync::Arc::new(reserve::DiskReserve::new(path, config.min_free_disk_mb)),
+            clock,
         })
+    }
+
+    /// The server's clock (a cheap copy, to move into a write).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     /// Finishes the queued writes, folds the WAL into the database file and stops the
@@ -356,11 +364,6 @@ pub fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
     }
     out.push(']');
     out
-}
-
-/// Milliseconds since the Unix epoch: how chatd stores every time.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]

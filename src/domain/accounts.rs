@@ -6,7 +6,7 @@ use super::validate::{DisplayName, Password, Username};
 use crate::auth::{Issued, LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::{self, now_ms, Db};
+use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::passwords::Hasher;
@@ -77,8 +77,9 @@ pub async fn register(
     let hash = hasher.hash(password.into_string()).await?;
     let (username, display_name) = (username.into_string(), display_name.into_string());
     let (name, shown) = (username.clone(), display_name.clone());
+    let clock = db.clock();
     let id = db
-        .write(move |conn| db::users::insert(conn, &name, &shown, &hash, now_ms()))
+        .write(move |conn| db::users::insert(conn, &name, &shown, &hash, clock.now_ms()))
         .await?
         .ok_or(Error::UsernameTaken)?;
     let Issued { token, expires_at } = tokens.issue(id, 0)?;
@@ -141,6 +142,7 @@ pub async fn profile(db: &Db, me: UserId) -> Result<Profile, Error> {
 
 pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, Error> {
     let name = DisplayName::parse(display_name)?.into_string();
+    let clock = db.clock();
     db.write(move |conn| {
         let before = db::users::find(conn, me)?.ok_or(Error::Unauthorized)?;
         if before.display_name == name {
@@ -153,7 +155,7 @@ pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, 
             "display_name": name,
         });
         let event = NewEvent::new(kind::USER_UPDATED).data(data);
-        events::to_contacts(conn, me, &event, now_ms())?;
+        events::to_contacts(conn, me, &event, clock.now_ms())?;
         Ok(Some(db::users::User {
             display_name: name,
             ..before
@@ -203,9 +205,10 @@ pub async fn change_password(
 /// Revokes the token `jti` (expiring at `exp`, seconds since the epoch).
 pub async fn logout(db: &Db, sessions: &Sessions, jti: &str, exp: i64) -> Result<(), Error> {
     let owned = jti.to_string();
-    db.write_freeing(move |conn| db::users::revoke_token(conn, &owned, exp, now_ms() / 1000))
+    let now = db.clock().now_secs();
+    db.write_freeing(move |conn| db::users::revoke_token(conn, &owned, exp, now))
         .await?;
-    sessions.note_revoked(jti, exp);
+    sessions.note_revoked(jti, exp, now);
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, Cursor};
-use crate::db::{self, now_ms, Db};
+use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, Given, MessageId, UserId};
 use crate::time::rfc3339_ms;
@@ -141,9 +141,10 @@ pub async fn messages(
     if let Some(to) = read_to {
         // The member may have left in between: then there is no marker to move (and no row
         // for the update to return).
+        let clock = db.clock();
         db.write_freeing(move |conn| {
             if let Some(unread) = convs::advance_read_marker(conn, id, me, to)? {
-                read_marker_moved(conn, id, me, unread)?;
+                read_marker_moved(conn, id, me, unread, clock.now_ms())?;
             }
             Ok(())
         })
@@ -158,11 +159,12 @@ pub fn read_marker_moved(
     id: ConversationId,
     me: UserId,
     unread: i64,
+    now: i64,
 ) -> Result<i64, Error> {
     let event = NewEvent::new(kind::CONVERSATION_UPDATED)
         .conversation(id)
         .data(serde_json::json!({ "unread_count": unread }));
-    events::to_users(conn, &[me], &event, now_ms())?;
+    events::to_users(conn, &[me], &event, now)?;
     Ok(unread)
 }
 
@@ -177,6 +179,7 @@ pub async fn create_private(
         return Err(Error::bad_request("不能与自己创建私聊"));
     }
     let require_friendship = config.require_friendship;
+    let clock = db.clock();
     db.write(move |conn| {
         if !db::users::exists(conn, friend)? {
             return Err(Error::UserNotFound);
@@ -187,7 +190,7 @@ pub async fn create_private(
         if require_friendship && !db::friends::are_friends(conn, me, friend)? {
             return Err(Error::NotFriends);
         }
-        let now = now_ms();
+        let now = clock.now_ms();
         let pair = convs::private_pair(me, friend);
         let id = convs::insert(conn, Kind::Private, None, Some(&pair), now)?;
         convs::add_members(conn, id, &[me, friend], Role::Member, now)?;
@@ -213,9 +216,10 @@ pub async fn create_group(
     // The creator is the first member.
     members::check_group_size(config, 1, others.len())?;
     let require_friendship = config.require_friendship;
+    let clock = db.clock();
     db.write(move |conn| {
         members::check_invitees(conn, me, &others, require_friendship)?;
-        let now = now_ms();
+        let now = clock.now_ms();
         let id = convs::insert(conn, Kind::Group, Some(&name), None, now)?;
         convs::add_members(conn, id, &[me], Role::Owner, now)?;
         convs::add_members(conn, id, &others, Role::Member, now)?;

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::validate::RequestNote;
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::{self, now_ms, Db};
+use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::{RequestId, UserId};
 use crate::time::rfc3339_ms;
@@ -50,7 +50,9 @@ pub async fn send_request(
         return Err(Error::bad_request("不能添加自己为好友"));
     }
     let message = RequestNote::parse(message.unwrap_or_default())?.into_string();
+    let clock = db.clock();
     db.write(move |conn| {
+        let now = clock.now_ms();
         if !db::users::exists(conn, to)? {
             return Err(Error::UserNotFound);
         }
@@ -58,16 +60,16 @@ pub async fn send_request(
             return Err(Error::AlreadyFriends);
         }
         if let Some(theirs) = db::friends::pending_between(conn, to, me)? {
-            db::friends::befriend(conn, me, to, now_ms())?;
-            friendship_event(conn, kind::FRIEND_ADDED, me, to, None)?;
+            db::friends::befriend(conn, me, to, now)?;
+            friendship_event(conn, kind::FRIEND_ADDED, me, to, None, now)?;
             return Ok(RequestOutcome::BecameFriends(theirs));
         }
         if let Some(mine) = db::friends::pending_between(conn, me, to)? {
             return Ok(RequestOutcome::Pending(mine));
         }
-        let id = db::friends::insert_request(conn, me, to, &message, now_ms())?;
+        let id = db::friends::insert_request(conn, me, to, &message, now)?;
         let extra = json!({ "request_id": id, "message": message });
-        friendship_event(conn, kind::FRIEND_REQUEST, me, to, Some(extra))?;
+        friendship_event(conn, kind::FRIEND_REQUEST, me, to, Some(extra), now)?;
         Ok(RequestOutcome::Pending(id))
     })
     .await
@@ -118,16 +120,18 @@ pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
 /// Accepts (`true`) or rejects a pending request addressed to the caller. Anything else —
 /// unknown, malformed, someone else's, already answered — is `404`.
 pub async fn answer(db: &Db, me: UserId, request: RequestId, accept: bool) -> Result<(), Error> {
+    let clock = db.clock();
     db.write(move |conn| {
+        let now = clock.now_ms();
         let from =
             db::friends::pending_sender(conn, request, me)?.ok_or(Error::FriendRequestNotFound)?;
         if accept {
-            db::friends::befriend(conn, me, from, now_ms())?;
-            friendship_event(conn, kind::FRIEND_ADDED, me, from, None)
+            db::friends::befriend(conn, me, from, now)?;
+            friendship_event(conn, kind::FRIEND_ADDED, me, from, None, now)
         } else {
             db::friends::reject(conn, request)?;
             let extra = json!({ "request_id": request });
-            friendship_event(conn, kind::FRIEND_REJECTED, from, me, Some(extra))
+            friendship_event(conn, kind::FRIEND_REJECTED, from, me, Some(extra), now)
         }
     })
     .await
@@ -142,8 +146,8 @@ fn friendship_event(
     a: UserId,
     b: UserId,
     extra: Option<serde_json::Value>,
+    now: i64,
 ) -> Result<(), Error> {
-    let now = now_ms();
     for (viewer, other, direction) in [(a, b, "outgoing"), (b, a, "incoming")] {
         let Some(user) = db::users::find(conn, other)? else {
             continue;
@@ -163,9 +167,10 @@ fn friendship_event(
 }
 
 pub async fn remove(db: &Db, me: UserId, friend: UserId) -> Result<(), Error> {
+    let clock = db.clock();
     db.write_freeing(move |conn| {
         if db::friends::unfriend(conn, me, friend)? {
-            friendship_event(conn, kind::FRIEND_REMOVED, me, friend, None)
+            friendship_event(conn, kind::FRIEND_REMOVED, me, friend, None, clock.now_ms())
         } else {
             Err(Error::UserNotFound)
         }

@@ -9,7 +9,7 @@ use super::validate::GroupName;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Membership, Role};
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::{messages, now_ms, Db};
+use crate::db::{messages, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, Given, MessageId, UserId};
 use crate::time::rfc3339_ms;
@@ -32,13 +32,14 @@ fn group_member(
 }
 
 pub async fn pin(db: &Db, me: UserId, id: ConversationId, pinned: bool) -> Result<bool, Error> {
+    let clock = db.clock();
     db.write(move |conn| {
         member_of(conn, id, me)?;
         convs::set_pinned(conn, id, me, pinned)?;
         let event = NewEvent::new(kind::CONVERSATION_UPDATED)
             .conversation(id)
             .data(json!({ "is_pinned": pinned }));
-        events::to_users(conn, &[me], &event, now_ms())?;
+        events::to_users(conn, &[me], &event, clock.now_ms())?;
         Ok(pinned)
     })
     .await
@@ -52,6 +53,7 @@ pub async fn mark_read(
     id: ConversationId,
     message: Option<MessageId>,
 ) -> Result<i64, Error> {
+    let clock = db.clock();
     db.write_freeing(move |conn| {
         member_of(conn, id, me)?;
         let to = match message {
@@ -62,7 +64,7 @@ pub async fn mark_read(
         // `member_of` above: the member's row is there to update.
         let unread = convs::advance_read_marker(conn, id, me, to)?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        super::conversations::read_marker_moved(conn, id, me, unread)
+        super::conversations::read_marker_moved(conn, id, me, unread, clock.now_ms())
     })
     .await
 }
@@ -106,6 +108,7 @@ pub async fn invite(
 ) -> Result<(), Error> {
     let wanted = members::member_ids(me, invitees)?;
     let config = config.clone();
+    let clock = db.clock();
     db.write(move |conn| {
         group_member(conn, id, me)?;
         if wanted.is_empty() {
@@ -121,7 +124,7 @@ pub async fn invite(
         }
         let current = convs::member_count(conn, id)?;
         check_new_members(conn, &config, me, &new, current)?;
-        let now = now_ms();
+        let now = clock.now_ms();
         convs::add_members(conn, id, &new, Role::Member, now)?;
         let system = messages::insert_system(conn, id, me, action::INVITED, &new, None, now)?;
         events::to_users(
@@ -152,11 +155,12 @@ pub async fn remove_member(
     id: ConversationId,
     target: Given<UserId>,
 ) -> Result<Removal, Error> {
+    let clock = db.clock();
     db.write_freeing(move |conn| {
         let member = group_member(conn, id, me)?;
         // A malformed or unknown user is looked for only once the caller is known to be in.
         let target = target.known()?;
-        let now = now_ms();
+        let now = clock.now_ms();
         let is_owner = member.role == Role::Owner;
         if target == me {
             convs::remove_member(conn, id, me)?;
@@ -224,10 +228,11 @@ fn members_changed(
 
 pub async fn rename(db: &Db, me: UserId, id: ConversationId, name: &str) -> Result<(), Error> {
     let name = GroupName::parse(name)?.into_string();
+    let clock = db.clock();
     db.write(move |conn| {
         group_member(conn, id, me)?;
         convs::rename(conn, id, &name)?;
-        let now = now_ms();
+        let now = clock.now_ms();
         let system = messages::insert_system(conn, id, me, action::RENAMED, &[], Some(&name), now)?;
         let event = NewEvent::new(kind::CONVERSATION_UPDATED)
             .conversation(id)

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, Status};
-use crate::db::{self, now_ms, Db};
+use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::time::rfc3339_ms;
@@ -37,6 +37,7 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
         .map(ClientMsgId::into_string);
     let require_friendship = config.require_friendship;
     // Membership, friendship, the retry check and the insert commit together.
+    let clock = db.clock();
     let (id, at) = db
         .write(move |conn| {
             let member = super::member_of(conn, conversation, me)?;
@@ -56,7 +57,7 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
                     return Err(Error::NotFriends);
                 }
             }
-            let now = now_ms();
+            let now = clock.now_ms();
             let id = messages::insert_normal(
                 conn,
                 conversation,
@@ -92,12 +93,13 @@ pub async fn recall(
     let window_ms = i64::try_from(config.recall_window_secs)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
+    let clock = db.clock();
     let recalled = db
         .write_freeing(move |conn| {
             let target = messages::find_for_member(conn, id, me)?
                 .filter(|t| !t.deleted_by_viewer)
                 .ok_or(Error::MessageNotFound)?;
-            let now = now_ms();
+            let now = clock.now_ms();
             let in_window = now < target.created_at.saturating_add(window_ms);
             if target.sender_id != me || target.status != Status::Normal || !in_window {
                 return Err(Error::RecallRefused);
@@ -132,6 +134,7 @@ pub async fn recall(
 
 /// Hides a message from the caller only. Idempotent.
 pub async fn delete_for_me(db: &Db, me: UserId, id: MessageId) -> Result<(), Error> {
+    let clock = db.clock();
     db.write_freeing(move |conn| {
         let target = messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
         messages::delete_for(conn, me, id)?;
@@ -139,7 +142,7 @@ pub async fn delete_for_me(db: &Db, me: UserId, id: MessageId) -> Result<(), Err
         let event = NewEvent::new(kind::CONVERSATION_UPDATED)
             .conversation(target.conversation_id)
             .data(serde_json::json!({ "unread_count": unread, "deleted_message_id": id }));
-        events::to_users(conn, &[me], &event, now_ms())
+        events::to_users(conn, &[me], &event, clock.now_ms())
     })
     .await
 }

@@ -28,6 +28,7 @@ use crate::ids::UserId;
 use crate::limits::StreamSlots;
 use crate::sessions::Sessions;
 use crate::sync::Recover;
+use crate::time::Clock;
 
 /// Events read from storage per round trip.
 const PAGE: u32 = 256;
@@ -155,7 +156,7 @@ pub fn open(
         slots,
     } = ctx;
     let held = slots.take(user.id)?;
-    let expired = sleep(until_expiry(user.exp));
+    let expired = sleep(until_expiry(user.exp, &db.clock()));
     let frames = ByteStream! {
         // Held while the stream is open; dropped when it ends or the client goes away.
         let _held = held;
@@ -250,8 +251,8 @@ pub fn open(
 }
 
 /// Time left before a token expiring at `exp` (seconds since the epoch).
-fn until_expiry(exp: i64) -> Duration {
-    let left = exp.saturating_sub(chrono::Utc::now().timestamp());
+fn until_expiry(exp: i64, clock: &Clock) -> Duration {
+    let left = exp.saturating_sub(clock.now_secs());
     Duration::from_secs(u64::try_from(left).unwrap_or(0))
 }
 

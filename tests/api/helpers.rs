@@ -227,6 +227,12 @@ impl TestApp {
         }
     }
 
+    /// Moves the server's clock forward (instead of sleeping across a second or a window).
+    pub fn advance(&self, by: std::time::Duration) {
+        let clock = self.client.rocket().state::<chatd::time::Clock>();
+        clock.expect("the clock is managed state").advance(by);
+    }
+
     /// Any request; `body` is sent as raw text (so tests can send malformed JSON).
     pub fn raw(
         &self,

@@ -18,7 +18,7 @@ fn db_on_temp_file() -> (tempfile::TempDir, Db) {
         db_readers: 2,
         ..Default::default()
     };
-    let db = Db::start(&config).unwrap();
+    let db = Db::start(&config, Default::default()).unwrap();
     (dir, db)
 }
 

@@ -48,7 +48,7 @@ fn the_list_is_ordered_by_newest_second_then_newest_message_id_then_conversation
     );
 
     // A later second beats any message id, even for a conversation without messages.
-    sleep(Duration::from_millis(1100));
+    app.advance(Duration::from_millis(1100));
     let later = app.private_chat(&d, &a);
     assert_eq!(
         list_ids(&app, &a),
@@ -56,7 +56,7 @@ fn the_list_is_ordered_by_newest_second_then_newest_message_id_then_conversation
     );
 
     // A message in the oldest conversation moves it to the top.
-    sleep(Duration::from_millis(1100));
+    app.advance(Duration::from_millis(1100));
     app.send(&c, &second, "我又来了");
     assert_eq!(
         list_ids(&app, &a),

@@ -1,7 +1,6 @@
 //! The conversation list, the detail view, and creating private chats and groups
 //! (API.md §5 and §7, docs/api.md §5).
 
-use std::thread::sleep;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};

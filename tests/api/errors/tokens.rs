@@ -119,7 +119,7 @@ fn token_expires_after_token_ttl_secs() {
     let app = TestApp::spawn_with(&[("token_ttl_secs", json!(1))]);
     let alice = app.user("alice");
     app.me(&alice.token);
-    std::thread::sleep(std::time::Duration::from_millis(2100));
+    app.advance(std::time::Duration::from_millis(2100));
     assert_every_auth_route_is_401(&app, Some(&format!("Bearer {}", alice.token)));
 }
 

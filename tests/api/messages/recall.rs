@@ -243,7 +243,7 @@ fn recall_after_the_window_is_403() {
     let app = TestApp::spawn_with(&[("recall_window_secs", json!(1))]);
     let (lisi, zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "太晚了");
-    sleep(Duration::from_millis(1200));
+    app.advance(Duration::from_millis(1200));
 
     app.recall(&lisi, &id).expect(403, RECALL_REFUSED);
 
@@ -279,7 +279,7 @@ fn recall_within_the_default_window_succeeds_after_a_moment() {
     let app = TestApp::spawn();
     let (lisi, _zhangsan, chat) = pair(&app);
     let id = app.send(&lisi, &chat, "default window is 120 s");
-    sleep(Duration::from_millis(1200));
+    app.advance(Duration::from_secs(119));
 
     app.recall(&lisi, &id).expect(200, "消息已撤回");
 }

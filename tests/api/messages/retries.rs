@@ -10,7 +10,7 @@ fn same_client_msg_id_twice_returns_the_original_and_stores_one_message() {
     let first = send_with_client_id(&app, &lisi, &chat, "只发一次", "7f3c-retry");
     first.expect(201, "消息已发送");
     // Cross a whole-second boundary so a recomputed created_at would differ.
-    sleep(Duration::from_millis(1100));
+    app.advance(Duration::from_millis(1100));
     let retry = send_with_client_id(&app, &lisi, &chat, "只发一次", "7f3c-retry");
 
     retry.expect(201, "消息已发送");
