@@ -163,6 +163,28 @@ pub struct EventRow {
     pub is_member: bool,
 }
 
+/// SQL: the columns `event_row` reads, after which a query adds its `is_member` column.
+macro_rules! event_columns {
+    () => {
+        "e.id, e.user_id, e.kind, e.conversation_id, e.message_id, e.data"
+    };
+}
+
+/// One stored event and its recipient: the one mapping of an `events` row.
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UserId, EventRow)> {
+    Ok((
+        UserId(r.get(1)?),
+        EventRow {
+            id: r.get(0)?,
+            kind: r.get(2)?,
+            conversation: r.get::<_, Option<i64>>(3)?.map(ConversationId),
+            message: r.get::<_, Option<i64>>(4)?.map(MessageId),
+            data: super::json_column(5, r.get(5)?)?,
+            is_member: r.get(6)?,
+        },
+    ))
+}
+
 /// `user`'s events after `after`, oldest first, at most `limit`.
 pub fn since(
     conn: &Connection,
@@ -170,25 +192,18 @@ pub fn since(
     after: i64,
     limit: u32,
 ) -> Result<Vec<EventRow>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.kind, e.conversation_id, e.message_id, e.data,
-                e.conversation_id IS NOT NULL AND EXISTS (
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        event_columns!(),
+        ", e.conversation_id IS NOT NULL AND EXISTS (
                     SELECT 1 FROM members m
                     WHERE m.conversation_id = e.conversation_id AND m.user_id = e.user_id)
          FROM events e
          WHERE e.user_id = ?1 AND e.id > ?2
-         ORDER BY e.id LIMIT ?3 + 0",
-    )?;
+         ORDER BY e.id LIMIT ?3 + 0"
+    ))?;
     let rows = stmt.query_map(params![user.0, after, limit], |r| {
-        let data: Option<String> = r.get(4)?;
-        Ok(EventRow {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            conversation: r.get::<_, Option<i64>>(2)?.map(ConversationId),
-            message: r.get::<_, Option<i64>>(3)?.map(MessageId),
-            data: super::json_column(4, data)?,
-            is_member: r.get(5)?,
-        })
+        event_row(r).map(|(_, row)| row)
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -212,24 +227,12 @@ pub fn all_since(
     after: i64,
     limit: u32,
 ) -> Result<Vec<(UserId, EventRow)>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, user_id, kind, conversation_id, message_id, data
-         FROM events WHERE id > ?1 ORDER BY id LIMIT ?2 + 0",
-    )?;
-    let rows = stmt.query_map(params![after, limit], |r| {
-        let data: Option<String> = r.get(5)?;
-        Ok((
-            UserId(r.get(1)?),
-            EventRow {
-                id: r.get(0)?,
-                kind: r.get(2)?,
-                conversation: r.get::<_, Option<i64>>(3)?.map(ConversationId),
-                message: r.get::<_, Option<i64>>(4)?.map(MessageId),
-                data: super::json_column(5, data)?,
-                is_member: true,
-            },
-        ))
-    })?;
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        event_columns!(),
+        ", 1 FROM events e WHERE e.id > ?1 ORDER BY e.id LIMIT ?2 + 0"
+    ))?;
+    let rows = stmt.query_map(params![after, limit], event_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
