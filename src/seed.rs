@@ -9,8 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::messages::Status;
-use crate::db::{self, friends, messages, users};
-use crate::domain::render::action;
+use crate::db::{self, friends, users};
+use crate::domain;
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::time::Clock;
@@ -79,42 +79,34 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
         };
         ids.push(id);
     }
+    // From here on, the same transactions the API runs when people do these things.
     let [zhang, li, wang, zhao] = [ids[0], ids[1], ids[2], ids[3]];
-    for (a, b) in [(zhang, li), (zhang, wang), (zhang, zhao), (li, wang)] {
-        friends::befriend(&tx, a, b, now)?;
-    }
-    if friends::pending_between(&tx, wang, zhao)?.is_none() {
-        friends::insert_request(&tx, wang, zhao, "我是王五", now)?;
-    }
-
-    let private = match convs::find_private(&tx, zhang, li)? {
-        Some(id) => id,
-        None => {
-            let pair = convs::private_pair(zhang, li);
-            let id = convs::insert(&tx, Kind::Private, None, Some(&pair), now)?;
-            convs::add_members(&tx, id, &[zhang, li], Role::Member, now)?;
-            id
-        }
+    let ask = |from, to, note| match domain::friends::send_request_in(&tx, from, to, note, now) {
+        Err(Error::AlreadyFriends) => Ok(()),
+        other => other.map(drop),
     };
-    for (sender, text) in [
-        (li, "下午一起吃饭？"),
-        (zhang, "可以，几点？"),
-        (li, "12点半，公司楼下见"),
-    ] {
-        messages::insert_normal(&tx, private, sender, text, None, now)?;
+    for (a, b) in [(zhang, li), (zhang, wang), (zhang, zhao), (li, wang)] {
+        ask(a, b, "")?;
+        ask(b, a, "")?;
     }
+    ask(wang, zhao, "我是王五")?;
 
-    let group = convs::insert(&tx, Kind::Group, Some("周末聚餐"), None, now)?;
-    convs::add_members(&tx, group, &[zhang], Role::Owner, now)?;
-    convs::add_members(&tx, group, &[li, wang], Role::Member, now)?;
-    messages::insert_system(&tx, group, zhang, action::CREATED, &[li, wang], None, now)?;
-    for (sender, text) in [
-        (zhang, "这周六中午聚餐，大家有空吗？"),
-        (wang, "有空！"),
-        (li, "我也可以，去哪家？"),
-    ] {
-        messages::insert_normal(&tx, group, sender, text, None, now)?;
-    }
+    let (private, _) = domain::conversations::create_private_in(&tx, zhang, li, true, now)?;
+    let say = |conversation, sender, content| {
+        let text = domain::messages::Text {
+            content,
+            client_id: None,
+        };
+        domain::messages::send_in(&tx, sender, conversation, text, true, now).map(drop)
+    };
+    say(private, li, "下午一起吃饭？")?;
+    say(private, zhang, "可以，几点？")?;
+    say(private, li, "12点半，公司楼下见")?;
+
+    let group = domain::conversations::create_group_in(&tx, zhang, "周末聚餐", &[li, wang], now)?;
+    say(group, zhang, "这周六中午聚餐，大家有空吗？")?;
+    say(group, wang, "有空！")?;
+    say(group, li, "我也可以，去哪家？")?;
     tx.commit()?;
     println!(
         "demo data loaded: users {} (password \"{DEMO_PASSWORD}\")",

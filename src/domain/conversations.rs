@@ -180,25 +180,33 @@ pub async fn create_private(
     }
     let require_friendship = config.require_friendship;
     let clock = db.clock();
-    db.write(move |conn| {
-        if !db::users::exists(conn, friend)? {
-            return Err(Error::UserNotFound);
-        }
-        if let Some(existing) = convs::find_private(conn, me, friend)? {
-            return Ok((existing, false));
-        }
-        if require_friendship && !db::friends::are_friends(conn, me, friend)? {
-            return Err(Error::NotFriends);
-        }
-        let now = clock.now_ms();
-        let pair = convs::private_pair(me, friend);
-        let id = convs::insert(conn, Kind::Private, None, Some(&pair), now)?;
-        convs::add_members(conn, id, &[me, friend], Role::Member, now)?;
-        let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
-        events::to_users(conn, &[me, friend], &event, now)?;
-        Ok((id, true))
-    })
-    .await
+    db.write(move |conn| create_private_in(conn, me, friend, require_friendship, clock.now_ms()))
+        .await
+}
+
+/// The transaction of `create_private` (also `chatd seed`'s).
+pub fn create_private_in(
+    conn: &Connection,
+    me: UserId,
+    friend: UserId,
+    require_friendship: bool,
+    now: i64,
+) -> Result<(ConversationId, bool), Error> {
+    if !db::users::exists(conn, friend)? {
+        return Err(Error::UserNotFound);
+    }
+    if let Some(existing) = convs::find_private(conn, me, friend)? {
+        return Ok((existing, false));
+    }
+    if require_friendship && !db::friends::are_friends(conn, me, friend)? {
+        return Err(Error::NotFriends);
+    }
+    let pair = convs::private_pair(me, friend);
+    let id = convs::insert(conn, Kind::Private, None, Some(&pair), now)?;
+    convs::add_members(conn, id, &[me, friend], Role::Member, now)?;
+    let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
+    events::to_users(conn, &[me, friend], &event, now)?;
+    Ok((id, true))
 }
 
 pub async fn create_group(
@@ -219,14 +227,24 @@ pub async fn create_group(
     let clock = db.clock();
     db.write(move |conn| {
         members::check_invitees(conn, me, &others, require_friendship)?;
-        let now = clock.now_ms();
-        let id = convs::insert(conn, Kind::Group, Some(&name), None, now)?;
-        convs::add_members(conn, id, &[me], Role::Owner, now)?;
-        convs::add_members(conn, id, &others, Role::Member, now)?;
-        messages::insert_system(conn, id, me, render::action::CREATED, &others, None, now)?;
-        let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
-        events::to_members(conn, id, &event, now)?;
-        Ok(id)
+        create_group_in(conn, me, &name, &others, clock.now_ms())
     })
     .await
+}
+
+/// The transaction of `create_group` once its members are checked (also `chatd seed`'s).
+pub fn create_group_in(
+    conn: &Connection,
+    me: UserId,
+    name: &str,
+    others: &[UserId],
+    now: i64,
+) -> Result<ConversationId, Error> {
+    let id = convs::insert(conn, Kind::Group, Some(name), None, now)?;
+    convs::add_members(conn, id, &[me], Role::Owner, now)?;
+    convs::add_members(conn, id, others, Role::Member, now)?;
+    messages::insert_system(conn, id, me, render::action::CREATED, others, None, now)?;
+    let event = NewEvent::new(kind::CONVERSATION_CREATED).conversation(id);
+    events::to_members(conn, id, &event, now)?;
+    Ok(id)
 }

@@ -51,28 +51,36 @@ pub async fn send_request(
     }
     let message = RequestNote::parse(message.unwrap_or_default())?.into_string();
     let clock = db.clock();
-    db.write(move |conn| {
-        let now = clock.now_ms();
-        if !db::users::exists(conn, to)? {
-            return Err(Error::UserNotFound);
-        }
-        if db::friends::are_friends(conn, me, to)? {
-            return Err(Error::AlreadyFriends);
-        }
-        if let Some(theirs) = db::friends::pending_between(conn, to, me)? {
-            db::friends::befriend(conn, me, to, now)?;
-            friendship_event(conn, kind::FRIEND_ADDED, me, to, None, now)?;
-            return Ok(RequestOutcome::BecameFriends(theirs));
-        }
-        if let Some(mine) = db::friends::pending_between(conn, me, to)? {
-            return Ok(RequestOutcome::Pending(mine));
-        }
-        let id = db::friends::insert_request(conn, me, to, &message, now)?;
-        let extra = json!({ "request_id": id, "message": message });
-        friendship_event(conn, kind::FRIEND_REQUEST, me, to, Some(extra), now)?;
-        Ok(RequestOutcome::Pending(id))
-    })
-    .await
+    db.write(move |conn| send_request_in(conn, me, to, &message, clock.now_ms()))
+        .await
+}
+
+/// The transaction of `send_request` (also `chatd seed`'s).
+pub fn send_request_in(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    to: UserId,
+    message: &str,
+    now: i64,
+) -> Result<RequestOutcome, Error> {
+    if !db::users::exists(conn, to)? {
+        return Err(Error::UserNotFound);
+    }
+    if db::friends::are_friends(conn, me, to)? {
+        return Err(Error::AlreadyFriends);
+    }
+    if let Some(theirs) = db::friends::pending_between(conn, to, me)? {
+        db::friends::befriend(conn, me, to, now)?;
+        friendship_event(conn, kind::FRIEND_ADDED, me, to, None, now)?;
+        return Ok(RequestOutcome::BecameFriends(theirs));
+    }
+    if let Some(mine) = db::friends::pending_between(conn, me, to)? {
+        return Ok(RequestOutcome::Pending(mine));
+    }
+    let id = db::friends::insert_request(conn, me, to, message, now)?;
+    let extra = json!({ "request_id": id, "message": message });
+    friendship_event(conn, kind::FRIEND_REQUEST, me, to, Some(extra), now)?;
+    Ok(RequestOutcome::Pending(id))
 }
 
 #[derive(Debug, Serialize)]

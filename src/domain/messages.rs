@@ -40,41 +40,61 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
     let clock = db.clock();
     let (id, at) = db
         .write(move |conn| {
-            let member = super::member_of(conn, conversation, me)?;
-            if let Some(client_id) = &client_id {
-                if let Some(original) =
-                    messages::find_by_client_id(conn, conversation, me, client_id)?
-                {
-                    return Ok(original);
-                }
-            }
-            if require_friendship && member.kind == Kind::Private {
-                let friends = match member.other {
-                    Some(other) => db::friends::are_friends(conn, me, other)?,
-                    None => false,
-                };
-                if !friends {
-                    return Err(Error::NotFriends);
-                }
-            }
-            let now = clock.now_ms();
-            let id = messages::insert_normal(
+            let text = Text {
+                content: &content,
+                client_id: client_id.as_deref(),
+            };
+            send_in(
                 conn,
-                conversation,
                 me,
-                &content,
-                client_id.as_deref(),
-                now,
-            )?;
-            convs::advance_read_marker(conn, conversation, me, id)?;
-            events::message_created(conn, conversation, id, now)?;
-            Ok((id, now))
+                conversation,
+                text,
+                require_friendship,
+                clock.now_ms(),
+            )
         })
         .await?;
     Ok(Sent {
         message_id: id,
         created_at: rfc3339_ms(at),
     })
+}
+
+/// A checked message text and its retry key.
+pub struct Text<'a> {
+    pub content: &'a str,
+    pub client_id: Option<&'a str>,
+}
+
+/// The transaction of `send` (also `chatd seed`'s): the message's id and time (the
+/// original's for a retry).
+pub fn send_in(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    conversation: ConversationId,
+    text: Text<'_>,
+    require_friendship: bool,
+    now: i64,
+) -> Result<(MessageId, i64), Error> {
+    let member = super::member_of(conn, conversation, me)?;
+    if let Some(client_id) = text.client_id {
+        if let Some(original) = messages::find_by_client_id(conn, conversation, me, client_id)? {
+            return Ok(original);
+        }
+    }
+    if require_friendship && member.kind == Kind::Private {
+        let friends = match member.other {
+            Some(other) => db::friends::are_friends(conn, me, other)?,
+            None => false,
+        };
+        if !friends {
+            return Err(Error::NotFriends);
+        }
+    }
+    let id = messages::insert_normal(conn, conversation, me, text.content, text.client_id, now)?;
+    convs::advance_read_marker(conn, conversation, me, id)?;
+    events::message_created(conn, conversation, id, now)?;
+    Ok((id, now))
 }
 
 #[derive(Debug, Serialize)]
