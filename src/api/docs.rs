@@ -7,7 +7,11 @@ use rocket::http::ContentType;
 use rocket::{get, routes, Route, State};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use crate::config::Config;
+use crate::db::events::kind;
+use crate::db::messages::Status;
 use crate::error::{ok, ApiResult};
 
 pub fn routes() -> Vec<Route> {
@@ -25,6 +29,10 @@ pub struct ServerInfo {
     recall_window_secs: u64,
     max_message_chars: usize,
     max_group_members: usize,
+    /// Every event kind a stream may carry (besides its `resync` control event).
+    event_kinds: &'static [&'static str],
+    /// `status` of a message: `{"normal": 0, "recalled": 1, "system": 2}`.
+    message_status: BTreeMap<String, i64>,
 }
 
 /// `GET /api/info`
@@ -38,6 +46,11 @@ fn info(config: &State<Config>) -> ApiResult<ServerInfo> {
         recall_window_secs: config.recall_window_secs,
         max_message_chars: config.max_message_chars,
         max_group_members: config.max_group_members,
+        event_kinds: kind::ALL,
+        message_status: Status::ALL
+            .iter()
+            .map(|(name, status)| (name.to_lowercase(), status.stored()))
+            .collect(),
     })
 }
 

@@ -7,18 +7,27 @@ use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
-/// Event kinds (API.md §8).
-pub mod kind {
-    pub const MESSAGE_CREATED: &str = "message.created";
-    pub const MESSAGE_RECALLED: &str = "message.recalled";
-    pub const CONVERSATION_CREATED: &str = "conversation.created";
-    pub const CONVERSATION_UPDATED: &str = "conversation.updated";
-    pub const CONVERSATION_REMOVED: &str = "conversation.removed";
-    pub const FRIEND_REQUEST: &str = "friend.request";
-    pub const FRIEND_ADDED: &str = "friend.added";
-    pub const FRIEND_REMOVED: &str = "friend.removed";
-    pub const FRIEND_REJECTED: &str = "friend.rejected";
-    pub const USER_UPDATED: &str = "user.updated";
+macro_rules! event_kinds {
+    ($($name:ident = $text:literal,)+) => {
+        /// Event kinds (API.md §8), listed once: `ALL` is what `GET /api/info` publishes.
+        pub mod kind {
+            $(pub const $name: &str = $text;)+
+            pub const ALL: &[&str] = &[$($name),+];
+        }
+    };
+}
+
+event_kinds! {
+    MESSAGE_CREATED = "message.created",
+    MESSAGE_RECALLED = "message.recalled",
+    CONVERSATION_CREATED = "conversation.created",
+    CONVERSATION_UPDATED = "conversation.updated",
+    CONVERSATION_REMOVED = "conversation.removed",
+    FRIEND_REQUEST = "friend.request",
+    FRIEND_ADDED = "friend.added",
+    FRIEND_REMOVED = "friend.removed",
+    FRIEND_REJECTED = "friend.rejected",
+    USER_UPDATED = "user.updated",
 }
 
 /// What an event is about.

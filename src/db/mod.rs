@@ -59,6 +59,11 @@ macro_rules! stored_enum {
         }
 
         impl $name {
+            /// Every value, by variant name (published in `GET /api/info` where clients
+            /// need them).
+            pub const ALL: &'static [(&'static str, $name)] =
+                &[$((stringify!($variant), $name::$variant)),+];
+
             /// The value as stored (and as the API shows it).
             pub const fn stored(self) -> $ty {
                 match self {

@@ -102,6 +102,12 @@ fn info_tells_clients_the_settings_they_adapt_to_without_a_token() {
             "recall_window_secs": 120,
             "max_message_chars": 5000,
             "max_group_members": 500,
+            "event_kinds": [
+                "message.created", "message.recalled", "conversation.created",
+                "conversation.updated", "conversation.removed", "friend.request",
+                "friend.added", "friend.removed", "friend.rejected", "user.updated"
+            ],
+            "message_status": {"normal": 0, "recalled": 1, "system": 2},
         })
     );
 

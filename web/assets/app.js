@@ -36,12 +36,14 @@ function showAuth(errorText) {
 }
 
 async function enterApp() {
+  // The event kinds and message statuses come from the server: without them, no chat.
+  if (!state.info.event_kinds && !(await loadInfo())) throw new Error('无法获取服务器信息');
   state.me = await api('GET', '/api/auth/me');
   $('#auth-view').hidden = true;
   $('#app-view').hidden = false;
   $('#auth-error').hidden = true;
   renderMe();
-  stream.start();
+  stream.start(state.info.event_kinds);
   await Promise.all([refreshConversations(), reloadFriends()]);
 }
 
@@ -65,24 +67,29 @@ onUnauthorized(() => {
   if (!$('#app-view').hidden || getToken()) logoutLocal('登录已失效，请重新登录');
 });
 
-/** Loads the server's rules and adapts the forms to them (registration, message length). */
+/** Loads the server's rules and adapts the forms to them (registration, message length);
+ * whether it answered. */
 async function loadInfo() {
   // A plain fetch, not request(): the Date header gives the server's clock.
   try {
     const started = Date.now();
     const res = await fetch('/api/info', { cache: 'no-store' });
     const env = await res.json();
-    if (!res.ok || !env || !env.data) return;
+    if (!res.ok || !env || !env.data) return false;
     state.info = { ...state.info, ...env.data };
     const date = Date.parse(res.headers.get('Date') || '');
     if (!Number.isNaN(date)) state.clockOffset = date - (started + Date.now()) / 2;
   } catch {
-    return; // offline or an older server: keep the defaults, the server still decides
+    return false; // offline: keep the defaults, the server still decides
   }
   // Runs before any form is shown; showAuth() always starts on the login form.
   $('#register-switch').hidden = state.info.allow_registration === false;
   if (state.info.max_message_chars > 0) $('#msg-input').maxLength = state.info.max_message_chars;
+  return true;
 }
+
+/** Message statuses as the server numbers them (`message_status` of GET /api/info). */
+const msgStatus = () => state.info.message_status;
 
 /** Milliseconds left to recall a message sent at `createdAt`, or null if unknown. */
 function recallLeft(createdAt) {
@@ -309,7 +316,7 @@ function msgElById(id) {
 /** Inserts a message in id order (before unsent messages); status 1 messages are not shown. */
 function insertMessage(m) {
   if (!m || !m.id || msgElById(m.id)) return;
-  if (m.status === 1) return; // a recalled message shows through its system message only
+  if (m.status === msgStatus().recalled) return; // a recalled message shows through its system message only
   const el = messageEl(m);
   const ul = $('#msg-list');
   let before = null;
@@ -326,10 +333,10 @@ function removeMessage(id) {
 }
 
 function messageEl(m) {
-  if (m.status === 2) {
+  if (m.status === msgStatus().system) {
     return h(
       'li',
-      { class: 'msg system', 'data-testid': 'message-item', 'data-id': m.id, 'data-status': '2' },
+      { class: 'msg system', 'data-testid': 'message-item', 'data-id': m.id, 'data-status': String(m.status) },
       h('span', { class: 'system-text', 'data-testid': 'message-content', title: fmtFullTime(m.created_at) }, m.content)
     );
   }
@@ -342,7 +349,7 @@ function messageEl(m) {
     'data-own': own ? '1' : '0',
   });
   // Recall is offered only while the server would accept it; the button goes when time is up.
-  const left = own && m.status === 0 ? recallLeft(m.created_at) : -1;
+  const left = own && m.status === msgStatus().normal ? recallLeft(m.created_at) : -1;
   const recall =
     left === null || left > 0
       ? h('button', { type: 'button', 'data-testid': 'message-recall', onclick: () => recallMessage(m.id) }, '撤回')
@@ -476,7 +483,7 @@ async function sendPending(p) {
         sender_id: state.me.user_id,
         sender_name: '我',
         content: p.content,
-        status: 0,
+        status: msgStatus().normal,
         created_at: d.created_at,
       });
       if (stick) scrollToBottom();
@@ -611,7 +618,7 @@ function handleEvent(type, d) {
         const stick = own || nearBottom();
         insertMessage(m);
         if (stick) scrollToBottom();
-        if (!own && m.status === 0) markReadSoon();
+        if (!own && m.status === msgStatus().normal) markReadSoon();
       }
       refreshConversationsSoon();
       break;

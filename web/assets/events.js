@@ -3,20 +3,6 @@
 
 import { api, getToken } from './api.js';
 
-const TYPES = [
-  'message.created',
-  'message.recalled',
-  'conversation.created',
-  'conversation.updated',
-  'conversation.removed',
-  'friend.request',
-  'friend.added',
-  'friend.removed',
-  'friend.rejected',
-  'user.updated',
-  'resync',
-];
-
 export class EventStream {
   /**
    * @param {(type: string, data: any) => void} onEvent
@@ -36,7 +22,9 @@ export class EventStream {
     };
   }
 
-  start() {
+  /** @param {string[]} kinds the event kinds to listen for (`event_kinds` of GET /api/info) */
+  start(kinds) {
+    this.kinds = [...kinds, 'resync']; // resync: the stream's own control event
     this.stopped = false;
     this.lastEventId = null;
     this.attempt = 0;
@@ -90,7 +78,7 @@ export class EventStream {
       this.es = null;
       this.fail();
     };
-    for (const type of TYPES) {
+    for (const type of this.kinds) {
       es.addEventListener(type, (ev) => {
         if (this.es !== es) return;
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
