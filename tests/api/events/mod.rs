@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::live::{Item, LiveApp, Remote, Sse, User};
+use crate::helpers::{Api, User};
+use crate::live::{Item, LiveApp, Remote, Sse};
 
 mod delivery;
 mod resume;

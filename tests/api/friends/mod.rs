@@ -4,7 +4,7 @@
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, now, sorted_keys, Resp, TestApp, User};
+use crate::helpers::{contract_time, now, sorted_keys, Api, Resp, TestApp, User};
 
 mod answers;
 mod requests;
