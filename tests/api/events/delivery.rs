@@ -115,22 +115,13 @@ fn conversation_and_friend_events_reach_both_sides() {
     assert_eq!(created["member_count"], 2);
     assert_eq!(next_data(&sa, "conversation.created")["title"], "bob");
 
-    app.put(
-        &format!("/api/auth/conversations/{conv}/pin"),
-        &a.token,
-        json!({"is_pinned": true}),
-    );
+    app.pin(&a, &conv, json!(true));
     let pinned = next_data(&sa, "conversation.updated");
     assert_eq!(pinned, json!({"conversation_id": conv, "is_pinned": true}));
 
     app.send(&a, &conv, "one");
     next_data(&sb, "message.created");
-    let read = app.post(
-        &format!("/api/auth/conversations/{conv}/read"),
-        &b.token,
-        json!({}),
-    );
-    assert_eq!(read.status, 200);
+    assert_eq!(app.mark_read(&b, &conv, json!({})).status, 200);
     let read = next_data(&sb, "conversation.updated");
     assert_eq!(read, json!({"conversation_id": conv, "unread_count": 0}));
 
@@ -150,11 +141,7 @@ fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
     assert_eq!(created["title"], "家");
     assert_eq!(created["last_message_preview"], "alice邀请你加入了群聊");
 
-    app.post(
-        &format!("/api/auth/conversations/{conv}/members"),
-        &a.token,
-        json!({"member_ids": [c.id]}),
-    );
+    app.invite(&a, &conv, json!([c.id]));
     assert_eq!(
         next_data(&sc, "conversation.created")["conversation_id"],
         json!(conv)
@@ -166,11 +153,7 @@ fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
     let system = next_data(&sc, "message.created");
     assert_eq!(system["message"]["content"], "alice邀请你加入了群聊");
 
-    app.patch(
-        &format!("/api/auth/conversations/{conv}"),
-        &b.token,
-        json!({"name": "新家"}),
-    );
+    app.rename_group(&b, &conv, json!({"name": "新家"}));
     assert_eq!(next_data(&sc, "conversation.updated")["name"], "新家");
     assert_eq!(
         next_data(&sc, "message.created")["message"]["content"],

@@ -169,6 +169,46 @@ pub trait Api {
         res.data_str("conversation_id")
     }
 
+    /// `POST …/{conversation}/members` by `who`, inviting `member_ids` (a JSON value, so tests
+    /// can send wrong types), whatever the answer.
+    fn invite(&self, who: &User, conversation: &str, member_ids: Value) -> Resp {
+        self.post(
+            &format!("/api/auth/conversations/{conversation}/members"),
+            &who.token,
+            json!({ "member_ids": member_ids }),
+        )
+    }
+
+    /// `PATCH /api/auth/conversations/{conversation}` by `who` with `body` (a new `name`),
+    /// whatever the answer.
+    fn rename_group(&self, who: &User, conversation: &str, body: Value) -> Resp {
+        self.patch(
+            &format!("/api/auth/conversations/{conversation}"),
+            &who.token,
+            body,
+        )
+    }
+
+    /// `PUT …/{conversation}/pin` by `who` with `is_pinned` (a JSON value), whatever the
+    /// answer.
+    fn pin(&self, who: &User, conversation: &str, is_pinned: Value) -> Resp {
+        self.put(
+            &format!("/api/auth/conversations/{conversation}/pin"),
+            &who.token,
+            json!({ "is_pinned": is_pinned }),
+        )
+    }
+
+    /// `POST …/{conversation}/read` by `who` (`body` may name a `message_id`), whatever the
+    /// answer.
+    fn mark_read(&self, who: &User, conversation: &str, body: Value) -> Resp {
+        self.post(
+            &format!("/api/auth/conversations/{conversation}/read"),
+            &who.token,
+            body,
+        )
+    }
+
     /// `DELETE /api/auth/conversations/{conversation}/members/{member_id}` by `who`: removes
     /// a member from a group (themselves: leaves it), whatever the answer.
     fn remove(&self, who: &User, conversation: &str, member_id: &str) -> Resp {
@@ -279,26 +319,13 @@ pub trait Api {
             ("limit", self.get(&format!("{base}?limit=10"), token)),
             ("after", self.get(&format!("{base}?after={message}"), token)),
             ("members", self.get(&format!("{base}/members"), token)),
-            (
-                "pin",
-                self.put(&format!("{base}/pin"), token, json!({"is_pinned": true})),
-            ),
-            ("read", self.post(&format!("{base}/read"), token, json!({}))),
-            (
-                "invite",
-                self.post(
-                    &format!("{base}/members"),
-                    token,
-                    json!({"member_ids": ["u_1"]}),
-                ),
-            ),
-            (
-                "leave",
-                self.delete(&format!("{base}/members/{}", who.id), token, None),
-            ),
+            ("pin", self.pin(who, conversation, json!(true))),
+            ("read", self.mark_read(who, conversation, json!({}))),
+            ("invite", self.invite(who, conversation, json!(["u_1"]))),
+            ("leave", self.remove(who, conversation, &who.id)),
             (
                 "rename",
-                self.patch(&base, token, json!({"name": "我的群"})),
+                self.rename_group(who, conversation, json!({"name": "我的群"})),
             ),
             ("send", self.try_send(who, conversation, "hi")),
             (
