@@ -23,7 +23,7 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
     // b's second device opens a stream and never reads it.
     let b2 = app.login("bob");
     // Its gate is never opened: the client reads nothing past the response headers.
-    let (stalled, _gate) = Sse::open_paused(&format!("{}/api/auth/events", app.base), &b2);
+    let (stalled, _gate) = app.stream_paused(&b2);
     assert_eq!(stalled.status, 200);
     let healthy = app.stream(&b.token, None);
     let big = "字".repeat(4000);
@@ -51,7 +51,7 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
 fn a_client_that_fell_far_behind_is_caught_up_from_storage_in_order() {
     let app = LiveApp::spawn(&[]);
     let (a, b, conv) = pair(&app);
-    let (slow, gate) = Sse::open_paused(&format!("{}/api/auth/events", app.base), &b.token);
+    let (slow, gate) = app.stream_paused(&b.token);
     // Far more than a stream's inbox holds, and large enough to fill the socket buffers.
     let big = "慢".repeat(4000);
     let sent: Vec<String> = (0..1300).map(|_| app.send(&a, &conv, &big)).collect();
@@ -90,17 +90,16 @@ fn a_browser_ticket_opens_the_stream_once() {
     assert_eq!(res.status, 200);
     let ticket = res.data_str("ticket");
     assert_eq!(res.data()["expires_in"], 60);
-    let url = format!("{}/api/events?ticket={ticket}", app.base);
-    let sse = Sse::open(&url, None, None);
+    let sse = app.stream_with_ticket(&ticket);
     assert_eq!(sse.status, 200);
     let id = app.send(&a, &conv, "via ticket");
     assert_eq!(
         next_data(&sse, "message.created")["message"]["id"],
         json!(id)
     );
-    let again = Sse::open(&url, None, None);
+    let again = app.stream_with_ticket(&ticket);
     assert_eq!(again.status, 401, "a ticket works once");
-    let bogus = Sse::open(&format!("{}/api/events?ticket=nope", app.base), None, None);
+    let bogus = app.stream_with_ticket("nope");
     assert_eq!(bogus.status, 401);
 }
 

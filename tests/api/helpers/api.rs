@@ -169,54 +169,46 @@ pub trait Api {
         res.data_str("conversation_id")
     }
 
-    /// `POST …/{conversation}/members` by `who`, inviting `member_ids` (a JSON value, so tests
-    /// can send wrong types), whatever the answer.
-    fn invite(&self, who: &User, conversation: &str, member_ids: Value) -> Resp {
-        self.post(
-            &format!("/api/auth/conversations/{conversation}/members"),
-            &who.token,
-            json!({ "member_ids": member_ids }),
-        )
-    }
-
-    /// `PATCH /api/auth/conversations/{conversation}` by `who` with `body` (a new `name`),
+    /// `method` on `/api/auth/conversations/{conversation}{rest}` by `who` with `body`,
     /// whatever the answer.
-    fn rename_group(&self, who: &User, conversation: &str, body: Value) -> Resp {
-        self.patch(
-            &format!("/api/auth/conversations/{conversation}"),
-            &who.token,
-            body,
-        )
+    fn on_conversation(
+        &self,
+        method: Method,
+        who: &User,
+        conversation: &str,
+        rest: &str,
+        body: Option<Value>,
+    ) -> Resp {
+        let path = format!("/api/auth/conversations/{conversation}{rest}");
+        self.call(method, &path, Some(&who.token), body)
     }
 
-    /// `PUT …/{conversation}/pin` by `who` with `is_pinned` (a JSON value), whatever the
-    /// answer.
-    fn pin(&self, who: &User, conversation: &str, is_pinned: Value) -> Resp {
-        self.put(
-            &format!("/api/auth/conversations/{conversation}/pin"),
-            &who.token,
-            json!({ "is_pinned": is_pinned }),
-        )
+    /// `who` invites `member_ids` (a JSON value, so tests can send wrong types).
+    fn invite(&self, who: &User, conversation: &str, member_ids: Value) -> Resp {
+        let body = json!({ "member_ids": member_ids });
+        self.on_conversation(Method::Post, who, conversation, "/members", Some(body))
     }
 
-    /// `POST …/{conversation}/read` by `who` (`body` may name a `message_id`), whatever the
-    /// answer.
-    fn mark_read(&self, who: &User, conversation: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/auth/conversations/{conversation}/read"),
-            &who.token,
-            body,
-        )
-    }
-
-    /// `DELETE /api/auth/conversations/{conversation}/members/{member_id}` by `who`: removes
-    /// a member from a group (themselves: leaves it), whatever the answer.
+    /// `who` removes `member_id` from a group (themselves: leaves it).
     fn remove(&self, who: &User, conversation: &str, member_id: &str) -> Resp {
-        self.delete(
-            &format!("/api/auth/conversations/{conversation}/members/{member_id}"),
-            &who.token,
-            None,
-        )
+        let rest = format!("/members/{member_id}");
+        self.on_conversation(Method::Delete, who, conversation, &rest, None)
+    }
+
+    /// `who` renames a group: `body` holds the `name`.
+    fn rename_group(&self, who: &User, conversation: &str, body: Value) -> Resp {
+        self.on_conversation(Method::Patch, who, conversation, "", Some(body))
+    }
+
+    /// `who` pins or unpins (`is_pinned`, a JSON value).
+    fn pin(&self, who: &User, conversation: &str, is_pinned: Value) -> Resp {
+        let body = json!({ "is_pinned": is_pinned });
+        self.on_conversation(Method::Put, who, conversation, "/pin", Some(body))
+    }
+
+    /// `who` marks the conversation read (`body` may name a `message_id`).
+    fn mark_read(&self, who: &User, conversation: &str, body: Value) -> Resp {
+        self.on_conversation(Method::Post, who, conversation, "/read", Some(body))
     }
 
     /// `POST /api/auth/messages` with `content`, whatever the answer.

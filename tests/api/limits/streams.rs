@@ -153,11 +153,7 @@ fn streams_end_when_their_token_expires() {
     let opened = Instant::now();
     let header = app.stream(&token, None);
     assert_eq!(header.status, 200);
-    let by_ticket = Sse::open(
-        &format!("{}/api/events?ticket={ticket}", app.base),
-        None,
-        None,
-    );
+    let by_ticket = app.stream_with_ticket(&ticket);
     assert_eq!(by_ticket.status, 200);
 
     let limit = Duration::from_secs(TTL + 5);

@@ -160,11 +160,23 @@ impl Remote {
 
     /// Opens an event stream with the header token.
     pub fn stream(&self, token: &str, last_event_id: Option<&str>) -> Sse {
-        Sse::open(
-            &format!("{}/api/auth/events", self.base),
-            Some(token),
-            last_event_id,
-        )
+        Sse::open(&self.events_url(), Some(token), last_event_id)
+    }
+
+    /// Opens an event stream whose client reads nothing until the returned gate receives (a
+    /// stalled client).
+    pub fn stream_paused(&self, token: &str) -> (Sse, mpsc::Sender<()>) {
+        Sse::open_paused(&self.events_url(), token)
+    }
+
+    /// Opens the browser's event stream with a one-time `ticket`.
+    pub fn stream_with_ticket(&self, ticket: &str) -> Sse {
+        let url = format!("{}/api/events?ticket={ticket}", self.base);
+        Sse::open(&url, None, None)
+    }
+
+    fn events_url(&self) -> String {
+        format!("{}/api/auth/events", self.base)
     }
 }
 
