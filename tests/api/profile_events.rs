@@ -32,21 +32,8 @@ fn a_rejected_request_is_an_event_for_both_sides_and_every_device() {
     let sa = app.stream(&a.token, None);
     let sb = app.stream(&b.token, None);
     let sb_phone = app.stream(&b_phone, None);
-    let request = app
-        .post(
-            "/api/auth/friends/requests",
-            &a.token,
-            json!({"user_id": b.id}),
-        )
-        .data_str("request_id");
-    let reject = || {
-        app.post(
-            &format!("/api/auth/friends/requests/{request}/reject"),
-            &b.token,
-            json!({}),
-        )
-    };
-    let res = reject();
+    let request = app.friend_request(&a, &b.id).data_str("request_id");
+    let res = app.reject_request(&b, &request);
     assert_eq!(res.status, 200, "{res}");
 
     let (_, to_sender) = sa.next_of("friend.rejected", WAIT).expect("sender told");
@@ -64,7 +51,7 @@ fn a_rejected_request_is_an_event_for_both_sides_and_every_device() {
         assert_eq!(to_recipient["direction"], "incoming");
     }
     // Answering again is still 404, and sends nothing more.
-    assert_eq!(reject().status, 404);
+    assert_eq!(app.reject_request(&b, &request).status, 404);
     assert!(quiet_events(&sa, "friend.rejected").is_empty());
 }
 

@@ -99,11 +99,7 @@ fn conversation_and_friend_events_reach_both_sides() {
     assert_eq!(outgoing["user_id"], json!(b.id));
     assert_eq!(outgoing["direction"], "outgoing");
 
-    app.post(
-        &format!("/api/auth/friends/requests/{request}/accept"),
-        &b.token,
-        json!({}),
-    );
+    app.accept_request(&b, &request);
     assert_eq!(next_data(&sa, "friend.added")["user_id"], json!(b.id));
     assert_eq!(next_data(&sb, "friend.added")["user_id"], json!(a.id));
 

@@ -29,8 +29,7 @@ fn owner_and_two_friends(app: &LiveApp) -> (User, User, User) {
     let a = app.user("alice");
     let b = app.user("bob");
     let c = app.user("carol");
-    app.befriend(&a, &b);
-    app.befriend(&a, &c);
+    app.befriend_all(&a, &[&b, &c]);
     (a, b, c)
 }
 

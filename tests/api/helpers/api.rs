@@ -107,21 +107,36 @@ pub trait Api {
         res.data_str("token")
     }
 
+    /// `POST /api/auth/friends/requests` from `from` to `to_id`, whatever the answer.
+    fn friend_request(&self, from: &User, to_id: &str) -> Resp {
+        let body = json!({ "user_id": to_id });
+        self.post("/api/auth/friends/requests", &from.token, body)
+    }
+
+    /// A friend request from `from` to `to`, which must be created (201); its id.
+    #[track_caller]
+    fn new_friend_request(&self, from: &User, to: &User) -> String {
+        let res = self.friend_request(from, &to.id);
+        res.expect(201, "好友请求已发送");
+        res.data_str("request_id")
+    }
+
+    /// `who` accepts friend request `request`, whatever the answer.
+    fn accept_request(&self, who: &User, request: &str) -> Resp {
+        let path = format!("/api/auth/friends/requests/{request}/accept");
+        self.post(&path, &who.token, json!({}))
+    }
+
+    /// `who` rejects friend request `request`, whatever the answer.
+    fn reject_request(&self, who: &User, request: &str) -> Resp {
+        let path = format!("/api/auth/friends/requests/{request}/reject");
+        self.post(&path, &who.token, json!({}))
+    }
+
     /// Makes two users friends (request + accept).
     fn befriend(&self, a: &User, b: &User) {
-        let res = self.post(
-            "/api/auth/friends/requests",
-            &a.token,
-            json!({"user_id": b.id}),
-        );
-        res.expect(201, "好友请求已发送");
-        let request = res.data_str("request_id");
-        self.post(
-            &format!("/api/auth/friends/requests/{request}/accept"),
-            &b.token,
-            json!({}),
-        )
-        .expect(200, "已添加好友");
+        let request = self.new_friend_request(a, b);
+        self.accept_request(b, &request).expect(200, "已添加好友");
     }
 
     /// Makes `a` friends with each of `others`.
