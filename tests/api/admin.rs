@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
 use crate::cli::{assert_fails_saying, assert_succeeds, chatd, stdout};
+use crate::helpers::Api;
 use crate::live::Remote;
 use crate::server::{wait_until, Server};
 
@@ -19,16 +18,7 @@ fn serving() -> (tempfile::TempDir, Server, Remote) {
 
 /// The status of `GET /api/auth/me` with `token`.
 fn me_status(remote: &Remote, token: &str) -> u16 {
-    remote.call("GET", "/api/auth/me", Some(token), None).0
-}
-
-fn login(remote: &Remote, username: &str, password: &str) -> (u16, Value) {
-    remote.call(
-        "POST",
-        "/api/login",
-        None,
-        Some(json!({"username": username, "password": password})),
-    )
+    remote.get("/api/auth/me", token).status
 }
 
 /// Waits (bounded) until `GET /api/auth/me` with `token` answers `status`.
@@ -41,7 +31,7 @@ fn me_becomes(remote: &Remote, token: &str, status: u16) -> bool {
 #[test]
 fn reset_password_prints_a_working_password_and_ends_old_sessions() {
     let (dir, _server, remote) = serving();
-    let (_, token) = remote.user("alice");
+    let token = remote.user("alice").token;
     assert_eq!(me_status(&remote, &token), 200);
 
     let out = chatd(dir.path(), &["user", "reset-password", "alice"], &[]);
@@ -59,25 +49,24 @@ fn reset_password_prints_a_working_password_and_ends_old_sessions() {
         me_becomes(&remote, &token, 401),
         "the old token stops working"
     );
-    assert_eq!(login(&remote, "alice", "password123").0, 401);
-    let (status, body) = login(&remote, "alice", &password);
-    assert_eq!(status, 200, "{body}");
-    let new_token = body["data"]["token"].as_str().unwrap();
-    assert_eq!(me_status(&remote, new_token), 200);
+    assert_eq!(remote.try_login("alice", "password123").status, 401);
+    let res = remote.try_login("alice", &password);
+    assert_eq!(res.status, 200, "{res}");
+    assert_eq!(me_status(&remote, &res.data_str("token")), 200);
 }
 
 #[test]
 fn a_disabled_user_cannot_log_in_or_use_old_tokens_until_enabled() {
     let (dir, _server, remote) = serving();
-    let (_, token) = remote.user("bob");
-    let (_, other) = remote.user("carol");
+    let token = remote.user("bob").token;
+    let other = remote.user("carol").token;
 
     let out = chatd(dir.path(), &["user", "disable", "bob"], &[]);
     assert_succeeds(&out);
     assert!(me_becomes(&remote, &token, 401), "old tokens stop working");
-    let (status, body) = login(&remote, "bob", "password123");
-    assert_eq!(status, 401);
-    assert_eq!(body["message"], "用户名或密码错误");
+    let res = remote.try_login("bob", "password123");
+    assert_eq!(res.status, 401);
+    assert_eq!(res.body["message"], "用户名或密码错误");
     assert_eq!(me_status(&remote, &other), 200, "others are untouched");
 
     let list = chatd(dir.path(), &["user", "list"], &[]);
@@ -95,7 +84,7 @@ fn a_disabled_user_cannot_log_in_or_use_old_tokens_until_enabled() {
 
     let out = chatd(dir.path(), &["user", "enable", "bob"], &[]);
     assert_succeeds(&out);
-    assert_eq!(login(&remote, "bob", "password123").0, 200);
+    assert_eq!(remote.try_login("bob", "password123").status, 200);
     assert_eq!(
         me_status(&remote, &token),
         401,

@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::process::Output;
 
+use rocket::http::Method;
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Api, TestApp};
 use crate::live::Remote;
 
 pub fn chatd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -223,11 +224,12 @@ fn an_unusable_database_path_stops_with_a_message_naming_it() {
 
 #[test]
 fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
-    use crate::server::{agent, post, Server};
+    use crate::server::Server;
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let base = server.base.clone();
-    let ((_, token), _, chat) = Remote::at(&base).friends_with_a_chat("alice", "bob");
+    let (alice, _, chat) = Remote::at(&base).friends_with_a_chat("alice", "bob");
+    let token = alice.token;
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let senders: Vec<_> = (0..4)
@@ -240,17 +242,14 @@ fn a_backup_taken_during_sends_restores_everything_acknowledged_before_it() {
                 chat.clone(),
             );
             std::thread::spawn(move || {
-                let http = agent();
+                let http = Remote::bounded(&base);
                 let mut n = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let content = format!("w{w}-{n}");
                     let body = json!({"conversation_id": chat, "content": content});
-                    if let Some((201, _)) = post(
-                        &http,
-                        &format!("{base}/api/auth/messages"),
-                        Some(&token),
-                        body,
-                    ) {
+                    let answer =
+                        http.try_call(Method::Post, "/api/auth/messages", Some(&token), Some(body));
+                    if answer.is_some_and(|res| res.status == 201) {
                         acked.lock().unwrap().push(content);
                     }
                     n += 1;

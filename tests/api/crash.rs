@@ -5,19 +5,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rocket::http::Method;
 use serde_json::json;
 
+use crate::helpers::Api;
 use crate::live::Remote;
-use crate::server::{agent, assert_intact, assert_stored_once, post, wait_until, Server};
+use crate::server::{assert_intact, assert_stored_once, wait_until, Server};
 
 #[test]
 fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let base = server.base.clone();
-    let ((a_id, a_token), (_, b_token), conversation) =
-        Remote::at(&base).friends_with_a_chat("alice", "bob");
-    assert_eq!(a_id, "u_1");
+    let (alice, bob, conversation) = Remote::at(&base).friends_with_a_chat("alice", "bob");
+    assert_eq!(alice.id, "u_1");
 
     let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -30,24 +31,23 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
             conversation.clone(),
         );
         let token = if worker % 2 == 0 {
-            a_token.clone()
+            alice.token.clone()
         } else {
-            b_token.clone()
+            bob.token.clone()
         };
         senders.push(std::thread::spawn(move || {
-            let http = agent();
+            let http = Remote::bounded(&base);
             for n in 0.. {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
                 let content = format!("w{worker}-n{n}");
                 let body = json!({"conversation_id": conversation, "content": content, "client_msg_id": content});
-                match post(&http, &format!("{base}/api/auth/messages"), Some(&token), body) {
-                    Some((201, body)) => {
-                        let id = body["data"]["message_id"].as_str().unwrap().to_string();
-                        acked.lock().unwrap().push((content, id));
+                match http.try_call(Method::Post, "/api/auth/messages", Some(&token), Some(body)) {
+                    Some(res) if res.status == 201 => {
+                        acked.lock().unwrap().push((content, res.data_str("message_id")));
                     }
-                    Some((status, body)) => panic!("unexpected {status}: {body}"),
+                    Some(res) => panic!("unexpected {res}"),
                     None => break, // the server is gone
                 }
             }
@@ -95,19 +95,17 @@ fn sigkill_under_concurrent_sends_loses_no_acknowledged_message() {
         || content.starts_with("w4")
         || content.starts_with("w6")
     {
-        &a_token
+        &alice.token
     } else {
-        &b_token
+        &bob.token
     };
-    let (status, body) = post(
-        &agent(),
-        &format!("{}/api/auth/messages", restarted.base),
-        Some(token),
+    let res = Remote::bounded(&restarted.base).post(
+        "/api/auth/messages",
+        token,
         json!({"conversation_id": conversation, "content": content, "client_msg_id": content}),
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{body}");
-    assert_eq!(&body["data"]["message_id"], &json!(id));
+    );
+    assert_eq!(res.status, 201, "{res}");
+    assert_eq!(&res.data()["message_id"], &json!(id));
 }
 
 #[test]
@@ -117,8 +115,8 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
     let settings = [("max_streams_per_user".to_string(), "1000".to_string())];
     let mut server = Server::start_with(dir.path(), 0, &settings);
     let base = server.base.clone();
-    let ((_, alice), (_, bob), conversation) =
-        Remote::at(&base).friends_with_a_chat("alice", "bob");
+    let (alice, bob, conversation) = Remote::at(&base).friends_with_a_chat("alice", "bob");
+    let (alice, bob) = (alice.token, bob.token);
 
     // A thousand event streams that stay open through the shutdown.
     let streams: Vec<_> = (0..1000)
@@ -161,17 +159,17 @@ fn sigterm_with_open_streams_and_writes_in_flight_exits_cleanly_and_keeps_every_
                 conversation.clone(),
             );
             std::thread::spawn(move || {
-                let http = agent();
+                let http = Remote::bounded(&base);
                 for n in 0.. {
                     let content = format!("t{w}-{n}");
                     let body = json!({"conversation_id": conversation, "content": content});
-                    match post(
-                        &http,
-                        &format!("{base}/api/auth/messages"),
+                    match http.try_call(
+                        Method::Post,
+                        "/api/auth/messages",
                         Some(&token),
-                        body,
+                        Some(body),
                     ) {
-                        Some((201, _)) => acked.lock().unwrap().push(content),
+                        Some(res) if res.status == 201 => acked.lock().unwrap().push(content),
                         _ => break,
                     }
                 }

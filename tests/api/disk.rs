@@ -11,7 +11,7 @@ use rocket::http::Method;
 use rocket::local::blocking::Client;
 use serde_json::json;
 
-use crate::helpers::{figment, TestApp, PASSWORD};
+use crate::helpers::{figment, Api, TestApp, PASSWORD};
 use crate::server::{assert_intact, wait_until};
 
 /// A tmpfs of `size_mb` mounted at a fresh folder; unmounted when dropped.
@@ -115,13 +115,7 @@ fn below_the_reserve_writes_are_refused_reads_go_on_and_writes_resume() {
 
     // Reads, logins and deletes go on.
     assert_eq!(app.messages(&b, &chat).len(), shown);
-    app.call(
-        Method::Post,
-        "/api/login",
-        None,
-        Some(json!({"username": "bob", "password": PASSWORD})),
-    )
-    .expect(200, "登录成功");
+    app.login("bob");
     app.recall(&a, &recallable).expect(200, "消息已撤回");
     app.delete_for_me(&b, &kept).expect(200, "已删除");
 

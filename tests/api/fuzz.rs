@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::helpers::Api;
 use crate::live::Remote;
 use crate::server::Server;
 
@@ -42,7 +43,7 @@ fn schemathesis_finds_no_server_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path());
     let remote = Remote::at(&server.base);
-    let (_, token) = remote.user("fuzzer");
+    let token = remote.user("fuzzer").token;
     let out = Command::new(exe)
         .arg("run")
         .arg(format!("{}/api/openapi.json", server.base))

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use rocket::http::Method;
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Api, TestApp};
 
 /// `/api/auth/conversations/<id>?<limit>` → `/api/auth/conversations/{id}`
 fn openapi_path(rocket_path: &str) -> String {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::helpers::Api;
 use crate::live::{Item, LiveApp, Sse};
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -28,46 +29,29 @@ fn a_rejected_request_is_an_event_for_both_sides_and_every_device() {
     let a = app.user("alice");
     let b = app.user("bob");
     let b_phone = app.login("bob");
-    let sa = app.stream(&a.1, None);
-    let sb = app.stream(&b.1, None);
+    let sa = app.stream(&a.token, None);
+    let sb = app.stream(&b.token, None);
     let sb_phone = app.stream(&b_phone, None);
-    let (_, res) = app.call(
-        "POST",
-        "/api/auth/friends/requests",
-        Some(&a.1),
-        Some(json!({"user_id": b.0})),
-    );
-    let request = res["data"]["request_id"].as_str().unwrap().to_string();
-    let (status, body) = app.call(
-        "POST",
-        &format!("/api/auth/friends/requests/{request}/reject"),
-        Some(&b.1),
-        None,
-    );
-    assert_eq!(status, 200, "{body}");
+    let request = app.friend_request(&a, &b.id).data_str("request_id");
+    let res = app.reject_request(&b, &request);
+    assert_eq!(res.status, 200, "{res}");
 
     let (_, to_sender) = sa.next_of("friend.rejected", WAIT).expect("sender told");
     assert_eq!(
         to_sender,
-        json!({"user_id": b.0, "username": "bob", "display_name": "bob",
+        json!({"user_id": b.id, "username": "bob", "display_name": "bob",
                "request_id": request, "direction": "outgoing"})
     );
     for sse in [&sb, &sb_phone] {
         let (_, to_recipient) = sse
             .next_of("friend.rejected", WAIT)
             .expect("recipient told");
-        assert_eq!(to_recipient["user_id"], json!(a.0));
+        assert_eq!(to_recipient["user_id"], json!(a.id));
         assert_eq!(to_recipient["request_id"], json!(request));
         assert_eq!(to_recipient["direction"], "incoming");
     }
     // Answering again is still 404, and sends nothing more.
-    let (status, _) = app.call(
-        "POST",
-        &format!("/api/auth/friends/requests/{request}/reject"),
-        Some(&b.1),
-        None,
-    );
-    assert_eq!(status, 404);
+    assert_eq!(app.reject_request(&b, &request).status, 404);
     assert!(quiet_events(&sa, "friend.rejected").is_empty());
 }
 
@@ -82,32 +66,21 @@ fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
     // bob is a friend and shares a group with alice; carol only shares the group.
     app.befriend(&a, &friend);
     app.befriend(&friend, &co_member);
-    let (status, body) = app.call(
-        "POST",
-        "/api/auth/conversations/group",
-        Some(&friend.1),
-        Some(json!({"name": "g", "member_ids": [a.0, co_member.0]})),
-    );
-    assert_eq!(status, 201, "{body}");
+    app.group(&friend, "g", &[&a, &co_member]);
     let streams = [
         ("alice's other device", app.stream(&a_phone, None), true),
-        ("the friend", app.stream(&friend.1, None), true),
-        ("the co-member", app.stream(&co_member.1, None), true),
-        ("the stranger", app.stream(&stranger.1, None), false),
+        ("the friend", app.stream(&friend.token, None), true),
+        ("the co-member", app.stream(&co_member.token, None), true),
+        ("the stranger", app.stream(&stranger.token, None), false),
     ];
     let rename = || {
-        let (status, body) = app.call(
-            "PATCH",
-            "/api/auth/me",
-            Some(&a.1),
-            Some(json!({"display_name": "爱丽丝"})),
-        );
-        assert_eq!(status, 200, "{body}");
-        body
+        let res = app.set_display_name(&a, "爱丽丝");
+        assert_eq!(res.status, 200, "{res}");
+        res
     };
 
     rename();
-    let expected = json!({"user_id": a.0, "username": "alice", "display_name": "爱丽丝"});
+    let expected = json!({"user_id": a.id, "username": "alice", "display_name": "爱丽丝"});
     for (who, sse, told) in &streams {
         let got = quiet_events(sse, "user.updated");
         let want = if *told {
@@ -119,8 +92,7 @@ fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
     }
 
     // The same name again changes nothing and tells nobody.
-    let body = rename();
-    assert_eq!(body["data"]["display_name"], "爱丽丝");
+    assert_eq!(rename().data()["display_name"], "爱丽丝");
     for (who, sse, _) in &streams {
         assert!(quiet_events(sse, "user.updated").is_empty(), "{who}");
     }

@@ -7,6 +7,7 @@ use chatd::db::{self, Db};
 use chatd::error::Error;
 use serde_json::json;
 
+use crate::helpers::{count_in, Api};
 use crate::live::{LiveApp, Remote};
 
 fn db_on_temp_file() -> (tempfile::TempDir, Db) {
@@ -101,7 +102,7 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
     let base = app.base.clone();
     let threads: Vec<_> = (0..64)
         .map(|i| {
-            let (base, token, ab, bc) = (base.clone(), a.1.clone(), ab.clone(), bc.clone());
+            let (base, token, ab, bc) = (base.clone(), a.token.clone(), ab.clone(), bc.clone());
             std::thread::spawn(move || {
                 // Odd workers send where alice is no member (404), every fifth sends blank
                 // content (400), the rest are valid.
@@ -110,14 +111,13 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
                     i if i % 5 == 0 => (ab, "   ".to_string()),
                     i => (ab, format!("valid {i}")),
                 };
-                let (status, body) = Remote::at(&base).call(
-                    "POST",
+                let res = Remote::at(&base).post(
                     "/api/auth/messages",
-                    Some(&token),
-                    Some(json!({"conversation_id": conv, "content": content})),
+                    &token,
+                    json!({"conversation_id": conv, "content": content}),
                 );
-                assert!(!body.is_null(), "worker {i}: the answer is not JSON");
-                (i, status, body)
+                assert!(!res.body.is_null(), "worker {i}: the answer is not JSON");
+                (i, res.status, res.body)
             })
         })
         .collect();
@@ -141,23 +141,15 @@ fn concurrent_sends_with_some_invalid_each_get_their_own_answer() {
             }
         }
     }
-    let conn = rusqlite::Connection::open(&app.db_path).unwrap();
-    let stored: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM messages WHERE content LIKE 'valid %'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let intruders: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM messages WHERE content LIKE 'intruder %'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stored, valid);
-    assert_eq!(intruders, 0);
+    let count = |sql| count_in(&app.db_path, sql);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE content LIKE 'valid %'"),
+        valid
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE content LIKE 'intruder %'"),
+        0
+    );
 }
 
 #[test]

@@ -7,8 +7,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 /// A `chatd serve` on a free loopback port, in `dir` (so its database is `dir/data/chat.db`).
 pub struct Server {
     pub child: Child,
@@ -160,27 +158,12 @@ impl Drop for Server {
     }
 }
 
-pub fn agent() -> ureq::Agent {
+/// An HTTP client that takes every status as an answer; `timeout` bounds each whole request
+/// (none for event streams, which never end).
+pub fn agent(timeout: Option<Duration>) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(timeout)
         .build()
         .into()
-}
-
-/// POST JSON, returning (status, body); `None` if the connection failed.
-pub fn post(
-    agent: &ureq::Agent,
-    url: &str,
-    token: Option<&str>,
-    body: Value,
-) -> Option<(u16, Value)> {
-    let mut req = agent.post(url);
-    if let Some(token) = token {
-        req = req.header("Authorization", &format!("Bearer {token}"));
-    }
-    let mut res = req.send_json(body).ok()?;
-    let status = res.status().as_u16();
-    let body = res.body_mut().read_json::<Value>().ok()?;
-    Some((status, body))
 }

@@ -7,7 +7,7 @@ fn login_success_returns_token_expiry_and_user() {
     let app = TestApp::spawn();
     let alice = app.user_named("alice", "爱丽丝");
     let before = now();
-    let res = login(&app, "alice", PASSWORD);
+    let res = app.try_login("alice", PASSWORD);
     res.expect(200, "登录成功");
     let data = res.data();
     assert_eq!(sorted_keys(data), ["expires_at", "token", "user"]);
@@ -35,7 +35,7 @@ fn login_matches_the_username_ignoring_case() {
     let app = TestApp::spawn();
     let user = app.user("CamelUser");
     for name in ["CamelUser", "cameluser", "CAMELUSER"] {
-        let res = login(&app, name, PASSWORD);
+        let res = app.try_login(name, PASSWORD);
         res.expect(200, "登录成功");
         assert_eq!(res.data()["user"]["user_id"], json!(user.id));
         assert_eq!(
@@ -50,25 +50,29 @@ fn login_matches_the_username_ignoring_case() {
 fn login_with_wrong_password_is_401() {
     let app = TestApp::spawn();
     app.user("alice");
-    login(&app, "alice", "wrong-password").expect_error(401, WRONG_CREDENTIALS);
+    app.try_login("alice", "wrong-password")
+        .expect_error(401, WRONG_CREDENTIALS);
     // The password is case-sensitive.
-    login(&app, "alice", &PASSWORD.to_uppercase()).expect_error(401, WRONG_CREDENTIALS);
-    login(&app, "alice", "").expect_error(401, WRONG_CREDENTIALS);
+    app.try_login("alice", &PASSWORD.to_uppercase())
+        .expect_error(401, WRONG_CREDENTIALS);
+    app.try_login("alice", "")
+        .expect_error(401, WRONG_CREDENTIALS);
 }
 
 #[test]
 fn login_with_unknown_user_is_the_same_401() {
     let app = TestApp::spawn();
     app.user("alice");
-    let unknown = login(&app, "nobody", PASSWORD);
-    let wrong = login(&app, "alice", "wrong-password");
+    let unknown = app.try_login("nobody", PASSWORD);
+    let wrong = app.try_login("alice", "wrong-password");
     unknown.expect_error(401, WRONG_CREDENTIALS);
     assert_eq!(
         unknown.body, wrong.body,
         "the same answer whether the user exists or not"
     );
     // Even an impossible username is just a failed login.
-    login(&app, "a-b", PASSWORD).expect_error(401, WRONG_CREDENTIALS);
+    app.try_login("a-b", PASSWORD)
+        .expect_error(401, WRONG_CREDENTIALS);
 }
 
 #[test]
@@ -97,7 +101,7 @@ fn login_after_ten_failures_is_429_even_with_the_right_password() {
     // The name is locked whatever its case.
     assert_throttled(&app, "VICTIM", PASSWORD);
     // Another username is unaffected.
-    login(&app, "bystander", PASSWORD).expect(200, "登录成功");
+    app.try_login("bystander", PASSWORD).expect(200, "登录成功");
     fail_logins(&app, "bystander", 1);
 }
 
@@ -116,7 +120,8 @@ fn login_throttle_counts_failures_ignoring_username_case() {
 fn login_throttle_applies_to_unknown_usernames_too() {
     let app = TestApp::spawn();
     for _ in 0..10 {
-        login(&app, "ghost", "whatever-pass").expect_error(401, WRONG_CREDENTIALS);
+        app.try_login("ghost", "whatever-pass")
+            .expect_error(401, WRONG_CREDENTIALS);
     }
     assert_throttled(&app, "ghost", "whatever-pass");
 }
@@ -127,7 +132,7 @@ fn login_success_clears_the_failure_count() {
     app.user("forgetful");
     for _ in 0..2 {
         fail_logins(&app, "forgetful", 9);
-        login(&app, "forgetful", PASSWORD).expect(200, "登录成功");
+        app.try_login("forgetful", PASSWORD).expect(200, "登录成功");
     }
 }
 

@@ -6,7 +6,7 @@ use super::*;
 fn logout_revokes_only_the_token_used() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let phone = login(&app, "alice", PASSWORD).data_str("token");
+    let phone = app.try_login("alice", PASSWORD).data_str("token");
 
     let res = app.call(Method::Post, "/api/auth/logout", Some(&alice.token), None);
     res.expect(200, "已退出");
@@ -31,7 +31,7 @@ fn logout_revokes_only_the_token_used() {
     // Another session of the same user still works.
     assert_eq!(app.me(&phone)["user_id"], json!(alice.id));
     // And logging in again works.
-    login(&app, "alice", PASSWORD).expect(200, "登录成功");
+    app.try_login("alice", PASSWORD).expect(200, "登录成功");
 }
 
 #[test]

@@ -88,7 +88,7 @@ fn renamed_user_is_seen_by_others_in_search_and_login() {
     let res = search(&app, &bob, "wonder");
     assert_eq!(usernames(&res), ["alice"]);
     assert_eq!(res.list()[0]["display_name"], "Wonderland");
-    let res = login(&app, "alice", PASSWORD);
+    let res = app.try_login("alice", PASSWORD);
     assert_eq!(res.data()["user"]["display_name"], "Wonderland");
 }
 
@@ -96,7 +96,7 @@ fn renamed_user_is_seen_by_others_in_search_and_login() {
 fn change_password_returns_a_new_token_and_revokes_every_old_one() {
     let app = TestApp::spawn();
     let alice = app.user("alice");
-    let other_device = login(&app, "alice", PASSWORD).data_str("token");
+    let other_device = app.try_login("alice", PASSWORD).data_str("token");
     app.me(&other_device);
 
     let before = now();
@@ -120,8 +120,9 @@ fn change_password_returns_a_new_token_and_revokes_every_old_one() {
     assert_eq!(app.me(&new_token)["user_id"], json!(alice.id));
 
     // The new password logs in; the old one no longer does.
-    login(&app, "alice", PASSWORD).expect_error(401, WRONG_CREDENTIALS);
-    let res = login(&app, "alice", "brand-new-pass");
+    app.try_login("alice", PASSWORD)
+        .expect_error(401, WRONG_CREDENTIALS);
+    let res = app.try_login("alice", "brand-new-pass");
     res.expect(200, "登录成功");
     app.me(&res.data_str("token"));
 }
@@ -134,8 +135,9 @@ fn change_password_with_wrong_old_password_is_403() {
         .expect_error(403, "原密码错误");
     // Nothing changed: the token and the old password still work.
     app.me(&alice.token);
-    login(&app, "alice", PASSWORD).expect(200, "登录成功");
-    login(&app, "alice", "brand-new-pass").expect_error(401, WRONG_CREDENTIALS);
+    app.try_login("alice", PASSWORD).expect(200, "登录成功");
+    app.try_login("alice", "brand-new-pass")
+        .expect_error(401, WRONG_CREDENTIALS);
 }
 
 #[test]
@@ -163,7 +165,7 @@ fn change_password_to_an_invalid_password_is_400() {
     }
     // Nothing changed.
     app.me(&alice.token);
-    login(&app, "alice", PASSWORD).expect(200, "登录成功");
+    app.try_login("alice", PASSWORD).expect(200, "登录成功");
 }
 
 #[test]
@@ -177,5 +179,5 @@ fn change_password_twice_in_a_row_works_with_the_returned_tokens() {
     second.expect(200, "密码已修改");
     app.get("/api/auth/me", &token).expect_error(401, "未授权");
     app.me(&second.data_str("token"));
-    login(&app, "alice", "third-pass").expect(200, "登录成功");
+    app.try_login("alice", "third-pass").expect(200, "登录成功");
 }

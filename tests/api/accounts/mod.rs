@@ -32,15 +32,6 @@ fn register(app: &TestApp, body: Value) -> Resp {
     app.call(Method::Post, "/api/register", None, Some(body))
 }
 
-fn login(app: &TestApp, username: &str, password: &str) -> Resp {
-    app.call(
-        Method::Post,
-        "/api/login",
-        None,
-        Some(json!({"username": username, "password": password})),
-    )
-}
-
 const WRONG_CREDENTIALS: &str = "用户名或密码错误";
 const TOO_MANY_ATTEMPTS: &str = "尝试次数过多，请稍后再试";
 
@@ -48,7 +39,7 @@ const TOO_MANY_ATTEMPTS: &str = "尝试次数过多，请稍后再试";
 #[track_caller]
 fn fail_logins(app: &TestApp, username: &str, times: usize) {
     for attempt in 1..=times {
-        login(app, username, "wrong-password")
+        app.try_login(username, "wrong-password")
             .status_for(401, format!("failed login {attempt} of {username}"))
             .expect_error(401, WRONG_CREDENTIALS);
     }
@@ -57,7 +48,8 @@ fn fail_logins(app: &TestApp, username: &str, times: usize) {
 /// Asserts logging in as `username` with `password` is refused as throttled.
 #[track_caller]
 fn assert_throttled(app: &TestApp, username: &str, password: &str) {
-    login(app, username, password).expect_error(429, TOO_MANY_ATTEMPTS);
+    app.try_login(username, password)
+        .expect_error(429, TOO_MANY_ATTEMPTS);
 }
 
 fn search(app: &TestApp, who: &User, q: &str) -> Resp {

@@ -98,7 +98,8 @@ fn register_accepts_the_boundary_lengths() {
             .expect(201, "注册成功");
     }
     // The 8-character CJK password logs in.
-    login(&app, "cjk_pass", "密码密码密码密码").expect(200, "登录成功");
+    app.try_login("cjk_pass", "密码密码密码密码")
+        .expect(200, "登录成功");
 }
 
 #[test]
@@ -213,7 +214,7 @@ fn register_duplicate_username_ignoring_case_is_409() {
             .expect_error(409, "用户名已存在");
     }
     // The original account is untouched.
-    let res = login(&app, "zhangsan", "password123");
+    let res = app.try_login("zhangsan", "password123");
     res.expect(200, "登录成功");
     assert_eq!(res.data()["user"]["username"], "ZhangSan");
 }
@@ -229,7 +230,8 @@ fn register_when_registration_is_closed_is_403() {
     // Checked before the fields are validated.
     register(&app, json!({"username": "x", "password": "short"})).expect_error(403, "注册已关闭");
     // Nothing was created.
-    login(&app, "newcomer", "password123").expect_error(401, WRONG_CREDENTIALS);
+    app.try_login("newcomer", "password123")
+        .expect_error(401, WRONG_CREDENTIALS);
     // The rest of the public API still answers.
     app.call(Method::Get, "/api/health", None, None)
         .expect(200, "success");

@@ -11,12 +11,16 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
     // Rate limits off (as if every request came from its own address), defaults otherwise.
     let server = Server::start_with(dir.path(), 0, &[]);
     let (base, port, pid) = (server.base.clone(), server.port(), server.child.id());
-    let http = agent();
-    let real = json!({"username": "alice", "password": "password123"});
-    let (status, body) = post(&http, &format!("{base}/api/register"), None, real.clone()).unwrap();
-    assert_eq!(status, 201, "{body}");
-    let (status, body) = post(&http, &format!("{base}/api/login"), None, real.clone()).unwrap();
-    assert_eq!(status, 200, "warm-up login: {body}");
+    let http = Remote::bounded(&base);
+    let registered = http.call(
+        Method::Post,
+        "/api/register",
+        None,
+        Some(json!({"username": "alice", "password": PASSWORD})),
+    );
+    assert_eq!(registered.status, 201, "{registered}");
+    let res = http.try_login("alice", PASSWORD);
+    assert_eq!(res.status, 200, "warm-up login: {res}");
     let idle = rss_kib(pid);
 
     // Resident memory every 50 ms and health checks every ~20 ms while the flood runs.
@@ -136,6 +140,6 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
         "VmRSS {after} KiB 10 s after the flood, idle {idle} KiB"
     );
 
-    let (status, body) = post(&http, &format!("{base}/api/login"), None, real).unwrap();
-    assert_eq!(status, 200, "login after the flood: {body}");
+    let res = http.try_login("alice", PASSWORD);
+    assert_eq!(res.status, 200, "login after the flood: {res}");
 }

@@ -11,9 +11,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::server::{agent, post, wait_until, Server};
+use crate::helpers::{Api, PASSWORD};
+use crate::live::Remote;
+use crate::server::{wait_until, Server};
 
 mod fd_limit;
 mod flood;
@@ -116,19 +119,9 @@ fn code_and_message(envelope: &Value) -> (Value, Value) {
 }
 
 fn health_is_ok(base: &str) -> bool {
-    let http = agent();
-    match http.get(&format!("{base}/api/health")).call() {
-        Ok(mut res) => {
-            res.status().as_u16() == 200
-                && res
-                    .body_mut()
-                    .read_json::<Value>()
-                    .ok()
-                    .map(|b| b["code"].clone())
-                    == Some(json!(200))
-        }
-        Err(_) => false,
-    }
+    Remote::bounded(base)
+        .try_call(Method::Get, "/api/health", None, None)
+        .is_some_and(|res| res.status == 200 && res.body["code"] == json!(200))
 }
 
 #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, id_number, ids, sorted_keys, Resp, TestApp, User};
+use crate::helpers::{contract_time, id_number, ids, sorted_keys, Api, Resp, TestApp, User};
 
 mod detail;
 mod group;

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::live::{Item, LiveApp, Remote, Sse, User};
+use crate::helpers::{Api, User};
+use crate::live::{Item, LiveApp, Remote, Sse};
 
 mod delivery;
 mod resume;
@@ -27,8 +29,7 @@ fn owner_and_two_friends(app: &LiveApp) -> (User, User, User) {
     let a = app.user("alice");
     let b = app.user("bob");
     let c = app.user("carol");
-    app.befriend(&a, &b);
-    app.befriend(&a, &c);
+    app.befriend_all(&a, &[&b, &c]);
     (a, b, c)
 }
 

@@ -6,17 +6,17 @@ use super::*;
 fn resume_replays_exactly_what_was_missed_in_order_then_continues_live() {
     let app = LiveApp::spawn(&[]);
     let (a, b, conv) = pair(&app);
-    let sb = app.stream(&b.1, None);
-    app.send(&a.1, &conv, "seen");
+    let sb = app.stream(&b.token, None);
+    app.send(&a, &conv, "seen");
     let (last_seen, _) = sb.next_of("message.created", WAIT).unwrap();
     drop(sb);
     let missed: Vec<String> = (0..5)
-        .map(|i| app.send(&a.1, &conv, &format!("missed {i}")))
+        .map(|i| app.send(&a, &conv, &format!("missed {i}")))
         .collect();
-    let sb = app.stream(&b.1, Some(&last_seen));
+    let sb = app.stream(&b.token, Some(&last_seen));
     let got = created_ids(&sb, missed.len(), last_seen.parse().unwrap(), WAIT);
     assert_eq!(got, missed, "every missed message replayed, in order");
-    let live = app.send(&a.1, &conv, "live");
+    let live = app.send(&a, &conv, "live");
     assert_eq!(
         next_data(&sb, "message.created")["message"]["id"],
         json!(live)
@@ -29,16 +29,16 @@ fn events_written_during_replay_are_neither_lost_nor_doubled() {
     let (a, b, conv) = pair(&app);
     // A backlog to replay, then sends that keep going while the stream reconnects.
     let mut sent: Vec<String> = (0..200)
-        .map(|i| app.send(&a.1, &conv, &format!("backlog {i}")))
+        .map(|i| app.send(&a, &conv, &format!("backlog {i}")))
         .collect();
     let stop = Arc::new(AtomicBool::new(false));
     let live_sent = Arc::new(Mutex::new(Vec::new()));
     let sender = {
-        let (stop, live_sent, base, token, conv) = (
+        let (stop, live_sent, base, a, conv) = (
             stop.clone(),
             live_sent.clone(),
             app.base.clone(),
-            a.1.clone(),
+            a.clone(),
             conv.clone(),
         );
         std::thread::spawn(move || {
@@ -47,13 +47,13 @@ fn events_written_during_replay_are_neither_lost_nor_doubled() {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let id = remote.send(&token, &conv, &format!("live {i}"));
+                let id = remote.send(&a, &conv, &format!("live {i}"));
                 live_sent.lock().unwrap().push(id);
             }
         })
     };
     std::thread::sleep(Duration::from_millis(50));
-    let sb = app.stream(&b.1, Some("0"));
+    let sb = app.stream(&b.token, Some("0"));
     std::thread::sleep(Duration::from_millis(300));
     stop.store(true, Ordering::Relaxed);
     sender.join().unwrap();
@@ -72,15 +72,9 @@ fn events_written_during_replay_are_neither_lost_nor_doubled() {
 fn replay_never_shows_a_recalled_text() {
     let app = LiveApp::spawn(&[]);
     let (a, b, conv) = pair(&app);
-    let id = app.send(&a.1, &conv, "oops secret");
-    let (status, _) = app.call(
-        "DELETE",
-        "/api/auth/messages/recall",
-        Some(&a.1),
-        Some(json!({"id": id})),
-    );
-    assert_eq!(status, 200);
-    let sb = app.stream(&b.1, Some("0"));
+    let id = app.send(&a, &conv, "oops secret");
+    assert_eq!(app.recall(&a, &id).status, 200);
+    let sb = app.stream(&b.token, Some("0"));
     let created = next_data(&sb, "message.created");
     assert_eq!(created["message"]["id"], json!(id));
     assert_eq!(created["message"]["content"], "");
@@ -94,7 +88,7 @@ fn an_expired_or_unusable_last_event_id_gets_one_resync() {
     let app = LiveApp::spawn(&[]);
     let (a, b, conv) = pair(&app);
     for i in 0..3 {
-        app.send(&a.1, &conv, &format!("{i}"));
+        app.send(&a, &conv, &format!("{i}"));
     }
     // Prune everything, as the retention task would after event_retention_secs.
     let conn = rusqlite::Connection::open(&app.db_path).unwrap();
@@ -102,14 +96,14 @@ fn an_expired_or_unusable_last_event_id_gets_one_resync() {
     assert!(pruned > 0);
     drop(conn);
     for stale in ["1", "not-a-number"] {
-        let sb = app.stream(&b.1, Some(stale));
+        let sb = app.stream(&b.token, Some(stale));
         let (_, kind, _) = sb.next_event(WAIT).expect("resync");
         assert_eq!(kind, "resync");
         assert!(
             sb.next_event(Duration::from_millis(300)).is_none(),
             "only one resync"
         );
-        let live = app.send(&a.1, &conv, "after resync");
+        let live = app.send(&a, &conv, "after resync");
         assert_eq!(
             next_data(&sb, "message.created")["message"]["id"],
             json!(live)

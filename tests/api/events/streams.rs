@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn an_idle_stream_gets_a_ping_comment() {
     let app = LiveApp::spawn(&[("event_heartbeat_secs", json!(1))]);
-    let (_, token) = app.user("alice");
+    let token = app.user("alice").token;
     let sse = app.stream(&token, None);
     let items = sse.drain(Duration::from_millis(2500));
     assert!(
@@ -23,13 +23,13 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
     // b's second device opens a stream and never reads it.
     let b2 = app.login("bob");
     // Its gate is never opened: the client reads nothing past the response headers.
-    let (stalled, _gate) = Sse::open_paused(&format!("{}/api/auth/events", app.base), &b2);
+    let (stalled, _gate) = app.stream_paused(&b2);
     assert_eq!(stalled.status, 200);
-    let healthy = app.stream(&b.1, None);
+    let healthy = app.stream(&b.token, None);
     let big = "字".repeat(4000);
     let started = Instant::now();
     for _ in 0..150 {
-        app.send(&a.1, &conv, &big);
+        app.send(&a, &conv, &big);
     }
     let mut received = 0;
     while received < 150 {
@@ -38,7 +38,7 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
             .expect("healthy reader keeps receiving");
         received += 1;
     }
-    let last = app.send(&a.1, &conv, "last");
+    let last = app.send(&a, &conv, "last");
     assert_eq!(
         next_data(&healthy, "message.created")["message"]["id"],
         json!(last)
@@ -51,10 +51,10 @@ fn a_stalled_reader_does_not_delay_a_healthy_one() {
 fn a_client_that_fell_far_behind_is_caught_up_from_storage_in_order() {
     let app = LiveApp::spawn(&[]);
     let (a, b, conv) = pair(&app);
-    let (slow, gate) = Sse::open_paused(&format!("{}/api/auth/events", app.base), &b.1);
+    let (slow, gate) = app.stream_paused(&b.token);
     // Far more than a stream's inbox holds, and large enough to fill the socket buffers.
     let big = "慢".repeat(4000);
-    let sent: Vec<String> = (0..1300).map(|_| app.send(&a.1, &conv, &big)).collect();
+    let sent: Vec<String> = (0..1300).map(|_| app.send(&a, &conv, &big)).collect();
     gate.send(()).unwrap();
     let got = created_ids(&slow, sent.len(), 0, Duration::from_secs(10));
     assert_eq!(got.len(), sent.len(), "nothing skipped");
@@ -64,10 +64,9 @@ fn a_client_that_fell_far_behind_is_caught_up_from_storage_in_order() {
 #[test]
 fn logout_and_password_change_end_the_stream() {
     let app = LiveApp::spawn(&[]);
-    let (_, token) = app.user("alice");
+    let token = app.user("alice").token;
     let sse = app.stream(&token, None);
-    let (status, _) = app.call("POST", "/api/auth/logout", Some(&token), None);
-    assert_eq!(status, 200);
+    assert_eq!(app.post("/api/auth/logout", &token, json!({})).status, 200);
     assert!(
         sse.closes_within(WAIT),
         "the stream of a logged-out token ends"
@@ -75,13 +74,8 @@ fn logout_and_password_change_end_the_stream() {
 
     let token = app.login("alice");
     let sse = app.stream(&token, None);
-    let (status, _) = app.call(
-        "PUT",
-        "/api/auth/me/password",
-        Some(&token),
-        Some(json!({"old_password": "password123", "new_password": "password456"})),
-    );
-    assert_eq!(status, 200);
+    let changed = app.change_password(&token, "password123", "password456");
+    assert_eq!(changed.status, 200);
     assert!(
         sse.closes_within(WAIT),
         "the stream of a revoked token ends"
@@ -92,28 +86,27 @@ fn logout_and_password_change_end_the_stream() {
 fn a_browser_ticket_opens_the_stream_once() {
     let app = LiveApp::spawn(&[]);
     let (a, b, conv) = pair(&app);
-    let (status, res) = app.call("POST", "/api/auth/events/ticket", Some(&b.1), None);
-    assert_eq!(status, 200);
-    let ticket = res["data"]["ticket"].as_str().unwrap().to_string();
-    assert_eq!(res["data"]["expires_in"], 60);
-    let url = format!("{}/api/events?ticket={ticket}", app.base);
-    let sse = Sse::open(&url, None, None);
+    let res = app.post("/api/auth/events/ticket", &b.token, json!({}));
+    assert_eq!(res.status, 200);
+    let ticket = res.data_str("ticket");
+    assert_eq!(res.data()["expires_in"], 60);
+    let sse = app.stream_with_ticket(&ticket);
     assert_eq!(sse.status, 200);
-    let id = app.send(&a.1, &conv, "via ticket");
+    let id = app.send(&a, &conv, "via ticket");
     assert_eq!(
         next_data(&sse, "message.created")["message"]["id"],
         json!(id)
     );
-    let again = Sse::open(&url, None, None);
+    let again = app.stream_with_ticket(&ticket);
     assert_eq!(again.status, 401, "a ticket works once");
-    let bogus = Sse::open(&format!("{}/api/events?ticket=nope", app.base), None, None);
+    let bogus = app.stream_with_ticket("nope");
     assert_eq!(bogus.status, 401);
 }
 
 #[test]
 fn shutdown_does_not_hang_on_open_streams() {
     let app = LiveApp::spawn(&[]);
-    let (_, token) = app.user("alice");
+    let token = app.user("alice").token;
     let streams: Vec<Sse> = (0..20).map(|_| app.stream(&token, None)).collect();
     let started = Instant::now();
     drop(app);

@@ -7,10 +7,10 @@ fn accepting_makes_both_users_see_each_other_as_friends() {
     let app = TestApp::spawn();
     let a = app.user_named("alice", "爱丽丝");
     let b = app.user_named("bob", "鲍勃");
-    let request = new_request(&app, &a, &b);
+    let request = app.new_friend_request(&a, &b);
     let start = now();
 
-    let res = accept(&app, &b, &request);
+    let res = app.accept_request(&b, &request);
     let end = now();
 
     res.expect(200, "已添加好友");
@@ -58,9 +58,9 @@ fn the_friend_list_is_ordered_by_username() {
 fn rejecting_leaves_the_users_strangers_and_drops_the_request() {
     let app = TestApp::spawn();
     let (a, b) = (app.user("alice"), app.user("bob"));
-    let request = new_request(&app, &a, &b);
+    let request = app.new_friend_request(&a, &b);
 
-    let res = reject(&app, &b, &request);
+    let res = app.reject_request(&b, &request);
 
     res.expect(200, "已拒绝");
     assert_eq!(res.data(), &Value::Null);
@@ -76,16 +76,16 @@ fn rejecting_leaves_the_users_strangers_and_drops_the_request() {
 fn after_a_rejection_either_side_may_send_a_new_request() {
     let app = TestApp::spawn();
     let (a, b) = (app.user("alice"), app.user("bob"));
-    let first = new_request(&app, &a, &b);
-    reject(&app, &b, &first).expect(200, "已拒绝");
+    let first = app.new_friend_request(&a, &b);
+    app.reject_request(&b, &first).expect(200, "已拒绝");
 
-    let again = new_request(&app, &a, &b);
+    let again = app.new_friend_request(&a, &b);
     assert_ne!(again, first, "a new request, not the rejected one");
-    reject(&app, &b, &again).expect(200, "已拒绝");
+    app.reject_request(&b, &again).expect(200, "已拒绝");
 
-    let reverse = new_request(&app, &b, &a);
+    let reverse = app.new_friend_request(&b, &a);
     assert_ne!(reverse, again);
-    accept(&app, &a, &reverse).expect(200, "已添加好友");
+    app.accept_request(&a, &reverse).expect(200, "已添加好友");
     assert_eq!(friend_ids(&app, &a), vec![b.id.clone()]);
 }
 
@@ -93,12 +93,12 @@ fn after_a_rejection_either_side_may_send_a_new_request() {
 fn only_the_recipient_may_answer_a_request() {
     let app = TestApp::spawn();
     let (a, b, c) = (app.user("alice"), app.user("bob"), app.user("carol"));
-    let request = new_request(&app, &a, &b);
+    let request = app.new_friend_request(&a, &b);
 
-    accept(&app, &c, &request).expect(404, "请求不存在");
-    reject(&app, &c, &request).expect(404, "请求不存在");
-    accept(&app, &a, &request).expect(404, "请求不存在");
-    reject(&app, &a, &request).expect(404, "请求不存在");
+    app.accept_request(&c, &request).expect(404, "请求不存在");
+    app.reject_request(&c, &request).expect(404, "请求不存在");
+    app.accept_request(&a, &request).expect(404, "请求不存在");
+    app.reject_request(&a, &request).expect(404, "请求不存在");
 
     // Nothing changed: still pending, nobody is friends.
     assert_eq!(incoming(&app, &b)[0]["request_id"], json!(request));
@@ -106,22 +106,22 @@ fn only_the_recipient_may_answer_a_request() {
     for user in [&a, &b, &c] {
         assert!(friends_of(&app, user).is_empty());
     }
-    accept(&app, &b, &request).expect(200, "已添加好友");
+    app.accept_request(&b, &request).expect(200, "已添加好友");
 }
 
 #[test]
 fn answering_a_request_twice_is_404() {
     let app = TestApp::spawn();
     let (a, b, c) = (app.user("alice"), app.user("bob"), app.user("carol"));
-    let accepted = new_request(&app, &a, &b);
-    accept(&app, &b, &accepted).expect(200, "已添加好友");
-    let rejected = new_request(&app, &a, &c);
-    reject(&app, &c, &rejected).expect(200, "已拒绝");
+    let accepted = app.new_friend_request(&a, &b);
+    app.accept_request(&b, &accepted).expect(200, "已添加好友");
+    let rejected = app.new_friend_request(&a, &c);
+    app.reject_request(&c, &rejected).expect(200, "已拒绝");
 
-    accept(&app, &b, &accepted).expect(404, "请求不存在");
-    reject(&app, &b, &accepted).expect(404, "请求不存在");
-    accept(&app, &c, &rejected).expect(404, "请求不存在");
-    reject(&app, &c, &rejected).expect(404, "请求不存在");
+    app.accept_request(&b, &accepted).expect(404, "请求不存在");
+    app.reject_request(&b, &accepted).expect(404, "请求不存在");
+    app.accept_request(&c, &rejected).expect(404, "请求不存在");
+    app.reject_request(&c, &rejected).expect(404, "请求不存在");
 
     // The rejected one did not turn into a friendship, the accepted one stays.
     assert_eq!(friend_ids(&app, &a), vec![b.id.clone()]);
@@ -134,8 +134,8 @@ fn answering_an_unknown_or_malformed_request_is_404() {
     let b = app.user("bob");
 
     for bad in ["r_999", "r_0", "r_01", "abc", "u_1", "r_-1", "r_1x"] {
-        accept(&app, &b, bad).expect(404, "请求不存在");
-        reject(&app, &b, bad).expect(404, "请求不存在");
+        app.accept_request(&b, bad).expect(404, "请求不存在");
+        app.reject_request(&b, bad).expect(404, "请求不存在");
     }
 }
 
@@ -160,7 +160,7 @@ fn unfriending_ends_the_friendship_for_both_and_again_is_404() {
 fn unfriending_a_stranger_or_an_unknown_or_malformed_user_is_404() {
     let app = TestApp::spawn();
     let (a, b) = (app.user("alice"), app.user("bob"));
-    new_request(&app, &a, &b); // pending is not friends
+    app.new_friend_request(&a, &b); // pending is not friends
 
     unfriend(&app, &a, &b.id).expect(404, "用户不存在");
     unfriend(&app, &a, &a.id).expect(404, "用户不存在");
@@ -181,8 +181,8 @@ fn former_friends_may_become_friends_again() {
     app.befriend(&a, &b);
     unfriend(&app, &a, &b.id).expect(200, "已删除好友");
 
-    let request = new_request(&app, &b, &a);
-    accept(&app, &a, &request).expect(200, "已添加好友");
+    let request = app.new_friend_request(&b, &a);
+    app.accept_request(&a, &request).expect(200, "已添加好友");
 
     assert_eq!(friend_ids(&app, &a), vec![b.id.clone()]);
     assert_eq!(friend_ids(&app, &b), vec![a.id.clone()]);

@@ -4,7 +4,7 @@
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, now, sorted_keys, Resp, TestApp, User};
+use crate::helpers::{contract_time, now, sorted_keys, Api, Resp, TestApp, User};
 
 mod answers;
 mod requests;
@@ -13,42 +13,11 @@ mod requests;
 // Private helpers
 // ---------------------------------------------------------------------------------------
 
-fn send_request(app: &TestApp, from: &User, to_id: &str) -> Resp {
-    app.post(
-        "/api/auth/friends/requests",
-        &from.token,
-        json!({ "user_id": to_id }),
-    )
-}
-
 fn send_request_with_note(app: &TestApp, from: &User, to: &User, note: &str) -> Resp {
     app.post(
         "/api/auth/friends/requests",
         &from.token,
         json!({ "user_id": to.id, "message": note }),
-    )
-}
-
-/// Sends a request that must be created (201) and returns its id.
-fn new_request(app: &TestApp, from: &User, to: &User) -> String {
-    let res = send_request(app, from, &to.id);
-    res.expect(201, "好友请求已发送");
-    res.data_str("request_id")
-}
-
-fn accept(app: &TestApp, who: &User, request: &str) -> Resp {
-    app.post(
-        &format!("/api/auth/friends/requests/{request}/accept"),
-        &who.token,
-        json!({}),
-    )
-}
-
-fn reject(app: &TestApp, who: &User, request: &str) -> Resp {
-    app.post(
-        &format!("/api/auth/friends/requests/{request}/reject"),
-        &who.token,
-        json!({}),
     )
 }
 

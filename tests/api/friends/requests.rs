@@ -40,9 +40,9 @@ fn sending_again_while_pending_returns_the_same_request_id_and_keeps_the_first_n
 fn sending_when_the_other_already_asked_makes_both_friends_with_200() {
     let app = TestApp::spawn();
     let (a, b) = (app.user("alice"), app.user("bob"));
-    let theirs = new_request(&app, &a, &b);
+    let theirs = app.new_friend_request(&a, &b);
 
-    let res = send_request(&app, &b, &a.id);
+    let res = app.friend_request(&b, &a.id);
 
     res.expect(200, "已成为好友");
     assert_eq!(res.data(), &json!({ "request_id": theirs }));
@@ -51,7 +51,7 @@ fn sending_when_the_other_already_asked_makes_both_friends_with_200() {
     // Both pending lists are empty; the request can no longer be answered.
     assert_no_pending(&app, &a);
     assert_no_pending(&app, &b);
-    accept(&app, &b, &theirs).expect(404, "请求不存在");
+    app.accept_request(&b, &theirs).expect(404, "请求不存在");
 }
 
 #[test]
@@ -60,8 +60,8 @@ fn requesting_someone_who_is_already_a_friend_is_409() {
     let (a, b) = (app.user("alice"), app.user("bob"));
     app.befriend(&a, &b);
 
-    send_request(&app, &a, &b.id).expect(409, "已经是好友");
-    send_request(&app, &b, &a.id).expect(409, "已经是好友");
+    app.friend_request(&a, &b.id).expect(409, "已经是好友");
+    app.friend_request(&b, &a.id).expect(409, "已经是好友");
     assert_no_pending(&app, &a);
 }
 
@@ -70,7 +70,7 @@ fn requesting_yourself_is_400() {
     let app = TestApp::spawn();
     let a = app.user("alice");
 
-    let res = send_request(&app, &a, &a.id);
+    let res = app.friend_request(&a, &a.id);
 
     res.expect_prefix(400, "参数错误");
     assert_eq!(res.data(), &Value::Null);
@@ -93,7 +93,7 @@ fn requesting_an_unknown_or_malformed_user_is_404() {
         "U_1",
         "u_99999999999999999999",
     ] {
-        let res = send_request(&app, &a, bad);
+        let res = app.friend_request(&a, bad);
         res.expect(404, "用户不存在");
         assert_eq!(res.data(), &Value::Null, "{bad:?}");
     }
@@ -162,7 +162,7 @@ fn pending_requests_list_incoming_and_outgoing_with_every_field() {
     let ab = send_request_with_note(&app, &a, &b, "我是爱丽丝");
     ab.expect(201, "好友请求已发送");
     let ab = ab.data_str("request_id");
-    let ca = new_request(&app, &c, &a); // no note
+    let ca = app.new_friend_request(&c, &a); // no note
     let end = now();
 
     let mine = pending(&app, &a);
@@ -197,11 +197,11 @@ fn pending_requests_list_incoming_and_outgoing_with_every_field() {
 fn answered_requests_leave_the_pending_lists() {
     let app = TestApp::spawn();
     let (a, b, c) = (app.user("alice"), app.user("bob"), app.user("carol"));
-    let ab = new_request(&app, &a, &b);
-    let ac = new_request(&app, &a, &c);
+    let ab = app.new_friend_request(&a, &b);
+    let ac = app.new_friend_request(&a, &c);
     assert_eq!(outgoing(&app, &a).len(), 2);
 
-    accept(&app, &b, &ab).expect(200, "已添加好友");
+    app.accept_request(&b, &ab).expect(200, "已添加好友");
     let left: Vec<Value> = outgoing(&app, &a)
         .iter()
         .map(|r| r["request_id"].clone())
@@ -209,7 +209,7 @@ fn answered_requests_leave_the_pending_lists() {
     assert_eq!(left, vec![json!(ac)]);
     assert!(incoming(&app, &b).is_empty());
 
-    reject(&app, &c, &ac).expect(200, "已拒绝");
+    app.reject_request(&c, &ac).expect(200, "已拒绝");
     assert_no_pending(&app, &a);
     assert_no_pending(&app, &c);
 }

@@ -3,17 +3,14 @@
 
 use super::*;
 
-/// `POST` JSON to the real server; `None` if the connection failed.
-fn post_remote(agent: &ureq::Agent, url: &str, body: Value) -> Option<Answer> {
-    let mut res = agent.post(url).send_json(body).ok()?;
-    let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = res.body_mut().read_json::<Value>().ok()?;
-    Some(Answer::new(status, body, retry_after))
+/// A login on `remote`; `None` if no answer came.
+fn log_in(remote: &Remote, username: &str, password: &str) -> Option<Resp> {
+    remote.try_call(
+        Method::Post,
+        "/api/login",
+        None,
+        Some(json!({"username": username, "password": password})),
+    )
 }
 
 #[test]
@@ -22,21 +19,21 @@ fn concurrent_guesses_cannot_pass_the_login_lock() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(dir.path(), 0, &[]);
     Remote::at(&server.base).user("victim");
-    let url = format!("{}/api/login", server.base);
+    let base = server.base.clone();
 
     let start = Arc::new(Barrier::new(GUESSES + 1));
     let answered = Arc::new(AtomicUsize::new(0));
     let checked = Arc::new(AtomicUsize::new(0));
     let threads: Vec<_> = (0..=GUESSES)
         .map(|i| {
-            let (start, answered, checked, url) = (
+            let (start, answered, checked, base) = (
                 start.clone(),
                 answered.clone(),
                 checked.clone(),
-                url.clone(),
+                base.clone(),
             );
             std::thread::spawn(move || {
-                let agent = crate::server::agent();
+                let remote = Remote::bounded(&base);
                 let right = i == GUESSES;
                 start.wait();
                 if right {
@@ -53,11 +50,7 @@ fn concurrent_guesses_cannot_pass_the_login_lock() {
                 } else {
                     format!("wrong-guess-{i}")
                 };
-                let answer = post_remote(
-                    &agent,
-                    &url,
-                    json!({"username": "victim", "password": password}),
-                );
+                let answer = log_in(&remote, "victim", &password);
                 if !right {
                     if answer.as_ref().is_some_and(|a| a.status == 401) {
                         checked.fetch_add(1, Ordering::SeqCst);
@@ -68,10 +61,10 @@ fn concurrent_guesses_cannot_pass_the_login_lock() {
             })
         })
         .collect();
-    let results: Vec<(bool, Option<Answer>)> =
+    let results: Vec<(bool, Option<Resp>)> =
         threads.into_iter().map(|t| t.join().unwrap()).collect();
 
-    let answers: Vec<(bool, Answer)> = results
+    let answers: Vec<(bool, Resp)> = results
         .into_iter()
         .filter_map(|(right, answer)| answer.map(|a| (right, a)))
         .collect();
@@ -115,7 +108,7 @@ fn a_full_hashing_queue_answers_429_at_once_and_then_recovers() {
     ];
     let server = Server::start_with(dir.path(), 0, &settings);
     Remote::at(&server.base).user("alice");
-    let url = format!("{}/api/login", server.base);
+    let base = server.base.clone();
 
     // One hasher and one place in its queue: of many logins at once, most find it full. A
     // round with no refusal (possible only on a very slow start) is tried again.
@@ -124,15 +117,11 @@ fn a_full_hashing_queue_answers_429_at_once_and_then_recovers() {
         let start = Arc::new(Barrier::new(AT_ONCE));
         let threads: Vec<_> = (0..AT_ONCE)
             .map(|i| {
-                let (start, url) = (start.clone(), url.clone());
+                let (start, base) = (start.clone(), base.clone());
                 std::thread::spawn(move || {
-                    let agent = crate::server::agent();
+                    let remote = Remote::bounded(&base);
                     start.wait();
-                    post_remote(
-                        &agent,
-                        &url,
-                        json!({"username": format!("ghost_{round}_{i}"), "password": PASSWORD}),
-                    )
+                    log_in(&remote, &format!("ghost_{round}_{i}"), PASSWORD)
                 })
             })
             .collect();
@@ -152,14 +141,10 @@ fn a_full_hashing_queue_answers_429_at_once_and_then_recovers() {
     assert!(refused > 0, "no login was refused with a queue of one");
 
     // The queue drains: a real login goes through again.
-    let agent = crate::server::agent();
+    let remote = Remote::bounded(&base);
     let mut last = None;
     let logged_in = wait_until(Duration::from_secs(10), || {
-        last = post_remote(
-            &agent,
-            &url,
-            json!({"username": "alice", "password": PASSWORD}),
-        );
+        last = log_in(&remote, "alice", PASSWORD);
         last.as_ref().is_some_and(|a| a.status == 200)
     });
     assert!(logged_in, "alice cannot log in after the burst: {last:?}");

@@ -4,10 +4,9 @@ use super::*;
 
 /// An event stream over a plain socket, so the test decides when the client goes away.
 struct RawStream {
-    status: u16,
-    retry_after: Option<String>,
-    /// The envelope of an answer other than 200 (a stream's body is left unread).
-    body: Value,
+    /// Its status and `Retry-After`, and the envelope of an answer other than 200 (a stream's
+    /// body is left unread: `null`).
+    answer: Resp,
     _socket: BufReader<TcpStream>,
 }
 
@@ -56,9 +55,11 @@ fn open_raw(base: &str, path: &str, token: Option<&str>) -> RawStream {
         serde_json::from_slice(&buf).expect("a JSON envelope")
     };
     RawStream {
-        status,
-        retry_after,
-        body,
+        answer: Resp {
+            status,
+            body,
+            retry_after,
+        },
         _socket: reader,
     }
 }
@@ -67,14 +68,14 @@ impl RawStream {
     /// Asserts the stream opened.
     #[track_caller]
     fn expect_open(self) -> RawStream {
-        assert_eq!(self.status, 200, "stream refused: {}", self.body);
+        assert_eq!(self.answer.status, 200, "stream refused: {}", self.answer);
         self
     }
 
     /// Asserts the stream was refused for the cap; `Retry-After`, in seconds.
     #[track_caller]
     fn expect_limited(&self) -> u64 {
-        Answer::new(self.status, self.body.clone(), self.retry_after.clone()).expect_limited()
+        self.answer.expect_limited()
     }
 }
 
@@ -84,17 +85,17 @@ fn open_streams_per_user_are_capped_until_one_closes() {
         ("max_streams_per_user", json!(2)),
         ("event_heartbeat_secs", json!(1)),
     ]);
-    let (_, alice) = app.user("alice");
-    let (_, bob) = app.user("bob");
+    let alice = app.user("alice").token;
+    let bob = app.user("bob").token;
     let stream = |token: &str| open_raw(&app.base, "/api/auth/events", Some(token));
 
     let first = stream(&alice).expect_open();
     let _second = stream(&alice).expect_open();
     stream(&alice).expect_limited();
     // A ticket stream is one of the user's streams too.
-    let (status, res) = app.call("POST", "/api/auth/events/ticket", Some(&alice), None);
-    assert_eq!(status, 200, "{res}");
-    let ticket = res["data"]["ticket"].as_str().unwrap().to_string();
+    let res = app.post("/api/auth/events/ticket", &alice, json!({}));
+    assert_eq!(res.status, 200, "{res}");
+    let ticket = res.data_str("ticket");
     open_raw(&app.base, &format!("/api/events?ticket={ticket}"), None).expect_limited();
     // Another user is not affected.
     let _bob = stream(&bob).expect_open();
@@ -105,12 +106,12 @@ fn open_streams_per_user_are_capped_until_one_closes() {
     let mut last = None;
     let freed = wait_until(Duration::from_secs(10), || {
         let attempt = stream(&alice);
-        if attempt.status == 200 {
+        if attempt.answer.status == 200 {
             reopened = Some(attempt);
             true
         } else {
             attempt.expect_limited();
-            last = Some(attempt.body);
+            last = Some(attempt.answer.body);
             false
         }
     });
@@ -144,19 +145,15 @@ fn streams_end_when_their_token_expires() {
         ("token_ttl_secs", json!(TTL)),
         ("event_heartbeat_secs", json!(1)),
     ]);
-    let (_, token) = app.user("alice");
-    let (status, res) = app.call("POST", "/api/auth/events/ticket", Some(&token), None);
-    assert_eq!(status, 200, "{res}");
-    let ticket = res["data"]["ticket"].as_str().unwrap().to_string();
+    let token = app.user("alice").token;
+    let res = app.post("/api/auth/events/ticket", &token, json!({}));
+    assert_eq!(res.status, 200, "{res}");
+    let ticket = res.data_str("ticket");
 
     let opened = Instant::now();
     let header = app.stream(&token, None);
     assert_eq!(header.status, 200);
-    let by_ticket = Sse::open(
-        &format!("{}/api/events?ticket={ticket}", app.base),
-        None,
-        None,
-    );
+    let by_ticket = app.stream_with_ticket(&ticket);
     assert_eq!(by_ticket.status, 200);
 
     let limit = Duration::from_secs(TTL + 5);
@@ -176,7 +173,7 @@ fn streams_end_when_their_token_expires() {
     );
     // The token itself stops working (within its last whole second).
     let expired = wait_until(Duration::from_secs(3), || {
-        app.call("GET", "/api/auth/me", Some(&token), None).0 == 401
+        app.get("/api/auth/me", &token).status == 401
     });
     assert!(expired, "the token still works after its streams ended");
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rocket::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{contract_time, id_number, ids, Resp, TestApp, User};
+use crate::helpers::{contract_time, id_number, ids, Api, Resp, TestApp, User};
 
 const RECALL_REFUSED: &str = "不可撤回（超时或无权限）";
 

@@ -1,0 +1,168 @@
+//! Renaming, pins, read markers and unread counts.
+
+use super::*;
+
+#[test]
+fn any_member_renames_and_the_name_shows_everywhere() {
+    let app = TestApp::spawn();
+    let (a, b, c, _, group) = family(&app);
+    let res = app.rename_group(&b, &group, json!({"name": "  周末聚餐 "}));
+    res.expect(200, "群名已修改");
+    assert_eq!(app.expect_entry(&a, &group)["title"], "周末聚餐");
+    assert_eq!(last_text(&app, &b, &group), "你修改群名为「周末聚餐」");
+    assert_eq!(last_text(&app, &c, &group), "鲍勃修改群名为「周末聚餐」");
+    for bad in [
+        json!({"name": "   "}),
+        json!({"name": "x".repeat(65)}),
+        json!({"name": 3}),
+    ] {
+        app.rename_group(&b, &group, bad)
+            .expect_prefix(400, "参数错误");
+    }
+    assert_eq!(app.expect_entry(&a, &group)["title"], "周末聚餐");
+}
+
+#[test]
+fn a_user_rename_shows_in_old_system_messages() {
+    let app = TestApp::spawn();
+    let (a, b, _, _, group) = family(&app);
+    app.set_display_name(&b, "小鲍").expect(200, "success");
+    assert_eq!(texts(&app, &a, &group)[0], "你邀请小鲍、卡罗尔加入了群聊");
+}
+
+#[test]
+fn pinned_conversations_come_first_and_pins_are_per_user() {
+    let app = TestApp::spawn();
+    let (a, b, _, _, group) = family(&app);
+    let chat = app.private_chat(&a, &b);
+    app.send(&a, &chat, "newest activity");
+    assert_eq!(app.conversations(&a)[0]["conversation_id"], json!(chat));
+    let res = app.pin(&a, &group, json!(true));
+    res.expect(200, "success");
+    assert_eq!(res.data()["is_pinned"], true);
+    let list = app.conversations(&a);
+    assert_eq!(list[0]["conversation_id"], json!(group));
+    assert_eq!(list[0]["is_pinned"], true);
+    assert_eq!(app.expect_entry(&b, &group)["is_pinned"], false);
+    app.pin(&a, &group, json!(false)).expect(200, "success");
+    assert_eq!(app.conversations(&a)[0]["conversation_id"], json!(chat));
+    app.pin(&a, &group, json!("yes"))
+        .expect_prefix(400, "参数错误");
+}
+
+#[test]
+fn read_without_a_message_id_clears_the_unread_count() {
+    let app = TestApp::spawn();
+    let (a, b, _, _, group) = family(&app);
+    app.send_all(&a, &group, ["1", "2", "3"]);
+    assert_eq!(app.unread(&b, &group), 3);
+    let res = app.mark_read(&b, &group, json!({}));
+    res.expect(200, "success");
+    assert_eq!(res.data()["unread_count"], 0);
+    assert_eq!(app.unread(&b, &group), 0);
+    // An empty body works too.
+    app.send(&a, &group, "4");
+    let res = app.raw(
+        rocket::http::Method::Post,
+        &format!("/api/auth/conversations/{group}/read"),
+        Some(&b.token),
+        None,
+    );
+    res.expect(200, "success");
+    assert_eq!(res.data()["unread_count"], 0);
+}
+
+#[test]
+fn read_up_to_a_message_counts_what_follows_and_never_moves_back() {
+    let app = TestApp::spawn();
+    let (a, b, _, _, group) = family(&app);
+    let ids = app.send_all(&a, &group, ["1", "2", "3", "4"]);
+    let read_up_to = |id: &str| {
+        let res = app.mark_read(&b, &group, json!({"message_id": id}));
+        res.expect(200, "success");
+        res.data()["unread_count"].clone()
+    };
+    assert_eq!(read_up_to(&ids[1]), 2);
+    assert_eq!(read_up_to(&ids[0]), 2, "the marker does not move back");
+    assert_eq!(app.unread(&b, &group), 2);
+    assert_eq!(read_up_to(&ids[3]), 0);
+    // Unknown, malformed, or another conversation's message.
+    let chat = app.private_chat(&a, &b);
+    let elsewhere = app.send(&a, &chat, "hi");
+    for id in ["m_99999", "x", elsewhere.as_str()] {
+        app.mark_read(&b, &group, json!({"message_id": id}))
+            .status_for(404, id)
+            .expect(404, "消息不存在");
+    }
+}
+
+#[test]
+fn the_list_query_plan_uses_indexes_only() {
+    let app = TestApp::spawn();
+    family(&app);
+    let conn = app.sqlite();
+    let plan = chatd::db::conversations::explain_list(&conn).unwrap();
+    for line in &plan {
+        let scans_table =
+            line.contains("SCAN ") && !line.contains("USING") && !line.contains("json_each");
+        assert!(
+            !scans_table,
+            "full scan in the list query: {line}\n{plan:#?}"
+        );
+    }
+}
+
+#[test]
+fn an_invited_member_starts_with_the_history_read() {
+    let app = TestApp::spawn();
+    let (a, b, _, d, group) = family(&app);
+    app.send_all(&b, &group, ["old 1", "old 2"]);
+    app.invite(&a, &group, json!([d.id])).expect(200, "已邀请");
+    assert_eq!(app.unread(&d, &group), 0);
+    // The history is there to read.
+    assert!(app
+        .messages(&d, &group)
+        .iter()
+        .any(|m| m["content"] == "old 1"));
+    app.send(&b, &group, "new");
+    assert_eq!(app.unread(&d, &group), 1);
+}
+
+#[test]
+fn stored_unread_counters_always_match_a_recount() {
+    let app = TestApp::spawn();
+    let (a, b, c, _, group) = family(&app);
+    let ids: Vec<String> = (0..6)
+        .map(|i| app.send(if i % 2 == 0 { &a } else { &b }, &group, &format!("m{i}")))
+        .collect();
+    for _ in 0..2 {
+        app.delete_for_me(&c, &ids[0]).expect(200, "已删除");
+    }
+    app.recall(&a, &ids[2]).expect(200, "消息已撤回");
+    app.mark_read(&b, &group, json!({"message_id": ids[3]}))
+        .expect(200, "success");
+    app.recall(&b, &ids[5]).expect(200, "消息已撤回");
+    let conn = app.sqlite();
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.user_id, m.unread_count, (
+               SELECT COUNT(*) FROM messages x
+               WHERE x.conversation_id = m.conversation_id AND x.id > m.last_read_id
+                 AND x.status = 0 AND x.sender_id != m.user_id
+                 AND NOT EXISTS (SELECT 1 FROM deleted_messages d
+                                 WHERE d.user_id = m.user_id AND d.message_id = x.id))
+             FROM members m",
+        )
+        .unwrap();
+    let rows: Vec<(i64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for (user, stored, recount) in rows {
+        assert_eq!(stored, recount, "user {user}");
+    }
+    // And what the list shows: c deleted m0 and m2 was recalled: m1, m3, m4 from others.
+    assert_eq!(app.unread(&c, &group), 3);
+}
