@@ -30,13 +30,13 @@ impl<'r> FromRequest<'r> for LastEventId {
 
 /// `GET /api/auth/events` — the caller's event stream.
 #[get("/auth/events")]
-fn events(
+async fn events(
     me: AuthUser,
     last: LastEventId,
     ctx: StreamContext,
     shutdown: Shutdown,
 ) -> Result<SseStream, Error> {
-    stream::open(ctx, me, Resume::parse(last.0.as_deref()), shutdown)
+    stream::open(ctx, me, Resume::parse(last.0.as_deref()), shutdown).await
 }
 
 #[derive(Serialize)]
@@ -79,5 +79,5 @@ async fn events_with_ticket(
         return Err(Error::Unauthorized);
     }
     let resume = Resume::parse(last.0.as_deref().or(last_event_id));
-    stream::open(ctx, user, resume, shutdown)
+    stream::open(ctx, user, resume, shutdown).await
 }

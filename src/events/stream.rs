@@ -142,7 +142,10 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for SseResponse<R> {
 /// Frames are written by hand rather than through Rocket's `EventStream` so that everything
 /// waiting in a stream's inbox goes out in one write: under a burst, one write per event was
 /// most of the delivery cost. The stream ends when its token expires, as on logout.
-pub fn open(
+///
+/// Its starting point is fixed before the response goes out: whatever commits after the
+/// client sees `200` is delivered, even when it commits before the body is first polled.
+pub async fn open(
     ctx: StreamContext,
     user: AuthUser,
     resume: Resume,
@@ -157,18 +160,15 @@ pub fn open(
     } = ctx;
     let held = slots.take(user.id)?;
     let expired = sleep(until_expiry(user.exp, &db.clock()));
+    // Subscribe before reading storage, so nothing committed in between is missed.
+    let slot = hub.subscribe(user.id);
+    let (newest, pruned) = db
+        .read(|c| Ok((db::events::newest_id(c)?, db::events::pruned_through(c)?)))
+        .await?;
     let frames = ByteStream! {
         // Held while the stream is open; dropped when it ends or the client goes away.
         let _held = held;
         let mut expired = std::pin::pin!(expired);
-        // Subscribe before reading storage, so nothing committed in between is missed.
-        let slot = hub.subscribe(user.id);
-        let Ok((newest, pruned)) = db
-            .read(|c| Ok((db::events::newest_id(c)?, db::events::pruned_through(c)?)))
-            .await
-        else {
-            return;
-        };
         let mut catch_up = false;
         let mut cursor = match resume {
             Resume::Fresh => newest,
