@@ -106,7 +106,7 @@ macro_rules! stored_enum {
                 } else {
                     utoipa::openapi::schema::Type::Integer
                 };
-                let names = [$(format!("`{}` {}", serde_json::json!($value), stringify!($variant))),+];
+                let names = [$(format!("`{}` {}", $value, stringify!($variant))),+];
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(kind)
                     .enum_values(Some(values))
