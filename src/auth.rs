@@ -44,9 +44,11 @@ pub struct Tokens {
 }
 
 /// A freshly issued token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Issued {
+    /// A new bearer JWT; after a password change every token issued before it stops working.
     pub token: String,
+    #[schema(value_type = crate::time::Timestamp)]
     pub expires_at: String,
 }
 

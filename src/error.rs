@@ -151,15 +151,37 @@ impl From<r2d2::Error> for Error {
     }
 }
 
-#[derive(Serialize)]
-struct Envelope<'a, T: Serialize> {
-    code: u16,
-    message: &'a str,
-    data: Option<T>,
+/// Every response under `/api/` (except the OpenAPI document and the event streams) is this
+/// envelope; the HTTP status equals `code`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Envelope<'a, T> {
+    /// Equals the HTTP status.
+    #[schema(example = 200)]
+    pub code: u16,
+    /// `success`, or the operation's Chinese message.
+    #[schema(example = "success")]
+    pub message: &'a str,
+    /// The payload; `null` when there is nothing to return (and always for an error).
+    pub data: T,
 }
 
+/// The `data` of an error, or of a success that returns nothing: always `null`. (Only the
+/// OpenAPI document names it; the handlers return `()`, which serde writes as `null` too.)
+pub struct Null;
+
+impl utoipa::PartialSchema for Null {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Null)
+            .description(Some("Always `null`."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Null {}
+
 /// Builds the JSON envelope response; the HTTP status always equals `code`.
-fn envelope<T: Serialize>(status: Status, message: &str, data: Option<T>) -> Response<'static> {
+fn envelope<T: Serialize>(status: Status, message: &str, data: T) -> Response<'static> {
     let body = serde_json::to_vec(&Envelope {
         code: status.code,
         message,
@@ -182,7 +204,7 @@ impl<'r> Responder<'r, 'static> for Error {
         if let Error::Internal(detail) = &self {
             tracing::error!(method = %req.method(), path = %req.uri().path(), "internal error: {detail}");
         }
-        let mut response = envelope::<()>(self.status(), &self.message(), None);
+        let mut response = envelope(self.status(), &self.message(), ());
         if let Error::RateLimited(secs) = self {
             response.set_raw_header("Retry-After", secs.to_string());
         }
@@ -200,7 +222,7 @@ pub struct Success<T> {
 
 impl<'r, T: Serialize> Responder<'r, 'static> for Success<T> {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        Ok(envelope(self.status, self.message, Some(self.data)))
+        Ok(envelope(self.status, self.message, self.data))
     }
 }
 

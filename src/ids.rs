@@ -70,7 +70,7 @@ impl<'de, T: Id> Deserialize<'de> for Given<T> {
 }
 
 macro_rules! id_type {
-    ($name:ident, $prefix:literal, $not_found:expr) => {
+    ($name:ident, $prefix:literal, $not_found:expr, $what:literal) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub i64);
 
@@ -103,13 +103,47 @@ macro_rules! id_type {
                 s.collect_str(self)
             }
         }
+
+        /// In the OpenAPI document: a string with the prefix and a well-formed number.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some(concat!("^", $prefix, "[1-9][0-9]*$")))
+                    .description(Some(concat!(
+                        $what,
+                        " id: `",
+                        $prefix,
+                        "` followed by a positive decimal number without leading zeros."
+                    )))
+                    .examples([concat!($prefix, "1")])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
-id_type!(UserId, "u_", Error::UserNotFound);
-id_type!(ConversationId, "c_", Error::ConversationNotFound);
-id_type!(MessageId, "m_", Error::MessageNotFound);
-id_type!(RequestId, "r_", Error::FriendRequestNotFound);
+id_type!(UserId, "u_", Error::UserNotFound, "User");
+id_type!(
+    ConversationId,
+    "c_",
+    Error::ConversationNotFound,
+    "Conversation"
+);
+id_type!(
+    MessageId,
+    "m_",
+    Error::MessageNotFound,
+    "Message (system messages too)"
+);
+id_type!(
+    RequestId,
+    "r_",
+    Error::FriendRequestNotFound,
+    "Friend request"
+);
 
 fn parse_number(digits: &str) -> Option<i64> {
     let well_formed = !digits.is_empty()

@@ -9,7 +9,8 @@
 //! * `passwords` — argon2id hashing on a bounded pool of hasher threads.
 //! * `limits/` — rate limits, the client address, stream and connection caps.
 //! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`).
-//! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()`.
+//! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()` and
+//!   `api()`, their OpenAPI description (`api/docs` joins them into the served document).
 //! * `domain/` — the rules: validation, permissions, per-viewer rendering.
 //! * `db/`     — plain SQL; a pool of readers and one group-committing writer thread; the
 //!   disk reserve. A leaf: it imports only `config`, `error`, `ids`, `time` (`architecture`
@@ -106,7 +107,8 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(hub)
         .manage(std::sync::Arc::new(sessions))
         .manage(events::stream::Tickets::default())
-        .mount("/api", api::routes())
+        .manage(api::docs::Document(api::docs::openapi_json()?))
+        .mount(api::docs::MOUNT, api::routes())
         .mount("/", web::routes())
         .register("/", catchers![error::default_catcher])
         .attach(logging::RequestLog)

@@ -4,13 +4,18 @@ use std::sync::Arc;
 
 use rocket::{get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
+use super::docs::responses::{
+    BadCredentials, BadRequest, PayloadTooLarge, RegistrationClosed, RequestTimeout, ServerError,
+    StorageFull, TooManyLoginAttempts, TooManyRequests, UsernameTaken,
+};
 use crate::auth::{LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::accounts::{self, LoggedIn, Registered};
-use crate::error::{created, ok, ok_msg, ApiResult};
+use crate::error::{created, ok, ok_msg, ApiResult, Envelope};
 use crate::limits::{ClientAddr, Limits, PerAddress};
 use crate::passwords::Hasher;
 
@@ -18,14 +23,52 @@ pub fn routes() -> Vec<Route> {
     routes![register, login, health]
 }
 
-#[derive(Deserialize)]
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(register, login, health))]
+    struct Api;
+    Api::openapi()
+}
+
+#[derive(Deserialize, ToSchema)]
 struct Register {
+    /// 3–32 of `[A-Za-z0-9_]`; unique ignoring case.
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_]+$",
+        example = "zhangsan"
+    )]
     username: String,
+    /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128, format = Password)]
     password: String,
+    /// 1–32 characters after trimming, no control characters; absent or `null` defaults to
+    /// the username.
+    #[schema(min_length = 1, max_length = 32, example = "张三")]
     display_name: Option<String>,
 }
 
-/// `POST /api/register`
+/// Create an account and get a token.
+///
+/// `403 注册已关闭` is checked before the body's fields are validated.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "register",
+    request_body = Register,
+    responses(
+        (status = 201, description = "`注册成功`", body = Envelope<Registered>),
+        (status = 400, response = BadRequest),         // 参数错误
+        (status = 403, response = RegistrationClosed), // 注册已关闭
+        (status = 408, response = RequestTimeout),     // 请求超时
+        (status = 409, response = UsernameTaken),      // 用户名已存在
+        (status = 413, response = PayloadTooLarge),    // 请求体过大
+        (status = 429, response = TooManyRequests),    // 请求过于频繁
+        (status = 500, response = ServerError),        // 服务器错误
+        (status = 507, response = StorageFull),        // 存储空间不足
+    )
+)]
 #[post("/register", data = "<body>")]
 async fn register(
     client: ClientAddr,
@@ -51,13 +94,33 @@ async fn register(
     created("注册成功", user)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Login {
+    /// Matched ignoring case.
+    #[schema(example = "zhangsan")]
     username: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-/// `POST /api/login`
+/// Log in with username and password.
+///
+/// The username is matched ignoring case. After 10 failed attempts for one username within
+/// 15 minutes, every attempt for it is `429` until the oldest failure is 15 minutes old.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "login",
+    request_body = Login,
+    responses(
+        (status = 200, description = "`登录成功`", body = Envelope<LoggedIn>),
+        (status = 400, response = BadRequest),           // 参数错误
+        (status = 401, response = BadCredentials),       // 用户名或密码错误
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 429, response = TooManyLoginAttempts), // 尝试次数过多，请稍后再试 / 请求过于频繁
+        (status = 500, response = ServerError),          // 服务器错误
+    )
+)]
 #[post("/login", data = "<body>")]
 async fn login(
     client: ClientAddr,
@@ -74,13 +137,30 @@ async fn login(
     ok_msg("登录成功", session)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Health {
+    #[schema(schema_with = status_ok)]
     status: &'static str,
+    /// The crate version.
+    #[schema(example = "0.1.0")]
     version: &'static str,
 }
 
-/// `GET /api/health`
+/// `status`: always `ok`.
+fn status_ok() -> utoipa::openapi::Object {
+    super::docs::string_enum(&["ok"])
+}
+
+/// Liveness check and server version.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "health",
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Health>,
+            example = json!({"code": 200, "message": "success", "data": {"status": "ok", "version": "0.1.0"}})),
+        (status = 500, response = ServerError), // 服务器错误
+    )
+)]
 #[get("/health")]
 fn health() -> ApiResult<Health> {
     ok(Health {

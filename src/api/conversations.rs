@@ -2,8 +2,13 @@
 
 use rocket::{get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
+use super::docs::responses::{
+    BadRequest, ConversationNotFound, NotFriends, PayloadTooLarge, RequestTimeout, ServerError,
+    StorageFull, TooManyRequests, Unauthorized, UserNotFound,
+};
 use std::sync::Arc;
 
 use crate::auth::AuthUser;
@@ -11,7 +16,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::conversations::{self, ListItem, PageQuery};
 use crate::domain::render::MessageView;
-use crate::error::{created, ok, ok_msg, ApiResult, Error};
+use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Error};
 use crate::ids::{ConversationId, Given, UserId};
 use crate::limits::{Limits, PerUser};
 
@@ -19,13 +24,55 @@ pub fn routes() -> Vec<Route> {
     routes![list, detail, create_private, create_group]
 }
 
-/// `GET /api/auth/conversations`
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, detail, create_private, create_group))]
+    struct Api;
+    Api::openapi()
+}
+
+/// The caller's conversation list.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "listConversations",
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Vec<ListItem>>),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[get("/auth/conversations")]
 async fn list(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<ListItem>> {
     ok(conversations::list(db, me.id).await?)
 }
 
-/// `GET /api/auth/conversations/<id>?limit&before&after`
+/// A page of a conversation's messages.
+///
+/// Messages oldest → newest. Without `before` or `after`: the newest `limit` messages.
+/// `before` gives the newest `limit` before that id, `after` the oldest `limit` after it. A
+/// page without `before` moves the caller's read marker to its newest message. Messages the
+/// caller deleted are absent.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "getConversationMessages",
+    params(
+        ("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200,
+            description = "Page size, 1–200 (default 50); other values are `400`."),
+        ("before" = Option<String>, Query,
+            description = "A message id (`m_…`) used as a position: the page before it. Malformed, or given with `after`, is `400`."),
+        ("after" = Option<String>, Query,
+            description = "A message id (`m_…`) used as a position: the page after it. Malformed, or given with `before`, is `400`."),
+    ),
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Vec<MessageView>>),
+        (status = 400, response = BadRequest),           // 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 500, response = ServerError),          // 服务器错误
+    )
+)]
 #[get("/auth/conversations/<id>?<limit>&<before>&<after>")]
 async fn detail(
     me: AuthUser,
@@ -43,17 +90,39 @@ async fn detail(
     ok(conversations::messages(db, me.id, id.known()?, query).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct CreatePrivate {
+    /// The other user (missing or the caller's own id is `400`). Any string is accepted; a
+    /// malformed or unknown id is a 404.
+    #[schema(value_type = Option<String>)]
     friend_id: Option<Given<UserId>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ConversationRef {
     conversation_id: ConversationId,
 }
 
-/// `POST /api/auth/conversations/private`
+/// Open the private chat with a user.
+///
+/// `friend_id` missing or the caller's own id is `400 参数错误`.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "createPrivateConversation",
+    request_body = CreatePrivate,
+    responses(
+        (status = 200, description = "`会话已存在` — the pair already has a private conversation (returned even if the friendship has since ended).", body = Envelope<ConversationRef>),
+        (status = 201, description = "`会话已创建`", body = Envelope<ConversationRef>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 403, response = NotFriends),      // 对方不是你的好友
+        (status = 404, response = UserNotFound),    // 用户不存在
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
 #[post("/auth/conversations/private", data = "<body>")]
 async fn create_private(
     me: AuthUser,
@@ -75,13 +144,40 @@ async fn create_private(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct CreateGroup {
+    /// 1–64 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 64, example = "项目讨论组")]
     name: String,
+    /// At least one other user (any strings; a malformed or unknown id is a 404); duplicates
+    /// and the caller's own id are ignored; the group holds at most `max_group_members`
+    /// (default 500) including the caller.
+    #[schema(value_type = Vec<String>, min_items = 1, example = json!(["u_111", "u_222", "u_333"]))]
     member_ids: Vec<Given<UserId>>,
 }
 
-/// `POST /api/auth/conversations/group`
+/// Create a group chat.
+///
+/// The caller becomes the owner. A system message records the creation. Any malformed or
+/// unknown member id is `404 用户不存在`; too many members is
+/// `400 参数错误：群成员不能超过N人`.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "createGroupConversation",
+    request_body = CreateGroup,
+    responses(
+        (status = 201, description = "`群聊已创建`", body = Envelope<ConversationRef>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 403, response = NotFriends),      // 对方不是你的好友
+        (status = 404, response = UserNotFound),    // 用户不存在
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 429, response = TooManyRequests), // 请求过于频繁
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
 #[post("/auth/conversations/group", data = "<body>")]
 async fn create_group(
     me: AuthUser,

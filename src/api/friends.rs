@@ -2,14 +2,19 @@
 
 use rocket::{delete, get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
+use super::docs::responses::{
+    AlreadyFriends, BadRequest, FriendRequestNotFound, PayloadTooLarge, RequestTimeout,
+    ServerError, StorageFull, TooManyRequests, Unauthorized, UserNotFound,
+};
 use std::sync::Arc;
 
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::friends::{self, FriendView, PendingRequests, RequestOutcome};
-use crate::error::{created, ok, ok_msg, ApiResult};
+use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{Given, RequestId, UserId};
 use crate::limits::{Limits, PerUser};
 
@@ -24,24 +29,72 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// `GET /api/auth/friends`
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        list_friends,
+        send_request,
+        list_requests,
+        accept_request,
+        reject_request,
+        remove_friend
+    ))]
+    struct Api;
+    Api::openapi()
+}
+
+/// The caller's friends, by username.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "listFriends",
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Vec<FriendView>>),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[get("/auth/friends")]
 async fn list_friends(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<FriendView>> {
     ok(friends::list(db, me.id).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SendRequest {
+    /// The user to befriend. Any string is accepted; a malformed or unknown id is a 404.
+    #[schema(value_type = String)]
     user_id: Given<UserId>,
+    /// An optional note, at most 200 characters.
+    #[schema(max_length = 200, example = "我是张三")]
     message: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RequestRef {
     request_id: RequestId,
 }
 
-/// `POST /api/auth/friends/requests`
+/// Send a friend request.
+///
+/// Sending to oneself is `400`.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "sendFriendRequest",
+    request_body = SendRequest,
+    responses(
+        (status = 200, description = "`已成为好友` — the other user had a pending request to the caller: both are friends now; `request_id` is that request's id.", body = Envelope<RequestRef>),
+        (status = 201, description = "`好友请求已发送` — a new pending request, or the one already pending from the caller.", body = Envelope<RequestRef>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 404, response = UserNotFound),    // 用户不存在
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 409, response = AlreadyFriends),  // 已经是好友
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 429, response = TooManyRequests), // 请求过于频繁
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
 #[post("/auth/friends/requests", data = "<body>")]
 async fn send_request(
     me: AuthUser,
@@ -58,27 +111,77 @@ async fn send_request(
     }
 }
 
-/// `GET /api/auth/friends/requests`
+/// Pending friend requests, incoming and outgoing.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "listFriendRequests",
+    responses(
+        (status = 200, description = "`success`", body = Envelope<PendingRequests>),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[get("/auth/friends/requests")]
 async fn list_requests(me: AuthUser, db: &State<Db>) -> ApiResult<PendingRequests> {
     ok(friends::pending(db, me.id).await?)
 }
 
-/// `POST /api/auth/friends/requests/<id>/accept`
+/// Accept a friend request.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "acceptFriendRequest",
+    params(("id" = String, Path, description = "The friend request id (`r_…`).")),
+    responses(
+        (status = 200, description = "`已添加好友`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已添加好友", "data": null})),
+        (status = 401, response = Unauthorized),          // 未授权
+        (status = 404, response = FriendRequestNotFound), // 请求不存在
+        (status = 500, response = ServerError),           // 服务器错误
+        (status = 507, response = StorageFull),           // 存储空间不足
+    )
+)]
 #[post("/auth/friends/requests/<id>/accept")]
 async fn accept_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> ApiResult<()> {
     friends::answer(db, me.id, id.known()?, true).await?;
     ok_msg("已添加好友", ())
 }
 
-/// `POST /api/auth/friends/requests/<id>/reject`
+/// Reject a friend request.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "rejectFriendRequest",
+    params(("id" = String, Path, description = "The friend request id (`r_…`).")),
+    responses(
+        (status = 200, description = "`已拒绝`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已拒绝", "data": null})),
+        (status = 401, response = Unauthorized),          // 未授权
+        (status = 404, response = FriendRequestNotFound), // 请求不存在
+        (status = 500, response = ServerError),           // 服务器错误
+        (status = 507, response = StorageFull),           // 存储空间不足
+    )
+)]
 #[post("/auth/friends/requests/<id>/reject")]
 async fn reject_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> ApiResult<()> {
     friends::answer(db, me.id, id.known()?, false).await?;
     ok_msg("已拒绝", ())
 }
 
-/// `DELETE /api/auth/friends/<user_id>`
+/// End a friendship.
+///
+/// The private conversation stays readable, but sending into it is refused while friendship
+/// is required. Not friends (or a malformed/unknown id) is `404 用户不存在`.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "removeFriend",
+    params(("user_id" = String, Path, description = "The friend's user id (`u_…`).")),
+    responses(
+        (status = 200, description = "`已删除好友`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已删除好友", "data": null})),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 404, response = UserNotFound), // 用户不存在
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[delete("/auth/friends/<user_id>")]
 async fn remove_friend(me: AuthUser, user_id: Given<UserId>, db: &State<Db>) -> ApiResult<()> {
     friends::remove(db, me.id, user_id.known()?).await?;

@@ -2,25 +2,54 @@
 
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::body::{Body, OptionalBody};
+use super::docs::responses::{
+    BadRequest, ConversationNotFound, ConversationOrMessageNotFound, ConversationOrUserNotFound,
+    Forbidden, NotFriends, PayloadTooLarge, RequestTimeout, ServerError, StorageFull, Unauthorized,
+};
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::groups::{self, MemberView, Removal};
-use crate::error::{ok, ok_msg, ApiResult};
+use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{ConversationId, Given, MessageId, UserId};
 
 pub fn routes() -> Vec<Route> {
     routes![pin, read, members, invite, remove_member, rename]
 }
 
-#[derive(Deserialize, Serialize)]
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(pin, read, members, invite, remove_member, rename))]
+    struct Api;
+    Api::openapi()
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
 struct Pin {
     is_pinned: bool,
 }
 
-/// `PUT /api/auth/conversations/<id>/pin`
+/// Pin or unpin a conversation for the caller.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "pinConversation",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    request_body = Pin,
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Pin>),
+        (status = 400, response = BadRequest),           // 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 500, response = ServerError),          // 服务器错误
+        (status = 507, response = StorageFull),          // 存储空间不足
+    )
+)]
 #[put("/auth/conversations/<id>/pin", data = "<body>")]
 async fn pin(
     me: AuthUser,
@@ -32,17 +61,40 @@ async fn pin(
     ok(Pin { is_pinned })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Read {
+    /// Move the read marker up to this message (default: the newest); it never moves back.
+    /// Any string is accepted; a malformed or unknown id is a 404.
+    #[schema(value_type = Option<String>)]
     message_id: Option<Given<MessageId>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Unread {
+    /// The caller's unread count after the move.
+    #[schema(minimum = 0)]
     unread_count: i64,
 }
 
-/// `POST /api/auth/conversations/<id>/read`
+/// Move the caller's read marker forward.
+///
+/// The body is optional: `{"message_id": "m_…"}`, `{}` or empty (default: the newest
+/// message). The marker never moves back.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "markConversationRead",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    request_body(content = Option<Read>, description = "Optional: may be empty."),
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Unread>),
+        (status = 400, response = BadRequest),                    // 参数错误
+        (status = 401, response = Unauthorized),                  // 未授权
+        (status = 404, response = ConversationOrMessageNotFound), // 会话不存在 / 消息不存在
+        (status = 408, response = RequestTimeout),                // 请求超时
+        (status = 413, response = PayloadTooLarge),               // 请求体过大
+        (status = 500, response = ServerError),                   // 服务器错误
+    )
+)]
 #[post("/auth/conversations/<id>/read", data = "<body>")]
 async fn read(
     me: AuthUser,
@@ -60,7 +112,20 @@ async fn read(
     ok(Unread { unread_count })
 }
 
-/// `GET /api/auth/conversations/<id>/members`
+/// A conversation's members.
+///
+/// Owner first, then members in the order they joined; private chats too (both `member`).
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "listMembers",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Vec<MemberView>>),
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 500, response = ServerError),          // 服务器错误
+    )
+)]
 #[get("/auth/conversations/<id>/members")]
 async fn members(
     me: AuthUser,
@@ -70,12 +135,38 @@ async fn members(
     ok(groups::members(db, me.id, id.known()?).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Invite {
+    /// Users to invite (any strings; a malformed or unknown id is a 404); users already in
+    /// the group are skipped, the caller's own id is ignored; an empty list (after dropping
+    /// the caller) is `400`.
+    #[schema(value_type = Vec<String>, min_items = 1)]
     member_ids: Vec<Given<UserId>>,
 }
 
-/// `POST /api/auth/conversations/<id>/members`
+/// Invite users into a group.
+///
+/// Groups only (a private chat is `400 参数错误：私聊不支持此操作`); any member may invite; the
+/// same friendship and size rules as creation. Inviting only current members changes nothing
+/// and is `200`.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "inviteMembers",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    request_body = Invite,
+    responses(
+        (status = 200, description = "`已邀请`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已邀请", "data": null})),
+        (status = 400, response = BadRequest),                 // 参数错误
+        (status = 401, response = Unauthorized),               // 未授权
+        (status = 403, response = NotFriends),                 // 对方不是你的好友
+        (status = 404, response = ConversationOrUserNotFound), // 会话不存在 / 用户不存在
+        (status = 408, response = RequestTimeout),             // 请求超时
+        (status = 413, response = PayloadTooLarge),            // 请求体过大
+        (status = 500, response = ServerError),                // 服务器错误
+        (status = 507, response = StorageFull),                // 存储空间不足
+    )
+)]
 #[post("/auth/conversations/<id>/members", data = "<body>")]
 async fn invite(
     me: AuthUser,
@@ -88,7 +179,27 @@ async fn invite(
     ok_msg("已邀请", ())
 }
 
-/// `DELETE /api/auth/conversations/<id>/members/<user_id>`
+/// Remove a member, or leave.
+///
+/// Groups only (a private chat is `400`). When the owner leaves, the longest-standing member
+/// becomes owner; when the last member leaves, the group is deleted.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "removeMember",
+    params(
+        ("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`."),
+        ("user_id" = String, Path, description = "The member to remove (`u_…`); the caller's own id leaves."),
+    ),
+    responses(
+        (status = 200, description = "`已退出群聊` or `已移出群聊` — the first when `user_id` is the caller (leaving), the second when the owner removes someone else.",
+            body = Envelope<Null>, example = json!({"code": 200, "message": "已退出群聊", "data": null})),
+        (status = 400, response = BadRequest),                 // 参数错误
+        (status = 401, response = Unauthorized),               // 未授权
+        (status = 403, response = Forbidden),                  // 无权限
+        (status = 404, response = ConversationOrUserNotFound), // 会话不存在 / 用户不存在
+        (status = 500, response = ServerError),                // 服务器错误
+    )
+)]
 #[delete("/auth/conversations/<id>/members/<user_id>")]
 async fn remove_member(
     me: AuthUser,
@@ -102,12 +213,33 @@ async fn remove_member(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Rename {
+    /// 1–64 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 64)]
     name: String,
 }
 
-/// `PATCH /api/auth/conversations/<id>`
+/// Rename a group.
+///
+/// Groups only (a private chat is `400`); any member may rename.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "renameGroup",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    request_body = Rename,
+    responses(
+        (status = 200, description = "`群名已修改`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "群名已修改", "data": null})),
+        (status = 400, response = BadRequest),           // 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 500, response = ServerError),          // 服务器错误
+        (status = 507, response = StorageFull),          // 存储空间不足
+    )
+)]
 #[patch("/auth/conversations/<id>", data = "<body>")]
 async fn rename(
     me: AuthUser,

@@ -2,15 +2,20 @@
 
 use rocket::{get, patch, post, put, routes, Route, State};
 use serde::Deserialize;
+use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
+use super::docs::responses::{
+    BadRequest, PayloadTooLarge, RequestTimeout, ServerError, StorageFull, TooManyRequests,
+    Unauthorized, WrongOldPassword,
+};
 use crate::auth::{AuthUser, Issued, Tokens};
 use crate::passwords::Hasher;
 use std::sync::Arc;
 
 use crate::db::Db;
 use crate::domain::accounts::{self, Profile, SearchHit};
-use crate::error::{ok, ok_msg, ApiResult};
+use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::events::Hub;
 use crate::sessions::Sessions;
 
@@ -18,30 +23,85 @@ pub fn routes() -> Vec<Route> {
     routes![me, update_me, change_password, logout, search_users]
 }
 
-/// `GET /api/auth/me`
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(me, update_me, change_password, logout, search_users))]
+    struct Api;
+    Api::openapi()
+}
+
+/// The caller's profile.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "getMe",
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Profile>),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[get("/auth/me")]
 async fn me(me: AuthUser, db: &State<Db>) -> ApiResult<Profile> {
     ok(accounts::profile(db, me.id).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct UpdateMe {
+    /// 1–32 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 32, example = "张三")]
     display_name: String,
 }
 
-/// `PATCH /api/auth/me`
+/// Change the caller's display name.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "updateMe",
+    request_body = UpdateMe,
+    responses(
+        (status = 200, description = "`success` — the updated profile.", body = Envelope<Profile>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
 #[patch("/auth/me", data = "<body>")]
 async fn update_me(me: AuthUser, body: Body<UpdateMe>, db: &State<Db>) -> ApiResult<Profile> {
     ok(accounts::rename(db, me.id, &body.display_name).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct ChangePassword {
+    /// The current password.
+    #[schema(format = Password)]
     old_password: String,
+    /// 8–128 characters (checked before the old password).
+    #[schema(min_length = 8, max_length = 128, format = Password)]
     new_password: String,
 }
 
-/// `PUT /api/auth/me/password`
+/// Change the caller's password and get a new token.
+///
+/// Every token issued before the change, including the one used for the call, stops working.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "changePassword",
+    request_body = ChangePassword,
+    responses(
+        (status = 200, description = "`密码已修改`", body = Envelope<Issued>),
+        (status = 400, response = BadRequest),       // 参数错误
+        (status = 401, response = Unauthorized),     // 未授权
+        (status = 403, response = WrongOldPassword), // 原密码错误
+        (status = 408, response = RequestTimeout),   // 请求超时
+        (status = 413, response = PayloadTooLarge),  // 请求体过大
+        (status = 429, response = TooManyRequests),  // 请求过于频繁
+        (status = 500, response = ServerError),      // 服务器错误
+        (status = 507, response = StorageFull),      // 存储空间不足
+    )
+)]
 #[put("/auth/me/password", data = "<body>")]
 async fn change_password(
     me: AuthUser,
@@ -67,7 +127,19 @@ async fn change_password(
     ok_msg("密码已修改", issued)
 }
 
-/// `POST /api/auth/logout`
+/// Revoke the token used for this call.
+///
+/// Only this token is revoked; other devices stay logged in.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "logout",
+    responses(
+        (status = 200, description = "`已退出`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已退出", "data": null})),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[post("/auth/logout")]
 async fn logout(
     me: AuthUser,
@@ -81,7 +153,25 @@ async fn logout(
     ok_msg("已退出", ())
 }
 
-/// `GET /api/auth/users?q=`
+/// Search users by username prefix or display name.
+///
+/// Up to 20 users whose username starts with, or whose display name contains, `q`
+/// (case-insensitive), excluding the caller; usernames starting with `q` first, then by
+/// username.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "searchUsers",
+    params(
+        ("q" = Option<String>, Query, min_length = 1, max_length = 64,
+            description = "The search text, trimmed; empty, missing or over 64 characters is `400`."),
+    ),
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Vec<SearchHit>>),
+        (status = 400, response = BadRequest),   // 参数错误
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
 #[get("/auth/users?<q>")]
 async fn search_users(me: AuthUser, q: Option<&str>, db: &State<Db>) -> ApiResult<Vec<SearchHit>> {
     ok(accounts::search(db, me.id, q).await?)

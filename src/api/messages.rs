@@ -2,15 +2,20 @@
 
 use rocket::{delete, post, routes, Route, State};
 use serde::Deserialize;
+use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
+use super::docs::responses::{
+    BadRequest, ConversationNotFound, MessageNotFound, NotFriends, PayloadTooLarge, RecallRefused,
+    RequestTimeout, SendFailed, ServerError, StorageFull, TooManyRequests, Unauthorized,
+};
 use std::sync::Arc;
 
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::messages::{self, Draft, Recalled, Sent};
-use crate::error::{created, ok_msg, ApiResult};
+use crate::error::{created, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{ConversationId, Given, MessageId};
 use crate::limits::{Limits, PerUser};
 
@@ -18,14 +23,51 @@ pub fn routes() -> Vec<Route> {
     routes![send_message, recall_message, delete_message]
 }
 
-#[derive(Deserialize)]
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(send_message, recall_message, delete_message))]
+    struct Api;
+    Api::openapi()
+}
+
+#[derive(Deserialize, ToSchema)]
 struct SendMessage {
+    /// The conversation. Any string is accepted; a malformed or unknown id is a 404.
+    #[schema(value_type = String)]
     conversation_id: Given<ConversationId>,
+    /// 1–`max_message_chars` (default 5000) characters, not only white space; stored exactly
+    /// as sent.
+    #[schema(min_length = 1, max_length = 5000, example = "大家下午见！")]
     content: String,
+    /// Optional idempotency key, 1–64 characters, unique per sender: a retry returns the
+    /// original `message_id` and `created_at`.
+    #[schema(min_length = 1, max_length = 64, example = "7f3c2a")]
     client_msg_id: Option<String>,
 }
 
-/// `POST /api/auth/messages`
+/// Send a message.
+///
+/// A retry with the same `client_msg_id` returns the original `message_id` and `created_at`
+/// and stores nothing new. A private chat whose friendship has ended (when required) is
+/// `403`.
+#[utoipa::path(
+    tag = "messages",
+    operation_id = "sendMessage",
+    request_body = SendMessage,
+    responses(
+        (status = 201, description = "`消息已发送`", body = Envelope<Sent>),
+        (status = 400, response = SendFailed),           // 发送失败 / 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 403, response = NotFriends),           // 对方不是你的好友
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 429, response = TooManyRequests),      // 请求过于频繁
+        (status = 500, response = ServerError),          // 服务器错误
+        (status = 507, response = StorageFull),          // 存储空间不足
+    )
+)]
 #[post("/auth/messages", data = "<body>")]
 async fn send_message(
     me: AuthUser,
@@ -46,12 +88,32 @@ async fn send_message(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct MessageRef {
+    /// The message. Any string is accepted; a malformed or unknown id is a 404.
+    #[schema(value_type = String)]
     id: Given<MessageId>,
 }
 
-/// `DELETE /api/auth/messages/recall`
+/// Recall one's own recent message.
+///
+/// Only the sender, only a normal message, only within `recall_window_secs` (default 120).
+/// The text is erased from storage and a system message is appended.
+#[utoipa::path(
+    tag = "messages",
+    operation_id = "recallMessage",
+    request_body = MessageRef,
+    responses(
+        (status = 200, description = "`消息已撤回`", body = Envelope<Recalled>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 403, response = RecallRefused),   // 不可撤回（超时或无权限）
+        (status = 404, response = MessageNotFound), // 消息不存在
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+    )
+)]
 #[delete("/auth/messages/recall", data = "<body>")]
 async fn recall_message(
     me: AuthUser,
@@ -65,7 +127,24 @@ async fn recall_message(
     )
 }
 
-/// `DELETE /api/auth/messages/delete`
+/// Hide a message for the caller only.
+///
+/// Others see no change; deleting again is still `200`.
+#[utoipa::path(
+    tag = "messages",
+    operation_id = "deleteMessage",
+    request_body = MessageRef,
+    responses(
+        (status = 200, description = "`已删除`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已删除", "data": null})),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 404, response = MessageNotFound), // 消息不存在
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+    )
+)]
 #[delete("/auth/messages/delete", data = "<body>")]
 async fn delete_message(me: AuthUser, body: Body<MessageRef>, db: &State<Db>) -> ApiResult<()> {
     messages::delete_for_me(db, me.id, body.id.known()?).await?;

@@ -1,5 +1,6 @@
 //! HTTP handlers: thin functions that parse the request, call `domain`, and wrap the result
-//! in the envelope. Each file exports `routes()`; `crate::build_rocket` mounts them once.
+//! in the envelope. Each file exports `routes()`, which `crate::build_rocket` mounts once,
+//! and `api()`, the same routes in the OpenAPI document (`docs`).
 
 pub mod accounts;
 pub mod body;
@@ -24,4 +25,18 @@ pub fn routes() -> Vec<Route> {
     routes.extend(events::routes());
     routes.extend(docs::routes());
     routes
+}
+
+/// The same routes in the OpenAPI document, one part per file (`docs::openapi` joins them).
+fn apis() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        accounts::api(),
+        me::api(),
+        friends::api(),
+        conversations::api(),
+        groups::api(),
+        messages::api(),
+        events::api(),
+        docs::api(),
+    ]
 }

@@ -96,6 +96,26 @@ macro_rules! stored_enum {
                 self.stored().serialize(s)
             }
         }
+
+        /// In the OpenAPI document: one of the stored values, each named.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let values = [$(serde_json::json!($value)),+];
+                let kind = if values.iter().all(serde_json::Value::is_string) {
+                    utoipa::openapi::schema::Type::String
+                } else {
+                    utoipa::openapi::schema::Type::Integer
+                };
+                let names = [$(format!("`{}` {}", $value, stringify!($variant))),+];
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(kind)
+                    .enum_values(Some(values))
+                    .description(Some(names.join(", ")))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

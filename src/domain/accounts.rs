@@ -1,6 +1,7 @@
 //! Sign-up, log-in, the caller's profile, password changes, logout and user search.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::validate::{DisplayName, Password, Username};
 use crate::auth::{Issued, LoginThrottle, Tokens};
@@ -14,34 +15,53 @@ use crate::sessions::Sessions;
 use crate::time::rfc3339_ms;
 use serde_json::json;
 
-#[derive(Debug, Serialize)]
+/// A new account and its first token.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Registered {
     pub user_id: UserId,
+    /// As registered (case kept).
+    #[schema(example = "zhangsan")]
     pub username: String,
+    /// The user's current display name.
+    #[schema(example = "张三")]
     pub display_name: String,
+    /// A bearer JWT (HS256).
     pub token: String,
+    #[schema(value_type = crate::time::Timestamp)]
     pub expires_at: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A user as others may see them.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PublicUser {
     pub user_id: UserId,
+    #[schema(example = "zhangsan")]
     pub username: String,
+    /// The user's current display name.
+    #[schema(example = "张三")]
     pub display_name: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A new token and who it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoggedIn {
+    /// A bearer JWT (HS256).
     pub token: String,
+    #[schema(value_type = crate::time::Timestamp)]
     pub expires_at: String,
     pub user: PublicUser,
 }
 
-#[derive(Debug, Serialize)]
+/// The caller's profile.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Profile {
     pub user_id: UserId,
+    #[schema(example = "zhangsan")]
     pub username: String,
+    /// The user's current display name.
+    #[schema(example = "张三")]
     pub display_name: String,
+    #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
 }
 
@@ -212,10 +232,13 @@ pub async fn logout(db: &Db, sessions: &Sessions, jti: &str, exp: i64) -> Result
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+/// A user found by `GET /api/auth/users?q=`.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SearchHit {
     pub user_id: UserId,
+    #[schema(example = "lisi")]
     pub username: String,
+    #[schema(example = "李四")]
     pub display_name: String,
     pub is_friend: bool,
 }

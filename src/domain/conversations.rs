@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::members;
 use super::render::{self, MessageView};
@@ -19,16 +20,27 @@ use crate::time::rfc3339_ms;
 
 const PREVIEW_CHARS: usize = 100;
 
-#[derive(Debug, Serialize)]
+/// A conversation as shown in the list. The list is ordered pinned first, then
+/// `last_message_time` newest first, then `conversation_id`.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListItem {
     pub conversation_id: ConversationId,
+    /// The other member's display name (private) or the group name (group).
+    #[schema(example = "张三")]
     pub title: String,
+    /// The newest message the caller can see, rendered for the caller, cut to 100
+    /// characters; `""` when there is none.
+    #[schema(max_length = 100, example = "你好，今天有空吗？")]
     pub last_message_preview: String,
+    /// Time of that message, or the conversation's creation time when it has none.
+    #[schema(value_type = crate::time::Timestamp)]
     pub last_message_time: String,
+    #[schema(minimum = 0, example = 2)]
     pub unread_count: i64,
     pub is_pinned: bool,
     #[serde(rename = "type")]
     pub kind: Kind,
+    #[schema(minimum = 1, example = 2)]
     pub member_count: i64,
 }
 

@@ -1,6 +1,7 @@
 //! Friend requests and friendships (API.md §4).
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::validate::RequestNote;
 use crate::db::events::{self, kind, NewEvent};
@@ -10,11 +11,16 @@ use crate::ids::{RequestId, UserId};
 use crate::time::rfc3339_ms;
 use serde_json::json;
 
-#[derive(Debug, Serialize)]
+/// A friend of the caller.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FriendView {
     pub user_id: UserId,
+    #[schema(example = "lisi")]
     pub username: String,
+    #[schema(example = "李四")]
     pub display_name: String,
+    /// When the friendship began.
+    #[schema(value_type = crate::time::Timestamp)]
     pub since: String,
 }
 
@@ -83,19 +89,29 @@ pub fn send_request_in(
     Ok(RequestOutcome::Pending(id))
 }
 
-#[derive(Debug, Serialize)]
+/// A pending friend request.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RequestView {
     pub request_id: RequestId,
+    /// The other party (sender for incoming, recipient for outgoing).
     pub user_id: UserId,
+    #[schema(example = "lisi")]
     pub username: String,
+    #[schema(example = "李四")]
     pub display_name: String,
+    /// The note sent with the request (`""` when none).
+    #[schema(max_length = 200, example = "我是张三")]
     pub message: String,
+    #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
 }
 
-#[derive(Debug, Serialize)]
+/// The caller's pending friend requests.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PendingRequests {
+    /// Pending requests to the caller.
     pub incoming: Vec<RequestView>,
+    /// Pending requests from the caller.
     pub outgoing: Vec<RequestView>,
 }
 

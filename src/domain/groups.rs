@@ -3,6 +3,7 @@
 //! change appends a system message in the same transaction as the change.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::render::action;
 use super::validate::GroupName;
@@ -69,12 +70,16 @@ pub async fn mark_read(
     .await
 }
 
-#[derive(Debug, Serialize)]
+/// A conversation member; the owner comes first, then members in the order they joined.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub user_id: UserId,
+    #[schema(example = "lisi")]
     pub username: String,
+    #[schema(example = "李四")]
     pub display_name: String,
     pub role: Role,
+    #[schema(value_type = crate::time::Timestamp)]
     pub joined_at: String,
 }
 

@@ -1,6 +1,7 @@
 //! Sending, recalling and deleting messages (API.md §6).
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::render;
 use super::validate::{ClientMsgId, Content};
@@ -13,9 +14,11 @@ use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::time::rfc3339_ms;
 
-#[derive(Debug, Serialize)]
+/// A sent message (or, on a retry with the same `client_msg_id`, the original one).
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Sent {
     pub message_id: MessageId,
+    #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
 }
 
@@ -97,8 +100,10 @@ pub fn send_in(
     Ok((id, now))
 }
 
-#[derive(Debug, Serialize)]
+/// A recalled message.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Recalled {
+    /// The system message recording the recall.
     pub system_message_id: MessageId,
 }
 

@@ -6,20 +6,27 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::messages::{self, MessageRow, Status};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
 use crate::time::rfc3339_ms;
 
-/// A message as the detail view shows it.
-#[derive(Debug, Clone, Serialize)]
+/// A message as the viewer sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageView {
     pub id: MessageId,
     pub sender_id: UserId,
+    /// The sender's current display name, or `我` when the sender is the caller.
+    #[schema(example = "李四")]
     pub sender_name: String,
+    /// The text as sent; `""` for a recalled message; for a system message its text
+    /// rendered for the viewer (e.g. `你撤回了一条消息`).
+    #[schema(example = "下午一起吃饭？")]
     pub content: String,
     pub status: Status,
+    #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
 }
 
