@@ -202,6 +202,11 @@ pub const BODY_LIMIT: u64 = 64 * 1024;
 impl Config {
     /// Extracts and checks the settings; the error says which key is wrong and why.
     pub fn from_figment(figment: &Figment) -> Result<Config, String> {
+        // Rocket's own keys (`port`, `address`, …) too, before anything is opened or created:
+        // its own error would only say "failed to extract configuration".
+        figment
+            .extract::<rocket::Config>()
+            .map_err(|e| format!("invalid configuration: {e}"))?;
         let config: Config = figment
             .extract()
             .map_err(|e| format!("invalid configuration: {e}"))?;

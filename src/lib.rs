@@ -105,6 +105,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(tokens)
         .manage(LoginThrottle::default())
         .manage(hub)
+        .manage(web::Gzipped::default())
         .manage(std::sync::Arc::new(sessions))
         .manage(events::stream::Tickets::default())
         .manage(api::docs::Document(api::docs::openapi_json()?))

@@ -39,10 +39,18 @@ pub struct SeedArgs {
     /// Messages in each synthetic conversation.
     #[arg(long, default_value_t = 0)]
     pub messages: u32,
+    /// Take the demo accounts out again: they can no longer log in (disabled, with a random
+    /// password replacing the public one); the chats they were in stay.
+    #[arg(long, conflicts_with_all = ["users", "conversations", "messages"])]
+    pub remove: bool,
 }
 
 pub fn run(path: &Path, args: &SeedArgs) -> Result<(), String> {
     let mut conn = db::open(path)?;
+    if args.remove {
+        return remove_demo(&mut conn)
+            .map_err(|e| format!("cannot remove the demo accounts: {}", e.describe()));
+    }
     let synthetic = args.users > 0 || args.conversations > 0 || args.messages > 0;
     let result = if synthetic {
         load_synthetic(&mut conn, args)
@@ -112,6 +120,34 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
         "demo data loaded: users {} (password \"{DEMO_PASSWORD}\")",
         DEMO_USERS.map(|(u, _)| u).join(", ")
     );
+    Ok(())
+}
+
+/// Disables the demo accounts and replaces their public password with a random one nobody
+/// knows; a running server ends their sessions within about a second (`auth_epoch`).
+fn remove_demo(conn: &mut Connection) -> Result<(), Error> {
+    let secret =
+        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 32);
+    let hash = crate::passwords::hash_password_now(&secret)?;
+    let tx = conn.transaction()?;
+    let mut removed = Vec::new();
+    for (username, _) in DEMO_USERS {
+        if let Some(user) = users::find_by_username(&tx, username)? {
+            users::set_password(&tx, user.id, &hash)?;
+            users::set_disabled(&tx, username, true)?;
+            removed.push(username);
+        }
+    }
+    users::bump_auth_epoch(&tx)?;
+    tx.commit()?;
+    if removed.is_empty() {
+        println!("no demo accounts here; nothing changed");
+    } else {
+        println!(
+            "demo accounts disabled, their public password replaced: {} (their chats stay)",
+            removed.join(", ")
+        );
+    }
     Ok(())
 }
 

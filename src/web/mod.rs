@@ -3,35 +3,60 @@
 //! app can be edited without recompiling — the Vaultwarden pattern). Every page carries a
 //! strict Content-Security-Policy: scripts, styles and connections from this origin only,
 //! nothing inline.
+//!
+//! Caching: `index.html` is revalidated on every load (`no-cache` + `ETag`) and points at
+//! `/v/<version>/…` URLs, which are cached for a year (`immutable`); see `assets`. Text files
+//! go out gzipped when the client accepts it.
+
+mod assets;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rocket::http::{ContentType, Header, Status};
-use rocket::request::Request;
+use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
-use rocket::{get, routes, Route};
-use rust_embed::RustEmbed;
+use rocket::{get, routes, Route, State};
+
+pub use assets::Gzipped;
 
 use crate::error::Error;
-
-#[derive(RustEmbed)]
-#[folder = "web/assets/"]
-struct Assets;
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
+/// A year: versioned URLs never change content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 pub fn routes() -> Vec<Route> {
-    routes![index, asset]
+    routes![index, versioned, asset]
 }
 
-/// An embedded file with its type and validator.
+/// Response bytes: borrowed from the binary, a shared gzip form, or made for this request.
+enum Bytes {
+    Embedded(Cow<'static, [u8]>),
+    Shared(Arc<[u8]>),
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Bytes::Embedded(b) => b,
+            Bytes::Shared(b) => b,
+        }
+    }
+}
+
+/// A file with its type, validator and caching rule.
 pub struct Asset {
-    body: Cow<'static, [u8]>,
+    body: Bytes,
     content_type: ContentType,
     etag: String,
+    cache_control: &'static str,
+    gzipped: bool,
+    compressible: bool,
     not_modified: bool,
 }
 
@@ -39,72 +64,145 @@ impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         let mut res = Response::build();
         res.header(self.content_type)
-            // Revalidate every time: file names carry no hash, and a 304 is cheap.
-            .header(Header::new("Cache-Control", "no-cache"))
+            .header(Header::new("Cache-Control", self.cache_control))
             .header(Header::new("ETag", self.etag))
             .header(Header::new("Content-Security-Policy", CSP))
             .header(Header::new("X-Content-Type-Options", "nosniff"))
             .header(Header::new("Referrer-Policy", "no-referrer"))
             .header(Header::new("X-Frame-Options", "DENY"));
+        if self.compressible {
+            res.header(Header::new("Vary", "Accept-Encoding"));
+        }
         if self.not_modified {
             res.status(Status::NotModified);
         } else {
-            // Borrowed from the binary in release builds: no copy per request.
-            res.sized_body(self.body.len(), std::io::Cursor::new(self.body));
+            if self.gzipped {
+                res.header(Header::new("Content-Encoding", "gzip"));
+            }
+            let body = std::io::Cursor::new(self.body);
+            res.sized_body(body.get_ref().as_ref().len(), body);
         }
         res.ok()
     }
 }
 
-/// `If-None-Match`, for 304s.
-pub struct IfNoneMatch(Option<String>);
+/// What the request says about caches and encodings.
+pub struct Conditions {
+    if_none_match: Option<String>,
+    gzip: bool,
+}
 
 #[rocket::async_trait]
-impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
+impl<'r> FromRequest<'r> for Conditions {
     type Error = ();
-    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
-        rocket::request::Outcome::Success(IfNoneMatch(
-            req.headers().get_one("If-None-Match").map(str::to_string),
-        ))
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let headers = req.headers();
+        Outcome::Success(Conditions {
+            if_none_match: headers.get_one("If-None-Match").map(str::to_string),
+            gzip: headers
+                .get_one("Accept-Encoding")
+                .is_some_and(assets::accepts_gzip),
+        })
     }
 }
 
-fn load(path: &str, if_none_match: &IfNoneMatch) -> Option<Asset> {
-    let file = Assets::get(path)?;
-    let etag = format!(
-        "\"{}\"",
-        file.metadata
-            .sha256_hash()
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+/// `body` (with content hash `hash`) as `path`'s type, gzipped when that pays and is
+/// accepted, with an ETag per representation.
+fn respond(
+    path: &str,
+    body: Cow<'static, [u8]>,
+    hash: [u8; 32],
+    cache_control: &'static str,
+    when: &Conditions,
+    gzipped: &Gzipped,
+) -> Asset {
     let extension = path.rsplit('.').next().unwrap_or_default();
     let content_type = ContentType::from_extension(extension).unwrap_or(ContentType::Binary);
-    Some(Asset {
-        not_modified: if_none_match.0.as_deref() == Some(etag.as_str()),
-        body: file.data,
+    let compressible = assets::compressible(extension);
+    let packed = (compressible && when.gzip)
+        .then(|| gzipped.get(hash, &body))
+        .flatten();
+    let tag: String = hash.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let etag = match packed {
+        Some(_) => format!("\"{tag}-gz\""),
+        None => format!("\"{tag}\""),
+    };
+    Asset {
+        not_modified: when.if_none_match.as_deref() == Some(etag.as_str()),
+        gzipped: packed.is_some(),
+        body: packed.map_or(Bytes::Embedded(body), Bytes::Shared),
         content_type,
         etag,
-    })
+        cache_control,
+        compressible,
+    }
+}
+
+/// The app's page, pointing at this version's files.
+fn page(when: &Conditions, gzipped: &Gzipped) -> Result<Asset, Error> {
+    let file = assets::file("index.html").ok_or(Error::RouteNotFound)?;
+    let version = assets::version();
+    let html = assets::index_with_version(&String::from_utf8_lossy(&file.body), &version);
+    // The page's identity: its own text and the version it points at.
+    let mut hash = file.hash;
+    for (slot, byte) in hash.iter_mut().zip(version.bytes()) {
+        *slot ^= byte;
+    }
+    let body = Cow::Owned(html.into_bytes());
+    Ok(respond("index.html", body, hash, "no-cache", when, gzipped))
+}
+
+/// An embedded file, revalidated on every use.
+fn plain(path: &str, when: &Conditions, gzipped: &Gzipped) -> Option<Asset> {
+    let file = assets::file(path)?;
+    Some(respond(
+        path, file.body, file.hash, "no-cache", when, gzipped,
+    ))
 }
 
 /// `GET /` — the app.
 #[get("/")]
-fn index(if_none_match: IfNoneMatch) -> Result<Asset, Error> {
-    load("index.html", &if_none_match).ok_or(Error::RouteNotFound)
+fn index(when: Conditions, gzipped: &State<Gzipped>) -> Result<Asset, Error> {
+    page(&when, gzipped)
 }
 
-/// `GET /<path..>` — an asset, or the app itself for any other path outside `/api/` (so a
-/// reload on a deep link still opens the app). Unknown `/api/` paths stay `404 接口不存在`.
+/// `GET /v/<version>/<path..>` — a file of this version of the app, cached for a year. A
+/// page from an older binary asking for its version gets today's file, revalidated.
+#[get("/v/<version>/<path..>", rank = 10)]
+fn versioned(
+    version: &str,
+    path: PathBuf,
+    when: Conditions,
+    gzipped: &State<Gzipped>,
+) -> Result<Asset, Error> {
+    let path = path.to_string_lossy().replace('\\', "/");
+    let file = assets::file(&path).ok_or(Error::RouteNotFound)?;
+    let cache_control = if version == assets::version() {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    };
+    Ok(respond(
+        &path,
+        file.body,
+        file.hash,
+        cache_control,
+        &when,
+        gzipped,
+    ))
+}
+
+/// `GET /<path..>` — a file (revalidated), or the app itself for any other path outside
+/// `/api/` (so a reload on a deep link still opens the app). Unknown `/api/` paths stay
+/// `404 接口不存在`.
 #[get("/<path..>", rank = 20)]
-fn asset(path: PathBuf, if_none_match: IfNoneMatch) -> Result<Asset, Error> {
+fn asset(path: PathBuf, when: Conditions, gzipped: &State<Gzipped>) -> Result<Asset, Error> {
     let path = path.to_string_lossy().replace('\\', "/");
     if path == "api" || path.starts_with("api/") {
         return Err(Error::RouteNotFound);
     }
-    load(&path, &if_none_match)
-        .or_else(|| load("index.html", &if_none_match))
-        .ok_or(Error::RouteNotFound)
+    match plain(&path, &when, gzipped) {
+        Some(asset) if path != "index.html" => Ok(asset),
+        _ => page(&when, gzipped),
+    }
 }

@@ -119,6 +119,36 @@ fn a_demo_user_logs_in_and_sees_a_non_empty_conversation_list() {
 }
 
 #[test]
+fn seed_remove_takes_the_demo_accounts_out_and_keeps_everyone_else() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_succeeds(&chatd(dir.path(), &["seed"], &[]));
+    let db = dir.path().join("data/chat.db");
+    let app = TestApp::spawn_on(&db);
+    let family = app.user("mama");
+    drop(app);
+
+    let out = chatd(dir.path(), &["seed", "--remove"], &[]);
+    assert_succeeds_saying(&out, "zhangsan, lisi, wangwu, zhaoliu");
+
+    let app = TestApp::spawn_on(&db);
+    for name in ["zhangsan", "lisi", "wangwu", "zhaoliu"] {
+        let res = app.call(
+            rocket::http::Method::Post,
+            "/api/login",
+            None,
+            Some(json!({"username": name, "password": chatd::seed::DEMO_PASSWORD})),
+        );
+        assert_eq!(
+            res.status, 401,
+            "{name} still logs in with the public password"
+        );
+    }
+    app.me(&family.token);
+    let listed = stdout(&chatd(dir.path(), &["user", "list"], &[]));
+    assert_eq!(listed.matches("disabled").count(), 4, "{listed}");
+}
+
+#[test]
 fn synthetic_seed_creates_the_requested_data_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("data/chat.db");
@@ -198,6 +228,10 @@ fn a_bad_configuration_value_stops_with_a_message_naming_the_key() {
             "[\"not-an-ip\"]",
             "invalid IP address",
         ),
+        // Rocket's own keys too (its own message said only "failed to extract").
+        ("ROCKET_PORT", "abc", "expected u16"),
+        ("ROCKET_PORT", "99999", "expected u16"),
+        ("ROCKET_ADDRESS", "home", "invalid IP address"),
     ] {
         let out = chatd(dir.path(), &["serve"], &[(key, value)]);
         assert!(!out.status.success(), "{key}={value} was accepted");
@@ -206,6 +240,10 @@ fn a_bad_configuration_value_stops_with_a_message_naming_the_key() {
         let name = key.trim_start_matches("ROCKET_");
         assert!(said.to_uppercase().contains(name), "{key}={value}: {said}");
     }
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created before the configuration is known to be good"
+    );
 }
 
 #[test]
