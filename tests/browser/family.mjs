@@ -211,7 +211,10 @@ await scenario('family', async (t) => {
   }
 
   t.step('logout ends the session, also after reload');
+  await tid(a.page, 'open-profile').click();
   await tid(a.page, 'logout-button').click();
+  assert.equal(await tid(a.page, 'login-form').isVisible(), false, 'logging out asks first');
+  await tid(a.page, 'logout-confirm').click();
   await tid(a.page, 'login-form').waitFor();
   await a.page.reload();
   await tid(a.page, 'login-form').waitFor();

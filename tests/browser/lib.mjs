@@ -133,12 +133,16 @@ export async function send(u, text) {
   assert.equal(await input.inputValue(), '', 'the composer is cleared after Enter');
 }
 
-/** Whether `text` is shown in the open chat as a stored message (not "sending"/"failed"). */
+/** Whether `text` is shown in the open chat as a stored message: a server id and status, not
+ * a pending one (`data-id` its client_msg_id, `data-status` "sending" or "failed"). */
 export function isStored(u, text) {
   return u.page.evaluate(
     (t) =>
-      [...document.querySelectorAll('#msg-list > li[data-id]')].some(
-        (li) => li.querySelector('[data-testid="message-content"]').textContent === t
+      [...document.querySelectorAll('#msg-list > li[data-testid="message-item"]')].some(
+        (li) =>
+          /^m_\d+$/.test(li.dataset.id) &&
+          /^\d+$/.test(li.dataset.status) &&
+          li.querySelector('[data-testid="message-content"]').textContent === t
       ),
     text
   );
@@ -189,6 +193,14 @@ export async function inGroupPanel(u, fn) {
   await until('the member list', async () => (await tid(u.page, 'group-member-item').count()) > 0);
   await fn();
   await u.page.locator('#group-info-dialog [data-close]').click();
+}
+
+/** Logs out from the profile panel (我的 → 退出登录 → the confirmation's 退出). */
+export async function logout(u) {
+  await tid(u.page, 'open-profile').click();
+  await tid(u.page, 'logout-button').click();
+  await tid(u.page, 'logout-confirm').click();
+  await tid(u.page, 'login-form').waitFor();
 }
 
 /** Calls the API from `u`'s page with its stored token; returns `{ status, body }`. */

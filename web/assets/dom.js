@@ -57,6 +57,41 @@ export function fmtMsgTime(iso) {
   return `${fmtListTime(iso)} ${hm}`;
 }
 
+export function fmtHM(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Local calendar day of a time, as a comparable key. */
+export function dayKey(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+const WEEKDAYS = ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'];
+
+/** A date separator: 今天, 昨天, 星期三 (this week), 11月20日 (this year), 2025年11月20日. */
+export function dayLabel(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const start = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const now = new Date();
+  const days = Math.round((start(now) - start(d)) / 86400000);
+  if (days === 0) return '今天';
+  if (days === 1) return '昨天';
+  if (days > 1 && days < 7) return WEEKDAYS[d.getDay()];
+  if (d.getFullYear() === now.getFullYear()) return `${d.getMonth() + 1}月${d.getDate()}日`;
+  return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`;
+}
+
+/** An initials avatar: the name's first character on a colour derived from the id. */
+export function avatar(id, name, extra = '') {
+  let hash = 0;
+  for (const ch of String(id || name || '')) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  const first = [...String(name || '?').trim()][0] || '?';
+  return h('span', { class: `avatar av-${hash % 8}${extra ? ` ${extra}` : ''}`, 'data-testid': 'avatar', 'aria-hidden': 'true' }, first.toUpperCase());
+}
+
 export function fmtFullTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
@@ -79,6 +114,31 @@ export function toast(text, kind = 'error') {
   toastTimer = setTimeout(() => {
     el.hidden = true;
   }, 3500);
+}
+
+/** Copies text: the Clipboard API where the page may use it (HTTPS, localhost), else a
+ * selected off-screen textarea. */
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    /* fall back */
+  }
+  const ta = h('textarea', { class: 'offscreen', readonly: true, 'aria-hidden': 'true' });
+  ta.value = text;
+  document.body.appendChild(ta);
+  ta.select();
+  let ok = false;
+  try {
+    ok = document.execCommand('copy');
+  } catch {
+    ok = false;
+  }
+  ta.remove();
+  return ok;
 }
 
 /** Runs an async action with the button disabled; shows the error message on failure. */

@@ -1,75 +1,89 @@
-// Side panels (dialogs): friends, new group, group info, profile.
+// Panels (dialogs): friends and user search, new group, group info, profile (with logout).
+// Rendered from the store; listeners are delegated per panel.
 
 import { api, request, seg, setToken } from './api.js';
-import { $, h, toast, busy } from './dom.js';
+import { $, h, avatar, toast, busy } from './dom.js';
+import { state, subscribe, changed, renameUser } from './store.js';
+import { loadList, loadFriends, openChat, closeChat } from './actions.js';
+import { leaving, hooks } from './live.js';
+import { navSync } from './nav.js';
 
-let ctx = null; // callbacks from app.js: getMe, setMe, findConversation, refreshConversations, openConversation, closeChat
-const friendsState = { friends: [], incoming: [], outgoing: [] };
+let ctx = null; // from app.js: logout()
+let searchResults = null; // the last user search's answer, drawn against the current friends
+const sentTo = new Set(); // users this page sent a request to (until the lists say more)
 let groupInfoId = null;
 let groupMembers = [];
 
 const nameOf = (u) => `${u.display_name}（@${u.username}）`;
+const empty = (text) => h('li', { class: 'muted' }, text);
+const open = (id) => {
+  const d = $(id);
+  if (!d.open) d.showModal();
+  navSync();
+};
+const person = (u, ...rest) => [avatar(u.user_id, u.display_name), h('span', { class: 'grow' }, nameOf(u), ...rest)];
 
 // ---------------------------------------------------------------- friends
 
-export async function reloadFriends() {
-  if (!ctx || !ctx.getMe()) return;
-  try {
-    const [friends, reqs] = await Promise.all([
-      api('GET', '/api/auth/friends'),
-      api('GET', '/api/auth/friends/requests'),
-    ]);
-    friendsState.friends = friends || [];
-    friendsState.incoming = (reqs && reqs.incoming) || [];
-    friendsState.outgoing = (reqs && reqs.outgoing) || [];
-  } catch (e) {
-    if (e.code !== 401) toast(e.message);
-    return;
-  }
+function renderFriendBadge() {
   const badge = $('#friend-badge');
-  badge.textContent = String(friendsState.incoming.length);
-  badge.hidden = friendsState.incoming.length === 0;
-  if ($('#friends-dialog').open) renderFriends();
-  if ($('#group-create-dialog').open) renderGroupCreateFriends();
-  if ($('#group-info-dialog').open) renderInviteList();
+  badge.textContent = String(state.incoming.length);
+  badge.hidden = state.incoming.length === 0;
 }
 
 function renderFriends() {
-  const empty = (text) => h('li', { class: 'muted' }, text);
-  const inc = friendsState.incoming.map((r) =>
+  const inc = state.incoming.map((r) =>
     h(
       'li',
       { class: 'row-item', 'data-testid': 'incoming-request', 'data-id': r.request_id },
-      h('span', { class: 'grow' }, nameOf(r), r.message ? h('span', { class: 'muted small block' }, r.message) : null),
-      h('button', { type: 'button', 'data-testid': 'request-accept', onclick: (e) => answerRequest(e.currentTarget, r.request_id, 'accept') }, '接受'),
-      h('button', { type: 'button', 'data-testid': 'request-reject', onclick: (e) => answerRequest(e.currentTarget, r.request_id, 'reject') }, '拒绝')
+      ...person(r, r.message ? h('span', { class: 'muted small block' }, r.message) : null),
+      h('button', { type: 'button', 'data-act': 'accept', 'data-testid': 'request-accept' }, '接受'),
+      h('button', { type: 'button', 'data-act': 'reject', 'data-testid': 'request-reject' }, '拒绝')
     )
   );
   $('#incoming-list').replaceChildren(...(inc.length ? inc : [empty('暂无')]));
-
-  const out = friendsState.outgoing.map((r) =>
-    h('li', { class: 'row-item', 'data-testid': 'outgoing-request', 'data-id': r.request_id },
-      h('span', { class: 'grow' }, nameOf(r)), h('span', { class: 'muted small' }, '等待验证'))
+  const out = state.outgoing.map((r) =>
+    h('li', { class: 'row-item', 'data-testid': 'outgoing-request', 'data-id': r.request_id }, ...person(r), h('span', { class: 'muted small' }, '等待验证'))
   );
   $('#outgoing-list').replaceChildren(...(out.length ? out : [empty('暂无')]));
-
-  const fr = friendsState.friends.map((f) =>
+  const fr = state.friends.map((f) =>
     h(
       'li',
       { class: 'row-item', 'data-testid': 'friend-item', 'data-id': f.user_id },
-      h('span', { class: 'grow' }, nameOf(f)),
-      h('button', { type: 'button', class: 'primary', 'data-testid': 'friend-chat-button', onclick: (e) => startPrivate(e.currentTarget, f.user_id) }, '发消息'),
-      h('button', { type: 'button', class: 'danger', 'data-testid': 'friend-remove-button', onclick: (e) => removeFriend(e.currentTarget, f) }, '删除')
+      ...person(f),
+      h('button', { type: 'button', class: 'primary', 'data-act': 'chat', 'data-testid': 'friend-chat-button' }, '发消息'),
+      h('button', { type: 'button', class: 'danger', 'data-act': 'unfriend', 'data-testid': 'friend-remove-button' }, '删除')
     )
   );
   $('#friend-list').replaceChildren(...(fr.length ? fr : [empty('还没有好友，先搜索用户并发送好友请求吧')]));
+  renderSearch();
 }
 
-async function answerRequest(btn, id, action) {
-  await busy(btn, async () => {
-    const res = await request('POST', `/api/auth/friends/requests/${seg(id)}/${action}`);
-    toast(res.message, 'ok');
-    await reloadFriends();
+function renderSearch() {
+  if (!searchResults) return;
+  const friends = new Set(state.friends.map((f) => f.user_id));
+  const pending = new Set(state.outgoing.map((r) => r.user_id));
+  const items = searchResults.map((u) => {
+    const me = state.me && u.user_id === state.me.user_id;
+    let action;
+    if (me) action = h('span', { class: 'muted small' }, '我自己');
+    else if (friends.has(u.user_id))
+      action = [h('span', { class: 'muted small' }, '已是好友'), h('button', { type: 'button', 'data-act': 'chat', 'data-testid': 'friend-chat-button' }, '发消息')];
+    else if (pending.has(u.user_id) || sentTo.has(u.user_id))
+      action = h('button', { type: 'button', disabled: true, 'data-testid': 'add-friend-button' }, '已发送');
+    else action = h('button', { type: 'button', class: 'primary', 'data-act': 'request', 'data-testid': 'add-friend-button' }, '加好友');
+    return h('li', { class: 'row-item', 'data-testid': 'user-search-result', 'data-id': u.user_id }, ...person(u), action);
+  });
+  $('#user-search-results').replaceChildren(...(items.length ? items : [empty('没有找到用户')]));
+}
+
+async function searchUsers(e) {
+  e.preventDefault();
+  const q = $('#user-search-input').value.trim();
+  if (!q) return toast('请输入搜索内容');
+  await busy(e.submitter, async () => {
+    searchResults = (await api('GET', `/api/auth/users?q=${encodeURIComponent(q)}`)) || [];
+    renderSearch();
   });
 }
 
@@ -77,72 +91,66 @@ async function startPrivate(btn, userId) {
   await busy(btn, async () => {
     const d = await api('POST', '/api/auth/conversations/private', { friend_id: userId });
     $('#friends-dialog').close();
-    await ctx.refreshConversations();
-    ctx.openConversation(d.conversation_id);
+    if (!state.convs.has(d.conversation_id)) await loadList();
+    openChat(d.conversation_id);
   });
 }
 
-async function removeFriend(btn, f) {
-  if (!window.confirm(`确定删除好友 ${f.display_name}？`)) return;
-  await busy(btn, async () => {
-    const res = await request('DELETE', `/api/auth/friends/${seg(f.user_id)}`);
-    toast(res.message, 'ok');
-    await reloadFriends();
-  });
-}
-
-async function searchUsers(e) {
-  e.preventDefault();
-  const q = $('#user-search-input').value.trim();
-  if (!q) {
-    toast('请输入搜索内容');
-    return;
-  }
-  await busy(e.submitter, async () => {
-    const users = (await api('GET', `/api/auth/users?q=${encodeURIComponent(q)}`)) || [];
-    const items = users.map((u) => {
-      const pending = friendsState.outgoing.some((r) => r.user_id === u.user_id);
-      const action = u.is_friend
-        ? h('button', { type: 'button', 'data-testid': 'friend-chat-button', onclick: (ev) => startPrivate(ev.currentTarget, u.user_id) }, '发消息')
-        : h('button', { type: 'button', class: 'primary', 'data-testid': 'add-friend-button', onclick: (ev) => sendRequest(ev.currentTarget, u.user_id) }, pending ? '再次发送' : '加好友');
-      return h('li', { class: 'row-item', 'data-testid': 'user-search-result', 'data-id': u.user_id }, h('span', { class: 'grow' }, nameOf(u)), action);
+async function friendsClick(e) {
+  const btn = e.target.closest('button[data-act]');
+  const li = btn && btn.closest('li[data-id]');
+  if (!li) return;
+  const id = li.dataset.id;
+  const act = btn.dataset.act;
+  if (act === 'chat') return startPrivate(btn, id);
+  if (act === 'accept' || act === 'reject') {
+    return busy(btn, async () => {
+      const res = await request('POST', `/api/auth/friends/requests/${seg(id)}/${act}`);
+      toast(res.message, 'ok');
+      await loadFriends();
     });
-    $('#user-search-results').replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, '没有找到用户')]));
-  });
-}
-
-async function sendRequest(btn, userId) {
-  const done = await busy(btn, async () => {
-    const body = { user_id: userId };
-    const note = $('#friend-request-message').value.trim();
-    if (note) body.message = note;
-    const res = await request('POST', '/api/auth/friends/requests', body);
-    toast(res.message, 'ok');
-    await reloadFriends();
-    return res.code === 200 ? '已成为好友' : '已发送';
-  });
-  if (done) {
-    btn.textContent = done;
-    btn.disabled = true;
   }
+  if (act === 'unfriend') {
+    const f = state.friends.find((x) => x.user_id === id);
+    if (!f || !window.confirm(`确定删除好友 ${f.display_name}？`)) return undefined;
+    return busy(btn, async () => {
+      toast((await request('DELETE', `/api/auth/friends/${seg(id)}`)).message, 'ok');
+      await loadFriends();
+    });
+  }
+  if (act === 'request') {
+    return busy(btn, async () => {
+      const body = { user_id: id };
+      const note = $('#friend-request-message').value.trim();
+      if (note) body.message = note;
+      const res = await request('POST', '/api/auth/friends/requests', body);
+      toast(res.message, 'ok');
+      if (res.code !== 200) sentTo.add(id);
+      renderSearch();
+      await loadFriends();
+    });
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- groups
 
-function friendChecklist(friends, testid) {
-  if (!friends.length) return [h('li', { class: 'muted' }, '没有可选的好友')];
+function friendChecklist(friends, testid, keep) {
+  if (!friends.length) return [empty('没有可选的好友')];
   return friends.map((f) =>
-    h('li', {}, h('label', { class: 'check' },
-      h('input', { type: 'checkbox', value: f.user_id, 'data-testid': testid }), nameOf(f)))
+    h(
+      'li',
+      {},
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', value: f.user_id, 'data-testid': testid, checked: keep.has(f.user_id) }), avatar(f.user_id, f.display_name), nameOf(f))
+    )
   );
 }
 
 const checkedIds = (ul) => [...ul.querySelectorAll('input[type=checkbox]:checked')].map((i) => i.value);
 
 function renderGroupCreateFriends() {
-  const keep = new Set(checkedIds($('#group-create-friends')));
-  $('#group-create-friends').replaceChildren(...friendChecklist(friendsState.friends, 'group-member-checkbox'));
-  for (const i of $('#group-create-friends').querySelectorAll('input')) i.checked = keep.has(i.value);
+  const ul = $('#group-create-friends');
+  ul.replaceChildren(...friendChecklist(state.friends, 'group-member-checkbox', new Set(checkedIds(ul))));
 }
 
 async function createGroup(e) {
@@ -155,25 +163,20 @@ async function createGroup(e) {
     const d = await api('POST', '/api/auth/conversations/group', { name, member_ids: ids });
     $('#group-create-dialog').close();
     $('#group-name-input').value = '';
-    await ctx.refreshConversations();
-    ctx.openConversation(d.conversation_id);
+    if (!state.convs.has(d.conversation_id)) await loadList();
+    openChat(d.conversation_id);
   });
 }
 
-export async function openGroupInfo(convId) {
-  groupInfoId = convId;
+function openGroupInfo() {
+  groupInfoId = state.current;
   groupMembers = [];
-  const c = ctx.findConversation(convId);
+  const c = state.convs.get(groupInfoId);
   $('#group-rename-input').value = c ? c.title : '';
-  $('#group-members').replaceChildren(h('li', { class: 'muted' }, '加载中…'));
+  $('#group-members').replaceChildren(empty('加载中…'));
   $('#group-invite-friends').replaceChildren();
-  const dlg = $('#group-info-dialog');
-  if (!dlg.open) dlg.showModal();
-  await loadMembers();
-}
-
-export function refreshGroupInfoIfOpen(convId) {
-  if ($('#group-info-dialog').open && groupInfoId === convId) loadMembers();
+  open('#group-info-dialog');
+  loadMembers();
 }
 
 async function loadMembers() {
@@ -183,10 +186,14 @@ async function loadMembers() {
     if (id !== groupInfoId) return;
     groupMembers = members;
   } catch (e) {
-    if (e.code !== 401) toast(e.message);
+    if (e.code !== 401 && e.code !== 404) toast(e.message);
     return;
   }
-  const me = ctx.getMe();
+  renderMembers();
+}
+
+function renderMembers() {
+  const me = state.me;
   const iAmOwner = groupMembers.some((m) => m.user_id === me.user_id && m.role === 'owner');
   $('#group-members-title').textContent = `成员（${groupMembers.length}）`;
   $('#group-members').replaceChildren(
@@ -194,11 +201,10 @@ async function loadMembers() {
       h(
         'li',
         { class: 'row-item', 'data-testid': 'group-member-item', 'data-id': m.user_id },
+        avatar(m.user_id, m.display_name),
         h('span', { class: 'grow' }, m.user_id === me.user_id ? `${nameOf(m)} · 我` : nameOf(m)),
         m.role === 'owner' ? h('span', { class: 'tag' }, '群主') : null,
-        iAmOwner && m.user_id !== me.user_id
-          ? h('button', { type: 'button', class: 'danger', 'data-testid': 'group-remove-member', onclick: (e) => removeMember(e.currentTarget, m) }, '移出')
-          : null
+        iAmOwner && m.user_id !== me.user_id ? h('button', { type: 'button', class: 'danger', 'data-act': 'remove', 'data-testid': 'group-remove-member' }, '移出') : null
       )
     )
   );
@@ -207,15 +213,15 @@ async function loadMembers() {
 
 function renderInviteList() {
   const inGroup = new Set(groupMembers.map((m) => m.user_id));
-  const candidates = friendsState.friends.filter((f) => !inGroup.has(f.user_id));
-  $('#group-invite-friends').replaceChildren(...friendChecklist(candidates, 'group-invite-checkbox'));
+  const ul = $('#group-invite-friends');
+  ul.replaceChildren(...friendChecklist(state.friends.filter((f) => !inGroup.has(f.user_id)), 'group-invite-checkbox', new Set(checkedIds(ul))));
 }
 
-async function removeMember(btn, m) {
-  if (!window.confirm(`确定将 ${m.display_name} 移出群聊？`)) return;
+async function removeMember(btn, userId) {
+  const m = groupMembers.find((x) => x.user_id === userId);
+  if (!m || !window.confirm(`确定将 ${m.display_name} 移出群聊？`)) return;
   await busy(btn, async () => {
-    const res = await request('DELETE', `/api/auth/conversations/${seg(groupInfoId)}/members/${seg(m.user_id)}`);
-    toast(res.message, 'ok');
+    toast((await request('DELETE', `/api/auth/conversations/${seg(groupInfoId)}/members/${seg(userId)}`)).message, 'ok');
     await loadMembers();
   });
 }
@@ -225,8 +231,7 @@ async function inviteMembers(e) {
   const ids = checkedIds($('#group-invite-friends'));
   if (!ids.length) return toast('请至少选择一位好友');
   await busy(e.submitter, async () => {
-    const res = await request('POST', `/api/auth/conversations/${seg(groupInfoId)}/members`, { member_ids: ids });
-    toast(res.message, 'ok');
+    toast((await request('POST', `/api/auth/conversations/${seg(groupInfoId)}/members`, { member_ids: ids })).message, 'ok');
     await loadMembers();
   });
 }
@@ -236,22 +241,22 @@ async function renameGroup(e) {
   const name = $('#group-rename-input').value.trim();
   if (!name) return toast('请输入群名称');
   await busy(e.submitter, async () => {
-    const res = await request('PATCH', `/api/auth/conversations/${seg(groupInfoId)}`, { name });
-    toast(res.message, 'ok');
-    await ctx.refreshConversations();
+    toast((await request('PATCH', `/api/auth/conversations/${seg(groupInfoId)}`, { name })).message, 'ok');
   });
 }
 
 async function leaveGroup(e) {
   if (!window.confirm('确定退出该群聊？')) return;
   const id = groupInfoId;
-  await busy(e.currentTarget, async () => {
-    const res = await request('DELETE', `/api/auth/conversations/${seg(id)}/members/${seg(ctx.getMe().user_id)}`);
+  leaving.add(id);
+  const ok = await busy(e.currentTarget, async () => {
+    const res = await request('DELETE', `/api/auth/conversations/${seg(id)}/members/${seg(state.me.user_id)}`);
     toast(res.message, 'ok');
     $('#group-info-dialog').close();
-    ctx.closeChat();
-    await ctx.refreshConversations();
+    if (state.current === id) closeChat();
+    return true;
   });
+  if (!ok) leaving.delete(id);
 }
 
 // ---------------------------------------------------------------- profile
@@ -262,7 +267,7 @@ async function saveProfile(e) {
   if (!display_name) return toast('昵称不能为空');
   await busy(e.submitter, async () => {
     const me = await api('PATCH', '/api/auth/me', { display_name });
-    ctx.setMe(me);
+    renameUser(state.me.user_id, me.display_name);
     toast('昵称已保存', 'ok');
   });
 }
@@ -286,28 +291,34 @@ async function changePassword(e) {
 export function closeAllDialogs() {
   for (const d of document.querySelectorAll('dialog')) if (d.open) d.close();
   groupInfoId = null;
+  searchResults = null;
+  sentTo.clear();
+  $('#user-search-results').replaceChildren();
 }
 
-export function initPanels(context) {
-  ctx = context;
-  for (const btn of document.querySelectorAll('dialog [data-close]')) {
-    btn.addEventListener('click', () => btn.closest('dialog').close());
-  }
+/** @param {{ logout: () => Promise<void> }} app */
+export function initPanels(app) {
+  ctx = app;
+  for (const btn of document.querySelectorAll('dialog [data-close]')) btn.addEventListener('click', () => btn.closest('dialog').close());
   $('#btn-friends').addEventListener('click', () => {
     renderFriends();
-    $('#friends-dialog').showModal();
-    reloadFriends();
+    open('#friends-dialog');
   });
   $('#btn-new-group').addEventListener('click', () => {
     renderGroupCreateFriends();
-    $('#group-create-dialog').showModal();
-    reloadFriends();
+    open('#group-create-dialog');
   });
   $('#btn-profile').addEventListener('click', () => {
-    const me = ctx.getMe();
-    $('#profile-username').textContent = me ? me.username : '';
-    $('#profile-display-name').value = me ? me.display_name : '';
-    $('#profile-dialog').showModal();
+    $('#profile-username').textContent = state.me ? state.me.username : '';
+    $('#profile-display-name').value = state.me ? state.me.display_name : '';
+    $('#profile-avatar').replaceChildren(avatar(state.me && state.me.user_id, state.me && state.me.display_name));
+    open('#profile-dialog');
+  });
+  $('#btn-group-info').addEventListener('click', openGroupInfo);
+  $('#friends-dialog').addEventListener('click', friendsClick);
+  $('#group-members').addEventListener('click', (e) => {
+    const btn = e.target.closest('button[data-act="remove"]');
+    if (btn) removeMember(btn, btn.closest('li').dataset.id);
   });
   $('#user-search-form').addEventListener('submit', searchUsers);
   $('#group-create-form').addEventListener('submit', createGroup);
@@ -316,4 +327,30 @@ export function initPanels(context) {
   $('#btn-leave-group').addEventListener('click', leaveGroup);
   $('#profile-form').addEventListener('submit', saveProfile);
   $('#password-form').addEventListener('submit', changePassword);
+  $('#btn-logout').addEventListener('click', () => open('#logout-dialog'));
+  $('#logout-ok').addEventListener('click', async () => {
+    const btn = $('#logout-ok');
+    btn.disabled = true;
+    await ctx.logout();
+    btn.disabled = false;
+  });
+  hooks.groupChanged = (id) => {
+    if ($('#group-info-dialog').open && id && groupInfoId === id) loadMembers();
+  };
+  hooks.removedFrom = (id) => {
+    if (groupInfoId === id && $('#group-info-dialog').open) $('#group-info-dialog').close();
+  };
+  subscribe((ch) => {
+    if (ch.has('friends')) {
+      renderFriendBadge();
+      if ($('#friends-dialog').open) renderFriends();
+      if ($('#group-create-dialog').open) renderGroupCreateFriends();
+      if ($('#group-info-dialog').open && groupMembers.length) renderInviteList();
+    }
+    if (ch.has('me')) {
+      $('#me-name').textContent = state.me ? state.me.display_name : '';
+      $('#me-avatar').replaceChildren(state.me ? avatar(state.me.user_id, state.me.display_name) : '');
+    }
+  });
+  changed('me');
 }

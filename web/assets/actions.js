@@ -1,0 +1,269 @@
+// What the user (or the app) does that talks to the server; each answer goes into the store.
+
+import { api, seg } from './api.js';
+import { toast, busy } from './dom.js';
+import {
+  state,
+  changed,
+  setConversations,
+  patchConv,
+  removeConv,
+  chatOf,
+  putMessages,
+  dropMessage,
+  newestMessage,
+  notePreview,
+  statusOf,
+} from './store.js';
+
+const PAGE = 50;
+
+// ---------------------------------------------------------------- lists
+
+let listSeq = 0;
+let listTimer = null;
+
+/** The conversation list from the server (order, unread counts, previews). */
+export async function loadList() {
+  clearTimeout(listTimer);
+  listTimer = null;
+  const seq = ++listSeq;
+  try {
+    const list = await api('GET', '/api/auth/conversations');
+    if (seq === listSeq && state.me) setConversations(list);
+  } catch (e) {
+    if (e.code !== 401 && e.code !== 0) toast(e.message);
+  }
+}
+
+/** For the rare change the events cannot describe (an unknown conversation, a recall's
+ * effect on another's unread count): one reload, soon, however many asked. */
+export function loadListSoon() {
+  if (!listTimer) listTimer = setTimeout(loadList, 200);
+}
+
+let friendsSeq = 0;
+export async function loadFriends() {
+  const seq = ++friendsSeq;
+  try {
+    const [friends, reqs] = await Promise.all([api('GET', '/api/auth/friends'), api('GET', '/api/auth/friends/requests')]);
+    if (seq !== friendsSeq || !state.me) return;
+    state.friends = friends || [];
+    state.incoming = (reqs && reqs.incoming) || [];
+    state.outgoing = (reqs && reqs.outgoing) || [];
+    changed('friends');
+  } catch (e) {
+    if (e.code !== 401 && e.code !== 0) toast(e.message);
+  }
+}
+
+// ---------------------------------------------------------------- opening and reading
+
+export function openChat(id) {
+  const again = state.current === id;
+  state.current = id;
+  changed('chat', 'list', 'nav');
+  const chat = chatOf(id);
+  const c = state.convs.get(id);
+  if (!again && chat.ids.length > PAGE) {
+    // Reopened: start from the newest page again (older ones load when scrolling up).
+    for (const old of chat.ids.slice(0, chat.ids.length - PAGE)) chat.msgs.delete(old);
+    chat.ids = chat.ids.slice(-PAGE);
+    chat.hasMore = true;
+  }
+  if (!chat.loaded) {
+    if (c && c.unread_count) patchConv(id, { unread_count: 0 }); // reading the newest page reads it
+    loadNewest(id);
+  } else if (!again && c && c.unread_count) {
+    patchConv(id, { unread_count: 0 });
+    catchUp(id); // a page with `after` moves the read marker too
+  }
+}
+
+export function closeChat() {
+  if (!state.current) return;
+  state.current = null;
+  changed('chat', 'list', 'nav');
+}
+
+async function loadNewest(id) {
+  const chat = chatOf(id);
+  chat.loading = true;
+  changed('chat');
+  try {
+    const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=${PAGE}`)) || [];
+    putMessages(id, page);
+    chat.hasMore = page.length >= PAGE;
+    chat.loaded = true;
+  } catch (e) {
+    if (e.code !== 401) toast(e.message);
+    if (e.code === 404) {
+      if (state.current === id) closeChat();
+      removeConv(id);
+    }
+  } finally {
+    chat.loading = false;
+    changed('chat');
+  }
+}
+
+export async function loadOlder(id) {
+  const chat = state.chats.get(id);
+  if (!chat || !chat.loaded || !chat.hasMore || chat.loading || !chat.ids.length) return;
+  chat.loading = true;
+  changed('chat');
+  try {
+    const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=${PAGE}&before=${seg(chat.ids[0])}`)) || [];
+    chat.hasMore = page.length >= PAGE;
+    putMessages(id, page);
+  } catch (e) {
+    if (e.code !== 401) toast(e.message);
+  } finally {
+    chat.loading = false;
+    changed('chat');
+  }
+}
+
+/** Fetches what is newer than the newest message the store has (after a reconnect). */
+export async function catchUp(id) {
+  const chat = state.chats.get(id);
+  const newest = newestMessage(id);
+  if (!chat || !chat.loaded || !newest) {
+    if (chat) chat.loaded = false;
+    return loadNewest(id);
+  }
+  try {
+    for (let after = newest.id, n = 0; n < 10; n++) {
+      const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=200&after=${seg(after)}`)) || [];
+      putMessages(id, page);
+      if (page.length < 200) break;
+      after = page[page.length - 1].id;
+    }
+  } catch {
+    /* the next event or reconnect fixes it */
+  }
+}
+
+let readTimer = null;
+/** Marks the open chat read within 300 ms (a throttle, not a debounce: a busy chat is read
+ * while it goes on). Only while the page is visible. */
+export function markReadSoon() {
+  if (readTimer) return;
+  readTimer = setTimeout(async () => {
+    readTimer = null;
+    const id = state.current;
+    if (!id || !state.visible) return;
+    try {
+      const d = await api('POST', `/api/auth/conversations/${seg(id)}/read`, {});
+      if (d && typeof d.unread_count === 'number') patchConv(id, { unread_count: d.unread_count });
+    } catch {
+      /* not critical */
+    }
+  }, 300);
+}
+
+export async function togglePin(id, btn) {
+  const c = state.convs.get(id);
+  if (!c) return;
+  await busy(btn, async () => {
+    const d = await api('PUT', `/api/auth/conversations/${seg(id)}/pin`, { is_pinned: !c.is_pinned });
+    patchConv(id, { is_pinned: d ? d.is_pinned : !c.is_pinned });
+  });
+}
+
+// ---------------------------------------------------------------- sending
+
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export function send(convId, content) {
+  const p = { clientId: newClientId(), convId, content, state: 'sending', error: '', tries: 0, at: Date.now() };
+  state.pendings.set(p.clientId, p);
+  changed('chat', 'sent');
+  sendPending(p);
+}
+
+/** Network trouble, an overloaded or restarting server: worth trying again by itself. */
+const transient = (e) => e.code === 0 || e.code === 429 || e.code >= 500;
+
+/** Sends (or resends with the same client_msg_id: the server stores it once). */
+export async function sendPending(p) {
+  if (!state.pendings.has(p.clientId) || p.inFlight) return;
+  clearTimeout(p.timer);
+  p.state = 'sending';
+  p.inFlight = true;
+  p.tries++;
+  changed('chat');
+  try {
+    const d = await api('POST', '/api/auth/messages', { conversation_id: p.convId, content: p.content, client_msg_id: p.clientId });
+    state.pendings.delete(p.clientId);
+    const m = {
+      id: d.message_id,
+      sender_id: state.me.user_id,
+      sender_name: '我',
+      content: p.content,
+      status: statusOf().normal,
+      created_at: d.created_at,
+    };
+    if (state.chats.has(p.convId)) putMessages(p.convId, [m]);
+    const c = state.convs.get(p.convId);
+    if (c && Date.parse(d.created_at) >= (Date.parse(c.last_message_time) || 0)) notePreview(p.convId, m);
+  } catch (e) {
+    if (e.code === 401 || !state.pendings.has(p.clientId)) return;
+    p.state = 'failed';
+    p.error = e.code === 0 ? '网络错误，发送失败' : e.message;
+    p.auto = transient(e);
+    // While the stream is up, try again by itself a little later; after a disconnect the
+    // reconnection retries every unsent message (retryPending).
+    if (p.auto && state.conn === 'connected') p.timer = setTimeout(() => sendPending(p), Math.min(30000, 1000 * 2 ** p.tries));
+  } finally {
+    p.inFlight = false;
+    changed('chat');
+  }
+}
+
+/** After reconnecting: every unsent message whose failure was not the server's "no". */
+export function retryPending() {
+  for (const p of state.pendings.values()) if (p.state === 'failed' && p.auto) sendPending(p);
+}
+
+export function cancelPending(clientId) {
+  const p = state.pendings.get(clientId);
+  if (p) clearTimeout(p.timer);
+  state.pendings.delete(clientId);
+  changed('chat');
+}
+
+// ---------------------------------------------------------------- recall and delete
+
+export async function recall(convId, id) {
+  await busy(null, async () => {
+    await api('DELETE', '/api/auth/messages/recall', { id });
+    dropMessage(convId, id); // the notice arrives as an event
+  });
+}
+
+export async function deleteForMe(convId, id) {
+  await busy(null, async () => {
+    await api('DELETE', '/api/auth/messages/delete', { id });
+    afterDelete(convId, id);
+  });
+}
+
+/** A message left this user's view: the preview follows when it was the newest. */
+export function afterDelete(convId, id) {
+  const wasNewest = (newestMessage(convId) || {}).id === id;
+  const chat = state.chats.get(convId);
+  if (!chat || !chat.msgs.has(id)) {
+    loadListSoon(); // not loaded here: the server knows what the preview is now
+    return;
+  }
+  dropMessage(convId, id);
+  if (!wasNewest) return;
+  const now = newestMessage(convId);
+  if (now) patchConv(convId, { last_message_preview: [...now.content].slice(0, 100).join(''), previewSender: null });
+  else loadListSoon();
+}

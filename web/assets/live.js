@@ -1,0 +1,177 @@
+// Live events: a table from event kind to store update. Each applies the delta the server
+// sends (docs/api.md §8) instead of reloading the list.
+
+import { toast } from './dom.js';
+import {
+  state,
+  changed,
+  upsertConv,
+  patchConv,
+  removeConv,
+  putMessages,
+  dropMessage,
+  notePreview,
+  renameUser,
+  statusOf,
+} from './store.js';
+import { loadList, loadListSoon, loadFriends, markReadSoon, catchUp, afterDelete, retryPending, closeChat } from './actions.js';
+
+/** Conversations this device is leaving itself (no "you were removed" toast for those). */
+export const leaving = new Set();
+
+/** Hooks the panels register (group info refresh, closing dialogs). */
+export const hooks = { groupChanged: () => {}, removedFrom: () => {} };
+
+const handlers = {
+  'message.created'(d) {
+    const id = d.conversation_id;
+    const m = d.message;
+    if (!m) return;
+    if (d.client_msg_id && state.pendings.has(d.client_msg_id)) {
+      clearTimeout(state.pendings.get(d.client_msg_id).timer);
+      state.pendings.delete(d.client_msg_id); // our own send, confirmed: matched by key
+    }
+    if (!state.convs.has(id)) loadListSoon();
+    if (state.chats.has(id)) putMessages(id, [m]);
+    notePreview(id, m);
+    const own = state.me && m.sender_id === state.me.user_id;
+    if (own || m.status !== statusOf().normal) return;
+    if (id === state.current && state.visible) {
+      markReadSoon();
+    } else {
+      const c = state.convs.get(id);
+      if (c) patchConv(id, { unread_count: (c.unread_count || 0) + 1 });
+    }
+  },
+
+  'message.recalled'(d) {
+    const id = d.conversation_id;
+    const chat = state.chats.get(id);
+    const was = chat && chat.msgs.get(d.message_id);
+    dropMessage(id, d.message_id);
+    if (d.system_message) {
+      if (state.chats.has(id)) putMessages(id, [d.system_message]);
+      notePreview(id, d.system_message);
+    }
+    // A recalled unread message no longer counts: only the server knows whether it did.
+    const c = state.convs.get(id);
+    const mine = was && state.me && was.sender_id === state.me.user_id;
+    if (c && c.unread_count > 0 && !mine) loadListSoon();
+  },
+
+  'conversation.created'(d) {
+    upsertConv(d);
+  },
+
+  'conversation.updated'(d) {
+    const id = d.conversation_id;
+    const patch = {};
+    if (d.name !== undefined) patch.title = d.name;
+    for (const k of ['member_count', 'is_pinned', 'unread_count']) if (d[k] !== undefined) patch[k] = d[k];
+    // The open chat in a visible page stays read; a hidden one counts what arrives.
+    if (patch.unread_count > 0 && id === state.current && state.visible) markReadSoon();
+    if (!patchConv(id, patch)) loadListSoon();
+    if (d.deleted_message_id) afterDelete(id, d.deleted_message_id);
+    if (d.name !== undefined || d.member_count !== undefined) hooks.groupChanged(id);
+  },
+
+  'conversation.removed'(d) {
+    const id = d.conversation_id;
+    const c = state.convs.get(id);
+    const self = leaving.delete(id);
+    if (state.current === id) closeChat();
+    removeConv(id);
+    hooks.removedFrom(id);
+    if (!self) toast(c && c.type === 'group' ? `你已被移出「${c.title}」` : '你已不在该会话中', 'info');
+  },
+
+  'user.updated'(d) {
+    const before = state.friends.find((f) => f.user_id === d.user_id);
+    const oldName = before ? before.display_name : null;
+    const inChats = renameUser(d.user_id, d.display_name);
+    // Private chats are titled with the other member's name.
+    for (const c of state.convs.values()) {
+      if (c.type !== 'private' || (state.me && d.user_id === state.me.user_id)) continue;
+      if (inChats.has(c.conversation_id) || (oldName !== null && c.title === oldName)) {
+        patchConv(c.conversation_id, { title: d.display_name });
+      }
+    }
+    hooks.groupChanged(state.current);
+  },
+
+  'friend.request'(d) {
+    if (d.direction === 'incoming') toast(`${d.display_name || d.username} 请求添加你为好友`, 'info');
+    loadFriends();
+  },
+  'friend.added': () => loadFriends(),
+  'friend.removed': () => loadFriends(),
+  'friend.rejected': () => loadFriends(),
+
+  resync() {
+    reloadAll();
+  },
+};
+
+export function handleEvent(type, data) {
+  const fn = handlers[type];
+  if (fn) fn(data || {});
+}
+
+/** Everything from the server again; the open chat catches up without losing history. */
+function reloadAll() {
+  for (const id of [...state.chats.keys()]) if (id !== state.current) state.chats.delete(id);
+  loadList();
+  loadFriends();
+  if (state.current) catchUp(state.current);
+}
+
+let firstLoad = null;
+
+/** The stream's status: the banner, the first load, and what a reconnection must redo. */
+export function handleStatus(status, info) {
+  if (status === 'connected') {
+    const resumed = info && info.resumed;
+    if (firstLoad) {
+      // The page's first connection: the list, friends and requests once each.
+      const load = firstLoad;
+      firstLoad = null;
+      load();
+    } else if (!resumed) {
+      reloadAll(); // events before this connection were not replayed
+    }
+    retryPending();
+  }
+  if (status === 'connected' || status === 'disconnected') {
+    state.conn = status;
+    changed('conn');
+  }
+}
+
+/** Loads the app's lists when the stream first connects (or after 3 s without it). */
+export function firstLoadOnConnect() {
+  let done = false;
+  const load = () => {
+    if (done) return;
+    done = true;
+    loadList();
+    loadFriends();
+  };
+  firstLoad = load;
+  setTimeout(() => {
+    if (firstLoad === load) {
+      firstLoad = null;
+      load();
+    }
+  }, 3000);
+}
+
+/** The page became visible: the open chat's new messages are read now. */
+export function onVisibility() {
+  state.visible = document.visibilityState === 'visible';
+  const c = state.current && state.convs.get(state.current);
+  if (state.visible && c && c.unread_count > 0) {
+    patchConv(c.conversation_id, { unread_count: 0 });
+    markReadSoon();
+  }
+  changed('list');
+}

@@ -1,0 +1,183 @@
+// The client's one state object. Views subscribe and render from it; nothing is read back
+// from the DOM. Every change names what it touched (`list`, `chat`, `friends`, `me`, `conn`,
+// `auth`), and subscribers run once per batch (a microtask, so hidden tabs update too).
+
+import { idNum } from './dom.js';
+
+export const state = {
+  // GET /api/info: the server's rules; until it answers, assume the defaults allow everything.
+  info: { allow_registration: true, recall_window_secs: null, max_message_chars: 5000 },
+  clockOffset: 0, // server clock minus this device's, from the Date header of /api/info
+  me: null, // { user_id, username, display_name }
+  convs: new Map(), // conversation_id -> list item (+ previewSender, rank)
+  order: [], // conversation ids as the list shows them
+  listLoaded: false,
+  chats: new Map(), // conversation_id -> { msgs: Map id -> message, ids: [] oldest first, hasMore, loading, loaded }
+  pendings: new Map(), // client_msg_id -> { clientId, convId, content, state: 'sending'|'failed', error, tries }
+  current: null, // the open conversation's id
+  friends: [],
+  incoming: [],
+  outgoing: [],
+  conn: 'idle', // idle | connecting | connected | disconnected
+  visible: document.visibilityState === 'visible',
+};
+
+const listeners = new Set();
+let dirty = new Set();
+let scheduled = false;
+
+/** `fn(changes)` after every batch of changes; `changes` is a Set of tags. */
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Marks tags as changed; subscribers run once at the end of the current task. */
+export function changed(...tags) {
+  for (const t of tags) dirty.add(t);
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    const batch = dirty;
+    dirty = new Set();
+    for (const fn of listeners) fn(batch);
+  });
+}
+
+export const statusOf = () => state.info.message_status || { normal: 0, recalled: 1, system: 2 };
+
+// ---------------------------------------------------------------- conversations
+
+let rankSeq = 0; // live activity ranks: smaller is newer (server order gives 1, 2, 3 …)
+
+/** Replaces the list with the server's; keeps what the store knows about previews' senders. */
+export function setConversations(list) {
+  const old = state.convs;
+  state.convs = new Map();
+  (Array.isArray(list) ? list : []).forEach((c, i) => {
+    const before = old.get(c.conversation_id);
+    const keepSender = before && before.last_message_preview === c.last_message_preview ? before.previewSender : null;
+    state.convs.set(c.conversation_id, { ...c, previewSender: keepSender, rank: i + 1 });
+  });
+  state.listLoaded = true;
+  sortList();
+  changed('list', 'chat');
+}
+
+export function upsertConv(c) {
+  if (!c || !c.conversation_id) return;
+  const before = state.convs.get(c.conversation_id);
+  state.convs.set(c.conversation_id, { previewSender: null, ...before, ...c, rank: --rankSeq });
+  sortList();
+  changed('list', 'chat');
+}
+
+export function patchConv(id, patch) {
+  const c = state.convs.get(id);
+  if (!c) return false;
+  state.convs.set(id, { ...c, ...patch });
+  if ('is_pinned' in patch || 'last_message_time' in patch || 'rank' in patch) sortList();
+  changed('list', 'chat');
+  return true;
+}
+
+export function removeConv(id) {
+  state.convs.delete(id);
+  state.chats.delete(id);
+  for (const [k, p] of state.pendings) if (p.convId === id) state.pendings.delete(k);
+  state.order = state.order.filter((x) => x !== id);
+  changed('list', 'chat');
+}
+
+/** Pinned first, then the newest message first, then live activity / server order. */
+function sortList() {
+  const time = (c) => Date.parse(c.last_message_time) || 0;
+  state.order = [...state.convs.values()]
+    .sort((a, b) => (b.is_pinned ? 1 : 0) - (a.is_pinned ? 1 : 0) || time(b) - time(a) || a.rank - b.rank)
+    .map((c) => c.conversation_id);
+}
+
+/** Characters, not UTF-16 units: what the server counts. */
+export const charCount = (s) => [...String(s)].length;
+const cut = (s, n) => {
+  const chars = [...String(s)];
+  return chars.length > n ? chars.slice(0, n).join('') : String(s);
+};
+
+/** A message became the newest of its conversation: preview, time and place in the list. */
+export function notePreview(convId, m) {
+  const c = state.convs.get(convId);
+  if (!c || !m) return;
+  const system = m.status === statusOf().system;
+  const own = state.me && m.sender_id === state.me.user_id;
+  patchConv(convId, {
+    last_message_preview: cut(m.content, 100),
+    last_message_time: m.created_at || c.last_message_time,
+    previewSender: c.type === 'group' && !system && !own ? m.sender_name : null,
+    rank: --rankSeq,
+  });
+}
+
+export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0).length;
+
+// ---------------------------------------------------------------- messages
+
+export function chatOf(convId) {
+  let chat = state.chats.get(convId);
+  if (!chat) {
+    chat = { msgs: new Map(), ids: [], hasMore: false, loading: false, loaded: false };
+    state.chats.set(convId, chat);
+  }
+  return chat;
+}
+
+/** Adds or replaces messages (any order); recalled ones show only through their notice. */
+export function putMessages(convId, list) {
+  const chat = chatOf(convId);
+  let added = false;
+  for (const m of list || []) {
+    if (!m || !m.id) continue;
+    if (m.status === statusOf().recalled) {
+      dropMessage(convId, m.id);
+      continue;
+    }
+    if (!chat.msgs.has(m.id)) added = true;
+    chat.msgs.set(m.id, m);
+  }
+  if (added) chat.ids = [...chat.msgs.keys()].sort((a, b) => idNum(a) - idNum(b));
+  changed('chat');
+}
+
+export function dropMessage(convId, id) {
+  const chat = state.chats.get(convId);
+  if (!chat || !chat.msgs.delete(id)) return;
+  chat.ids = chat.ids.filter((x) => x !== id);
+  changed('chat');
+}
+
+/** The newest message the store has of a conversation, or null. */
+export function newestMessage(convId) {
+  const chat = state.chats.get(convId);
+  return chat && chat.ids.length ? chat.msgs.get(chat.ids[chat.ids.length - 1]) : null;
+}
+
+/** A display name changed: messages and private titles that show it follow (no reload). */
+export function renameUser(userId, name) {
+  const mine = state.me && userId === state.me.user_id;
+  if (mine) {
+    state.me = { ...state.me, display_name: name };
+    changed('me');
+  }
+  const known = new Set();
+  for (const [convId, chat] of state.chats) {
+    for (const [id, m] of chat.msgs) {
+      if (m.sender_id !== userId) continue;
+      known.add(convId);
+      if (!mine && m.status !== statusOf().system) chat.msgs.set(id, { ...m, sender_name: name });
+    }
+  }
+  for (const f of state.friends) if (f.user_id === userId) f.display_name = name;
+  changed('chat', 'friends');
+  return known;
+}

@@ -1,0 +1,299 @@
+// The chat window: header, messages (keyed: a message is drawn once and redrawn only when it
+// changes; date separators and 5-minute time marks between them), the message menu, and
+// scrolling (new messages follow only when the reader is at the bottom; older pages keep
+// what is on screen in place).
+
+import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
+import { state, subscribe, changed, statusOf } from './store.js';
+import { loadOlder, recall, deleteForMe, sendPending, cancelPending, togglePin } from './actions.js';
+
+const GAP = 5 * 60 * 1000;
+const rendered = new Map(); // key -> { el, sig }
+let shownConv = null;
+let shownLoaded = false;
+let menuFor = null; // id of the message whose menu is open
+let recallTimer = null;
+
+/** Milliseconds left to recall a message sent at `createdAt`, or null if unknown. */
+function recallLeft(createdAt) {
+  const windowSecs = state.info.recall_window_secs;
+  const sent = Date.parse(createdAt);
+  if (typeof windowSecs !== 'number' || Number.isNaN(sent)) return null;
+  return sent + windowSecs * 1000 - (Date.now() + state.clockOffset);
+}
+
+function closeMenu() {
+  if (menuFor === null) return;
+  menuFor = null;
+  changed('chat');
+}
+
+// ---------------------------------------------------------------- header
+
+function renderHeader() {
+  const c = state.convs.get(state.current);
+  const title = c ? c.title : '会话';
+  const group = c && c.type === 'group';
+  $('#chat-title').textContent = group ? `${title}（${c.member_count}）` : title;
+  $('#chat-avatar').replaceChildren(avatar(state.current, title, group ? 'group' : ''));
+  $('#btn-group-info').hidden = !group;
+  const pin = $('#btn-pin');
+  pin.textContent = c && c.is_pinned ? '取消置顶' : '置顶';
+  pin.setAttribute('aria-pressed', c && c.is_pinned ? 'true' : 'false');
+}
+
+// ---------------------------------------------------------------- messages
+
+/** What the list shows, in order: separators, time marks, messages, then unsent ones. */
+function entries(convId) {
+  const chat = state.chats.get(convId);
+  const list = chat ? chat.ids.map((id) => chat.msgs.get(id)) : [];
+  const out = [];
+  let prevDay = null;
+  let prevTime = 0;
+  let prevSender = null;
+  for (const m of list) {
+    const t = Date.parse(m.created_at) || 0;
+    const day = dayKey(m.created_at);
+    let broke = false;
+    if (day !== prevDay) {
+      out.push({ key: `d:${day}`, kind: 'day', label: dayLabel(m.created_at), sig: dayLabel(m.created_at) });
+      broke = true;
+    }
+    if (broke || t - prevTime >= GAP) {
+      out.push({ key: `t:${m.id}`, kind: 'time', label: fmtHM(m.created_at), sig: fmtHM(m.created_at) });
+      broke = true;
+    }
+    const system = m.status === statusOf().system;
+    const cont = !broke && !system && prevSender === m.sender_id;
+    out.push({ key: m.id, kind: 'msg', m, cont });
+    prevDay = day;
+    prevTime = t;
+    prevSender = system ? null : m.sender_id;
+  }
+  const pend = [...state.pendings.values()].filter((p) => p.convId === convId).sort((a, b) => a.at - b.at);
+  for (const p of pend) out.push({ key: p.clientId, kind: 'pending', p, sig: `${p.state}|${p.error}` });
+  return out;
+}
+
+const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, text);
+
+function messageEl(e) {
+  const m = e.m;
+  if (m.status === statusOf().system) {
+    return h(
+      'li',
+      { class: 'msg system', 'data-testid': 'message-item', 'data-id': m.id, 'data-status': String(m.status) },
+      h('span', { class: 'system-text', 'data-testid': 'message-content', title: fmtFullTime(m.created_at) }, m.content)
+    );
+  }
+  const own = state.me && m.sender_id === state.me.user_id;
+  const left = own && m.status === statusOf().normal ? recallLeft(m.created_at) : -1;
+  const canRecall = left === null || left > 0;
+  const group = (state.convs.get(state.current) || {}).type === 'group';
+  const menu =
+    menuFor === m.id
+      ? h(
+          'div',
+          { class: 'msg-menu', role: 'menu', 'data-testid': 'message-menu' },
+          h('button', { type: 'button', role: 'menuitem', 'data-act': 'copy', 'data-testid': 'message-copy' }, '复制'),
+          canRecall ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'recall', 'data-testid': 'message-recall' }, '撤回') : null,
+          h('button', { type: 'button', role: 'menuitem', 'data-act': 'delete', 'data-testid': 'message-delete' }, '删除')
+        )
+      : null;
+  if (menu && canRecall && left !== null) {
+    clearTimeout(recallTimer);
+    recallTimer = setTimeout(() => changed('chat'), Math.min(left + 50, 2 ** 31 - 1));
+  }
+  return h(
+    'li',
+    {
+      class: `msg ${own ? 'own' : 'other'}${e.cont ? ' cont' : ''}${group ? ' in-group' : ''}`,
+      'data-testid': 'message-item',
+      'data-id': m.id,
+      'data-status': String(m.status),
+      'data-own': own ? '1' : '0',
+    },
+    avatar(m.sender_id, own && state.me ? state.me.display_name : m.sender_name, 'msg-avatar'),
+    h(
+      'div',
+      { class: 'msg-main' },
+      h('span', { class: 'sender', 'data-testid': 'message-sender' }, own ? '我' : m.sender_name),
+      h('div', { class: 'msg-body', title: fmtFullTime(m.created_at) }, bubble(m.content)),
+      menu
+    )
+  );
+}
+
+function pendingEl(e) {
+  const p = e.p;
+  const failed = p.state === 'failed';
+  const info = failed
+    ? h(
+        'div',
+        { class: 'msg-status' },
+        h('span', { class: 'send-error', 'data-testid': 'message-send-error' }, p.error || '发送失败'),
+        h('button', { type: 'button', 'data-act': 'retry', 'data-testid': 'message-retry' }, '重试'),
+        h('button', { type: 'button', 'data-act': 'cancel' }, '取消')
+      )
+    : h('div', { class: 'msg-status' }, h('span', { class: 'muted small' }, '发送中…'));
+  return h(
+    'li',
+    { class: `msg own pending ${p.state}`, 'data-testid': 'message-item', 'data-id': p.clientId, 'data-pending': p.clientId, 'data-status': failed ? 'failed' : 'sending', 'data-own': '1' },
+    avatar(state.me && state.me.user_id, state.me && state.me.display_name, 'msg-avatar'),
+    h('div', { class: 'msg-main' }, h('span', { class: 'sender', 'data-testid': 'message-sender' }, '我'), h('div', { class: 'msg-body' }, bubble(p.content)), info)
+  );
+}
+
+function entryEl(e) {
+  if (e.kind === 'day') return h('li', { class: 'sep date-sep', 'data-testid': 'date-separator' }, h('span', {}, e.label));
+  if (e.kind === 'time') return h('li', { class: 'sep time-sep', 'data-testid': 'message-time' }, h('span', {}, e.label));
+  if (e.kind === 'pending') return pendingEl(e);
+  return messageEl(e);
+}
+
+const msgSig = (e) => {
+  const m = e.m;
+  const own = state.me && m.sender_id === state.me.user_id;
+  const left = own ? recallLeft(m.created_at) : -1;
+  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0]);
+};
+
+function renderMessages() {
+  const ul = $('#msg-list');
+  const scroller = $('#msg-scroll');
+  const convId = state.current;
+  const chat = state.chats.get(convId);
+  const switched = shownConv !== convId;
+  if (switched) {
+    ul.replaceChildren();
+    rendered.clear();
+    menuFor = null;
+  }
+  // Where the reader is: at the bottom (follow), or reading (keep the top message in place).
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+  let anchor = null;
+  let anchorTop = 0;
+  if (!atBottom) {
+    for (const li of ul.children) {
+      if (li.offsetTop + li.offsetHeight > scroller.scrollTop) {
+        anchor = li;
+        anchorTop = li.offsetTop - scroller.scrollTop;
+        break;
+      }
+    }
+  }
+  const list = entries(convId);
+  const keep = new Set(list.map((e) => e.key));
+  for (const [k, r] of rendered) {
+    if (!keep.has(k)) {
+      r.el.remove();
+      rendered.delete(k);
+    }
+  }
+  let i = 0;
+  for (const e of list) {
+    const sig = e.kind === 'msg' ? msgSig(e) : e.sig;
+    let r = rendered.get(e.key);
+    if (!r || r.sig !== sig) {
+      const el = entryEl(e);
+      if (r) r.el.replaceWith(el);
+      r = { el, sig };
+      rendered.set(e.key, r);
+    }
+    const at = ul.children[i];
+    if (at !== r.el) ul.insertBefore(r.el, at || null);
+    i++;
+  }
+  const loaded = !!(chat && chat.loaded);
+  $('#btn-older').hidden = !(loaded && chat.hasMore && !chat.loading);
+  $('#older-status').textContent = chat && chat.loading ? '加载中…' : loaded && !chat.hasMore ? '没有更多消息了' : '';
+  if (switched || (loaded && !shownLoaded) || atBottom || justSent) scroller.scrollTop = scroller.scrollHeight;
+  else if (anchor && anchor.isConnected) scroller.scrollTop = anchor.offsetTop - anchorTop;
+  shownConv = convId;
+  shownLoaded = loaded;
+  justSent = false;
+}
+
+let justSent = false;
+
+function render(ch) {
+  const open = !!state.current;
+  $('#chat-main').hidden = !open;
+  $('#chat-empty').hidden = open;
+  document.body.classList.toggle('chat-open', open);
+  if (!open) {
+    if (shownConv !== null) {
+      $('#msg-list').replaceChildren();
+      rendered.clear();
+      shownConv = null;
+      shownLoaded = false;
+    }
+    return;
+  }
+  if (ch.has('sent')) justSent = true;
+  renderHeader();
+  renderMessages();
+}
+
+// ---------------------------------------------------------------- wiring
+
+function act(li, what) {
+  const id = li.dataset.id;
+  const convId = state.current;
+  if (what === 'retry' || what === 'cancel') {
+    const p = state.pendings.get(li.dataset.pending);
+    if (p && what === 'retry') sendPending(p);
+    else if (p) cancelPending(p.clientId);
+    return;
+  }
+  const chat = state.chats.get(convId);
+  const m = chat && chat.msgs.get(id);
+  closeMenu();
+  if (!m) return;
+  if (what === 'copy') copyText(m.content).then((ok) => toast(ok ? '已复制' : '复制失败', ok ? 'ok' : 'error'));
+  else if (what === 'recall') recall(convId, id);
+  else if (what === 'delete') deleteForMe(convId, id);
+}
+
+export function initChat() {
+  const ul = $('#msg-list');
+  ul.addEventListener('click', (e) => {
+    const li = e.target.closest('li[data-testid="message-item"]');
+    if (!li) return;
+    const btn = e.target.closest('[data-act]');
+    if (btn) return act(li, btn.dataset.act);
+    if (e.target.closest('.bubble') && !li.dataset.pending) {
+      menuFor = menuFor === li.dataset.id ? null : li.dataset.id;
+      changed('chat');
+    }
+  });
+  // A long press (a touch's context menu) or a right click opens the menu too.
+  ul.addEventListener('contextmenu', (e) => {
+    const li = e.target.closest('li[data-testid="message-item"]');
+    if (!li || !e.target.closest('.bubble') || li.dataset.pending) return;
+    e.preventDefault();
+    menuFor = li.dataset.id;
+    changed('chat');
+  });
+  ul.addEventListener('keydown', (e) => {
+    if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('bubble')) {
+      e.preventDefault();
+      e.target.click();
+    }
+  });
+  document.addEventListener('click', (e) => {
+    if (menuFor !== null && !e.target.closest('.msg-menu') && !e.target.closest('.bubble')) closeMenu();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeMenu();
+  });
+  $('#msg-scroll').addEventListener('scroll', () => {
+    if ($('#msg-scroll').scrollTop < 60 && state.current) loadOlder(state.current);
+  });
+  $('#btn-older').addEventListener('click', () => state.current && loadOlder(state.current));
+  $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
+  subscribe((ch) => {
+    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth')) render(ch);
+  });
+}
