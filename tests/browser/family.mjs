@@ -201,9 +201,18 @@ await scenario('family', async (t) => {
       for (const u of [a, b]) if (await tid(u.page, 'toast').isVisible()) return false;
       return true;
     });
+    for (const u of [a, b]) {
+      assert.ok((await tid(u.page, 'date-separator').count()) > 0, 'the chat has a date separator');
+      assert.ok((await tid(u.page, 'message-list').getByTestId('avatar').count()) > 0, 'messages have avatars');
+    }
     await screenshot(a, 'desktop-chat');
     await screenshot(b, 'phone-chat');
+    for (const u of [a, b]) await u.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(a, 'desktop-chat-dark');
+    await screenshot(b, 'phone-chat-dark');
     await backToList(b);
+    await screenshot(b, 'phone-list-dark');
+    for (const u of [a, b]) await u.page.emulateMedia({ colorScheme: 'light' });
     await screenshot(b, 'phone-list');
     await a.page.reload();
     await until("A's list", async () => (await tid(a.page, 'conversation-item').count()) === 2);

@@ -175,8 +175,9 @@ function renderMessages() {
   let anchor = null;
   let anchorTop = 0;
   if (!atBottom) {
+    // A message, not a separator: a day's separator moves up when older messages come.
     for (const li of ul.children) {
-      if (li.offsetTop + li.offsetHeight > scroller.scrollTop) {
+      if (li.dataset.id && li.offsetTop + li.offsetHeight > scroller.scrollTop) {
         anchor = li;
         anchorTop = li.offsetTop - scroller.scrollTop;
         break;

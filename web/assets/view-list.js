@@ -34,7 +34,7 @@ function itemContent(c) {
         'div',
         { class: 'conv-line' },
         h('span', { class: 'conv-preview', 'data-testid': 'conversation-preview' }, preview),
-        c.is_pinned ? h('span', { class: 'pin-mark', 'data-testid': 'pin-mark', title: '已置顶', 'aria-label': '已置顶' }, '📌') : null
+        c.is_pinned ? h('img', { class: 'pin-mark', src: '/pin.svg', alt: '已置顶', title: '已置顶', 'data-testid': 'pin-mark' }) : null
       )
     ),
   ];
