@@ -7,6 +7,7 @@ import { openChat } from './actions.js';
 
 const items = new Map(); // conversation_id -> { el, sig }
 
+const PIN_ICON = new URL('./pin.svg', import.meta.url).href; // the same (versioned) folder as this module
 const badgeText = (n) => (n > 99 ? '99+' : String(n));
 
 function itemContent(c) {
@@ -34,7 +35,7 @@ function itemContent(c) {
         'div',
         { class: 'conv-line' },
         h('span', { class: 'conv-preview', 'data-testid': 'conversation-preview' }, preview),
-        c.is_pinned ? h('img', { class: 'pin-mark', src: '/pin.svg', alt: '已置顶', title: '已置顶', 'data-testid': 'pin-mark' }) : null
+        c.is_pinned ? h('img', { class: 'pin-mark', src: PIN_ICON, alt: '已置顶', title: '已置顶', 'data-testid': 'pin-mark' }) : null
       )
     ),
   ];
