@@ -119,6 +119,16 @@ export function notePreview(convId, m) {
   });
 }
 
+/** Whose colour a conversation's avatar takes: a private chat's other member (found among
+ * the friends by name, as the list item has no user id), else the conversation. */
+export function avatarKey(c) {
+  if (c && c.type === 'private') {
+    const f = state.friends.find((x) => x.display_name === c.title);
+    if (f) return f.user_id;
+  }
+  return c ? c.conversation_id : '';
+}
+
 export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0).length;
 
 // ---------------------------------------------------------------- messages

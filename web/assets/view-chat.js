@@ -4,7 +4,7 @@
 // what is on screen in place).
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
-import { state, subscribe, changed, statusOf } from './store.js';
+import { state, subscribe, changed, statusOf, avatarKey } from './store.js';
 import { loadOlder, recall, deleteForMe, sendPending, cancelPending, togglePin } from './actions.js';
 
 const GAP = 5 * 60 * 1000;
@@ -35,7 +35,7 @@ function renderHeader() {
   const title = c ? c.title : '会话';
   const group = c && c.type === 'group';
   $('#chat-title').textContent = group ? `${title}（${c.member_count}）` : title;
-  $('#chat-avatar').replaceChildren(avatar(state.current, title, group ? 'group' : ''));
+  $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : ''));
   $('#btn-group-info').hidden = !group;
   const pin = $('#btn-pin');
   pin.textContent = c && c.is_pinned ? '取消置顶' : '置顶';
@@ -178,7 +178,7 @@ function renderMessages() {
     // A message, not a separator: a day's separator moves up when older messages come.
     for (const li of ul.children) {
       if (li.dataset.id && li.offsetTop + li.offsetHeight > scroller.scrollTop) {
-        anchor = li;
+        anchor = li.dataset.id; // by key: the element may be redrawn (grouping changes)
         anchorTop = li.offsetTop - scroller.scrollTop;
         break;
       }
@@ -210,7 +210,7 @@ function renderMessages() {
   $('#btn-older').hidden = !(loaded && chat.hasMore && !chat.loading);
   $('#older-status').textContent = chat && chat.loading ? '加载中…' : loaded && !chat.hasMore ? '没有更多消息了' : '';
   if (switched || (loaded && !shownLoaded) || atBottom || justSent) scroller.scrollTop = scroller.scrollHeight;
-  else if (anchor && anchor.isConnected) scroller.scrollTop = anchor.offsetTop - anchorTop;
+  else if (anchor && rendered.has(anchor)) scroller.scrollTop = rendered.get(anchor).el.offsetTop - anchorTop;
   shownConv = convId;
   shownLoaded = loaded;
   justSent = false;
@@ -295,6 +295,6 @@ export function initChat() {
   $('#btn-older').addEventListener('click', () => state.current && loadOlder(state.current));
   $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
   subscribe((ch) => {
-    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth')) render(ch);
+    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends')) render(ch);
   });
 }

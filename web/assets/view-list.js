@@ -2,7 +2,7 @@
 // moved only when its place changed), so focus and scroll survive live updates.
 
 import { $, h, avatar, fmtListTime, fmtFullTime } from './dom.js';
-import { state, subscribe, unreadTotal } from './store.js';
+import { state, subscribe, unreadTotal, avatarKey } from './store.js';
 import { openChat } from './actions.js';
 
 const items = new Map(); // conversation_id -> { el, sig }
@@ -16,7 +16,7 @@ function itemContent(c) {
     h(
       'div',
       { class: 'conv-avatar' },
-      avatar(c.conversation_id, c.title, c.type === 'group' ? 'group' : ''),
+      avatar(avatarKey(c), c.title, c.type === 'group' ? 'group' : ''),
       c.unread_count > 0
         ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${c.unread_count} 条未读` }, badgeText(c.unread_count))
         : null
@@ -56,7 +56,7 @@ function render() {
   for (const id of state.order) {
     const c = state.convs.get(id);
     const active = id === state.current;
-    const sig = JSON.stringify([c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned]);
+    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned]);
     let it = items.get(id);
     if (!it) {
       const el = h('li', {
@@ -115,6 +115,6 @@ export function initList() {
     if (b) $(`#${b.dataset.open}`).click();
   });
   subscribe((ch) => {
-    if (ch.has('list') || ch.has('auth')) render();
+    if (ch.has('list') || ch.has('auth') || ch.has('friends')) render();
   });
 }
