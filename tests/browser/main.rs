@@ -215,7 +215,6 @@ fn groups_restarts_and_password_change() {
 /// to a removed member, and recovery within 2 s of a server restart with the unsent message
 /// delivered once.
 #[test]
-#[ignore = "issue 14: passes once the second-generation web client lands"]
 fn regressions_live_updates_and_restart() {
     let _one = serial();
     run_scenario("regressions_live.mjs", &[]);
@@ -225,7 +224,6 @@ fn regressions_live_updates_and_restart() {
 /// messages, no silent cut at 5,000 UTF-16 units, trailing whitespace, one fetch each on load,
 /// a search result after acceptance.
 #[test]
-#[ignore = "issue 14: passes once the second-generation web client lands"]
 fn regressions_composer_and_panels() {
     let _one = serial();
     run_scenario("regressions_compose.mjs", &[]);
