@@ -2,7 +2,7 @@
 # exit, and `launch`, which starts chatd on 127.0.0.1:$PORT and waits until it answers.
 # wrk and the flood drive a few accounts from one address at full speed: the rate limits
 # are for people, so scripts pass LIMITS_OFF where they measure chatd itself.
-BIN="$PWD/target/release/chatd"
+BIN="${BIN:-$PWD/target/release/chatd}"
 LIMITS_OFF='{register="off",login="off",ticket="off",send="off",create_group="off",friend_request="off"}'
 WORK="$(mktemp -d)"
 SERVER_PID=""
