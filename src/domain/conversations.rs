@@ -12,7 +12,7 @@ use super::validate::GroupName;
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::messages::{self, Cursor};
+use crate::db::messages::{self, Cursor, Status};
 use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, Given, MessageId, UserId};
@@ -32,6 +32,11 @@ pub struct ListItem {
     /// characters; `""` when there is none.
     #[schema(max_length = 100, example = "你好，今天有空吗？")]
     pub last_message_preview: String,
+    /// Who sent that message, when it is a normal message: their current display name, or
+    /// `我` for the caller; `null` for a system or recalled message, or none (a group's list
+    /// row shows `李四: …`).
+    #[schema(example = "李四")]
+    pub last_message_sender_name: Option<String>,
     /// Time of that message, or the conversation's creation time when it has none.
     #[schema(value_type = crate::time::Timestamp)]
     pub last_message_time: String,
@@ -75,6 +80,9 @@ pub fn list_items(
                 Some((at, view)) => (*at, render::preview(&view.content, PREVIEW_CHARS)),
                 None => (row.created_at, String::new()),
             };
+            let sender = newest
+                .filter(|(_, view)| view.status == Status::Normal)
+                .map(|(_, view)| view.sender_name.clone());
             let title = match row.kind {
                 Kind::Group => row.name.unwrap_or_default(),
                 Kind::Private => row.other_name.unwrap_or_default(),
@@ -84,6 +92,7 @@ pub fn list_items(
                 conversation_id: row.id,
                 title,
                 last_message_preview: preview,
+                last_message_sender_name: sender,
                 last_message_time: rfc3339_ms(sort_ms),
                 unread_count: row.unread_count,
                 is_pinned: row.is_pinned,

@@ -51,14 +51,15 @@ export const statusOf = () => state.info.message_status || { normal: 0, recalled
 
 let rankSeq = 0; // live activity ranks: smaller is newer (server order gives 1, 2, 3 …)
 
-/** Replaces the list with the server's; keeps what the store knows about previews' senders. */
+/** A group row's preview names its sender (`李四: …`), unless the caller sent it. */
+const senderShown = (c) =>
+  c.type === 'group' && c.last_message_sender_name && c.last_message_sender_name !== '我' ? c.last_message_sender_name : null;
+
+/** Replaces the list with the server's. */
 export function setConversations(list) {
-  const old = state.convs;
   state.convs = new Map();
   (Array.isArray(list) ? list : []).forEach((c, i) => {
-    const before = old.get(c.conversation_id);
-    const keepSender = before && before.last_message_preview === c.last_message_preview ? before.previewSender : null;
-    state.convs.set(c.conversation_id, { ...c, previewSender: keepSender, rank: i + 1 });
+    state.convs.set(c.conversation_id, { ...c, previewSender: senderShown(c), rank: i + 1 });
   });
   state.listLoaded = true;
   sortList();
@@ -68,7 +69,8 @@ export function setConversations(list) {
 export function upsertConv(c) {
   if (!c || !c.conversation_id) return;
   const before = state.convs.get(c.conversation_id);
-  state.convs.set(c.conversation_id, { previewSender: null, ...before, ...c, rank: --rankSeq });
+  const sender = 'last_message_sender_name' in c ? { previewSender: senderShown(c) } : {};
+  state.convs.set(c.conversation_id, { previewSender: null, ...before, ...c, ...sender, rank: --rankSeq });
   sortList();
   changed('list', 'chat');
 }

@@ -32,6 +32,7 @@ fn creating_a_group_answers_201_and_lists_it_for_every_member() {
                 "conversation_id": group,
                 "title": "项目讨论组",
                 "last_message_preview": preview,
+                "last_message_sender_name": null,
                 "last_message_time": time,
                 "unread_count": 0,
                 "is_pinned": false,

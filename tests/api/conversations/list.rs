@@ -120,3 +120,32 @@ fn a_display_name_change_shows_in_titles_sender_names_and_system_messages() {
     // The group's own name is unaffected.
     assert_eq!(app.expect_entry(&b, &group)["title"], json!("老友"));
 }
+
+#[test]
+fn the_list_names_the_sender_of_the_newest_normal_message() {
+    let app = TestApp::spawn();
+    let (a, b, c) = trio(&app);
+    let group = app.group(&a, "家", &[&b, &c]);
+    let sender =
+        |viewer: &User| app.expect_entry(viewer, &group)["last_message_sender_name"].clone();
+    assert_eq!(
+        sender(&b),
+        json!(null),
+        "a system message has no sender to show"
+    );
+
+    let id = app.send(&b, &group, "晚上吃什么");
+    assert_eq!(sender(&a), json!(b.display_name));
+    assert_eq!(sender(&b), json!("我"));
+
+    app.recall(&b, &id).expect(200, "消息已撤回");
+    assert_eq!(
+        sender(&a),
+        json!(null),
+        "the recall notice is a system message"
+    );
+
+    app.send(&c, &group, "饺子");
+    app.set_display_name(&c, "小王").expect(200, "success");
+    assert_eq!(sender(&a), json!("小王"), "the sender's current name");
+}

@@ -122,6 +122,7 @@ fn a_new_private_chat_is_listed_for_both_members_at_once() {
                 "conversation_id": chat,
                 "title": title,
                 "last_message_preview": "",
+                "last_message_sender_name": null,
                 "last_message_time": created,
                 "unread_count": 0,
                 "is_pinned": false,
