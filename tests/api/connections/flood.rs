@@ -22,6 +22,20 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
     let res = http.try_login("alice", PASSWORD);
     assert_eq!(res.status, 200, "warm-up login: {res}");
     let idle = rss_kib(pid);
+    // The machine is shared: how fast health answers right now, before any flood, is the
+    // yardstick for "fast" below (a ratio within this run, not a guess about the machine).
+    let quiet = {
+        let mut took: Vec<Duration> = (0..40)
+            .map(|_| {
+                let asked = Instant::now();
+                let res = http.call(Method::Get, "/api/health", None, None);
+                assert_eq!(res.status, 200);
+                asked.elapsed()
+            })
+            .collect();
+        took.sort();
+        percentile(&took, 0.9)
+    };
 
     // Resident memory every 50 ms and health checks every ~20 ms while the flood runs.
     let released = Arc::new(Mutex::new(None::<Instant>));
@@ -95,7 +109,7 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
     );
     let p99_hashing = percentile(&hashing, 0.99);
     eprintln!(
-        "flood: {n} requests, answers {counts:?}, burst absorbed after {absorbed:?}, last answer after {last:?}; \
+        "flood: quiet health p90 {quiet:?}; {n} requests, answers {counts:?}, burst absorbed after {absorbed:?}, last answer after {last:?}; \
          health during the flood ({} checks) p50 {p50:?} p99 {p99:?} max {max:?}, after the burst ({} checks) p99 {p99_hashing:?}; \
          VmRSS idle {} MiB, peak {} MiB, {} MiB {settled_in:?} after the flood",
         all.len(),
@@ -120,9 +134,12 @@ fn a_flood_of_logins_and_sign_ups_stays_bounded_and_health_stays_fast() {
         "only {} checks after the burst",
         hashing.len()
     );
+    // 100 ms on a quiet machine; when other work shares the cores, ten times what health
+    // took just before the flood.
+    let fast = Duration::from_millis(100).max(quiet * 10);
     assert!(
-        p99_hashing < Duration::from_millis(100),
-        "health p99 while hashing: {p99_hashing:?}"
+        p99_hashing < fast,
+        "health p99 while hashing: {p99_hashing:?} (quiet p90 {quiet:?})"
     );
     // The burst itself queues the health checks behind a thousand requests: about 0.1 s in a
     // release build, 0.2-0.4 s in this debug one (as much without any hashing; see
