@@ -51,6 +51,16 @@ pub struct Config {
     pub header_timeout_secs: u64,
     /// A request body must arrive within this.
     pub body_timeout_secs: u64,
+    /// Uploaded files, content-addressed (default: `media/` beside the database).
+    pub media_dir: Option<PathBuf>,
+    /// The largest upload (`413 文件过大` beyond; nothing is kept).
+    pub max_upload_bytes: u64,
+    /// Images with more pixels are kept as files, never decoded.
+    pub max_image_pixels: u64,
+    /// Uploads nothing references after this long are deleted.
+    pub upload_orphan_secs: u64,
+    /// How long a signed file URL works.
+    pub file_url_ttl_secs: u64,
 }
 
 /// SQLite's `synchronous` for the writer (`sqlite_synchronous`): `"full"` or `"normal"`;
@@ -192,6 +202,11 @@ impl Default for Config {
             max_connections: 0,
             header_timeout_secs: 10,
             body_timeout_secs: 30,
+            media_dir: None,
+            max_upload_bytes: 100 * 1024 * 1024,
+            max_image_pixels: 50_000_000,
+            upload_orphan_secs: 86_400,
+            file_url_ttl_secs: 86_400,
         }
     }
 }
@@ -212,6 +227,16 @@ impl Config {
             .map_err(|e| format!("invalid configuration: {e}"))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Where uploads live: `media_dir`, or `media/` beside the database.
+    pub fn media_path(&self) -> PathBuf {
+        self.media_dir.clone().unwrap_or_else(|| {
+            self.database_path
+                .parent()
+                .unwrap_or(std::path::Path::new(""))
+                .join("media")
+        })
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -241,6 +266,12 @@ impl Config {
                 "backup_keep",
                 "must be at least 1 when scheduled backups are on",
             );
+        }
+        if self.max_upload_bytes == 0 {
+            return bad("max_upload_bytes", "must be greater than 0");
+        }
+        if self.file_url_ttl_secs == 0 {
+            return bad("file_url_ttl_secs", "must be greater than 0");
         }
         if self.db_readers == 0 {
             return bad("db_readers", "must be at least 1");

@@ -42,6 +42,11 @@ pub enum Error {
     MessageNotFound,
     #[error("请求不存在")]
     FriendRequestNotFound,
+    #[error("文件不存在")]
+    FileNotFound,
+    /// `413 文件过大`: an upload beyond `max_upload_bytes` (nothing of it is kept).
+    #[error("文件过大")]
+    FileTooLarge,
     #[error("接口不存在")]
     RouteNotFound,
     #[error("用户名已存在")]
@@ -95,9 +100,10 @@ impl Error {
             | ConversationNotFound
             | MessageNotFound
             | FriendRequestNotFound
+            | FileNotFound
             | RouteNotFound => Status::NotFound,
             UsernameTaken | AlreadyFriends => Status::Conflict,
-            PayloadTooLarge => Status::PayloadTooLarge,
+            PayloadTooLarge | FileTooLarge => Status::PayloadTooLarge,
             RequestTimeout => Status::RequestTimeout,
             TooManyLoginAttempts | TooManyRequests | RateLimited(_) => Status::TooManyRequests,
             StorageFull => Status::InsufficientStorage,

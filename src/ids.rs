@@ -144,6 +144,7 @@ id_type!(
     Error::FriendRequestNotFound,
     "Friend request"
 );
+id_type!(FileId, "f_", Error::FileNotFound, "File (an upload)");
 
 fn parse_number(digits: &str) -> Option<i64> {
     let well_formed = !digits.is_empty()

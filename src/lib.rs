@@ -46,6 +46,7 @@ pub mod events;
 pub mod ids;
 pub mod limits;
 pub mod logging;
+pub mod media;
 #[cfg(test)]
 mod parser_props;
 pub mod passwords;
@@ -81,8 +82,16 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
             .map_err(|e| format!("cannot read sessions: {e:?}"))?
     };
     let db = Db::start(&config, clock.clone())?;
+    let media = media::store::MediaStore::open(&config.media_path())?;
+    let links =
+        domain::files::Links::new(media::sign::Signer::new(&secret), &config, clock.clone());
     // Subscribed before anything is written, so the dispatcher misses no commit.
-    events::dispatch::spawn(&config.database_path, hub.clone(), db.subscribe_commits())?;
+    events::dispatch::spawn(
+        &config.database_path,
+        hub.clone(),
+        links.clone(),
+        db.subscribe_commits(),
+    )?;
     let hasher = passwords::Hasher::start(config.hash_concurrency, config.hash_queue)?;
     let fd_limit = limits::connections::fd_limit();
     let max_connections = limits::connections::cap(&config, fd_limit);
@@ -101,6 +110,8 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(hasher)
         .manage(config)
         .manage(db)
+        .manage(media)
+        .manage(links)
         .manage(clock)
         .manage(tokens)
         .manage(LoginThrottle::default())

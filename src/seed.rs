@@ -104,6 +104,7 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
         let text = domain::messages::Text {
             content,
             client_id: None,
+            upload: None,
         };
         domain::messages::send_in(&tx, sender, conversation, text, true, now).map(drop)
     };

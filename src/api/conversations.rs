@@ -15,6 +15,7 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::conversations::{self, ListItem, PageQuery};
+use crate::domain::files::Links;
 use crate::domain::render::MessageView;
 use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Error};
 use crate::ids::{ConversationId, Given, UserId};
@@ -43,8 +44,8 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     )
 )]
 #[get("/auth/conversations")]
-async fn list(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<ListItem>> {
-    ok(conversations::list(db, me.id).await?)
+async fn list(me: AuthUser, db: &State<Db>, links: &State<Links>) -> ApiResult<Vec<ListItem>> {
+    ok(conversations::list(db, me.id, links).await?)
 }
 
 /// A page of a conversation's messages.
@@ -81,13 +82,14 @@ async fn detail(
     before: Option<&str>,
     after: Option<&str>,
     db: &State<Db>,
+    links: &State<Links>,
 ) -> ApiResult<Vec<MessageView>> {
     let query = PageQuery {
         limit,
         before,
         after,
     };
-    ok(conversations::messages(db, me.id, id.known()?, query).await?)
+    ok(conversations::messages(db, me.id, id.known()?, query, links).await?)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -13,10 +13,11 @@ use std::sync::Arc;
 
 use crate::auth::AuthUser;
 use crate::config::Config;
+use crate::db::messages::MessageType;
 use crate::db::Db;
-use crate::domain::messages::{self, Draft, Recalled, Sent};
-use crate::error::{created, ok_msg, ApiResult, Envelope, Null};
-use crate::ids::{ConversationId, Given, MessageId};
+use crate::domain::messages::{self, Draft, DraftBody, Recalled, Sent};
+use crate::error::{created, ok_msg, ApiResult, Envelope, Error, Null};
+use crate::ids::{ConversationId, FileId, Given, MessageId};
 use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
@@ -31,15 +32,47 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     Api::openapi()
 }
 
+/// What a message carries.
+#[derive(Deserialize, ToSchema, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum SendType {
+    #[default]
+    Text,
+    Image,
+    File,
+    Voice,
+}
+
+impl SendType {
+    fn stored(self) -> MessageType {
+        match self {
+            SendType::Text => MessageType::Text,
+            SendType::Image => MessageType::Image,
+            SendType::File => MessageType::File,
+            SendType::Voice => MessageType::Voice,
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 struct SendMessage {
     /// The conversation. Any string is accepted; a malformed or unknown id is a 404.
     #[schema(value_type = String)]
     conversation_id: Given<ConversationId>,
-    /// 1–`max_message_chars` (default 5000) characters, not only white space; stored exactly
-    /// as sent.
+    /// `text` (the default), `image`, `file` or `voice`.
+    #[serde(rename = "type", default)]
+    kind: SendType,
+    /// For text: 1–`max_message_chars` (default 5000) characters, not only white space;
+    /// stored exactly as sent. Not used for the other types.
     #[schema(min_length = 1, max_length = 5000, example = "大家下午见！")]
-    content: String,
+    content: Option<String>,
+    /// For `image`, `file` and `voice`: a file the caller uploaded (an image for `image`,
+    /// audio for `voice`).
+    #[schema(value_type = Option<String>)]
+    file_id: Option<Given<FileId>>,
+    /// For `voice`: its length, 1–60,000 ms.
+    #[schema(minimum = 1, maximum = 60000)]
+    duration_ms: Option<i64>,
     /// Optional idempotency key, 1–64 characters, unique per sender: a retry returns the
     /// original `message_id` and `created_at`.
     #[schema(min_length = 1, max_length = 64, example = "7f3c2a")]
@@ -77,10 +110,28 @@ async fn send_message(
     limits: &State<Arc<Limits>>,
 ) -> ApiResult<Sent> {
     limits.user(PerUser::Send, me.id)?;
+    let conversation_id = body.conversation_id.known()?;
+    let body_client_msg_id = body.client_msg_id.clone();
+    let body = match body.kind {
+        SendType::Text => DraftBody::Text(
+            body.content
+                .as_deref()
+                .ok_or_else(|| Error::bad_request("字段缺失或类型错误"))?,
+        ),
+        upload => DraftBody::Upload {
+            kind: upload.stored(),
+            file: body
+                .file_id
+                .ok_or_else(|| Error::send_failed("缺少 file_id"))?
+                .known()
+                .ok(),
+            duration_ms: body.duration_ms,
+        },
+    };
     let draft = Draft {
-        conversation_id: body.conversation_id.known()?,
-        content: &body.content,
-        client_msg_id: body.client_msg_id.as_deref(),
+        conversation_id,
+        body,
+        client_msg_id: body_client_msg_id.as_deref(),
     };
     created(
         "消息已发送",

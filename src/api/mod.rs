@@ -7,6 +7,7 @@ pub mod body;
 pub mod conversations;
 pub mod docs;
 pub mod events;
+pub mod files;
 pub mod friends;
 pub mod groups;
 pub mod me;
@@ -23,6 +24,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(groups::routes());
     routes.extend(messages::routes());
     routes.extend(events::routes());
+    routes.extend(files::routes());
     routes.extend(docs::routes());
     routes
 }
@@ -37,6 +39,7 @@ fn apis() -> Vec<utoipa::openapi::OpenApi> {
         groups::api(),
         messages::api(),
         events::api(),
+        files::api(),
         docs::api(),
     ]
 }

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::Cached;
 use crate::error::Error;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, FileId, MessageId, UserId};
 
 stored_enum! {
     /// `messages.status`.
@@ -34,10 +34,32 @@ pub struct MessageRow {
     pub created_at: i64,
     /// The sender's retry key, if it sent one (shown only to the sender's own devices).
     pub client_msg_id: Option<String>,
+    pub kind: MessageType,
+    /// The attached upload of an image, file or voice message.
+    pub file: Option<super::files::FileRow>,
+    pub duration_ms: Option<i64>,
 }
 
-const ROW_COLUMNS: &str = "x.id, x.conversation_id, x.sender_id, u.display_name, x.content,
-    x.status, x.action, x.action_targets, x.action_name, x.created_at, x.client_msg_id";
+stored_enum! {
+    /// `messages.type`.
+    pub enum MessageType: &'static str, read by as_str {
+        Text = "text",
+        Image = "image",
+        File = "file",
+        Voice = "voice",
+    }
+}
+
+const ROW_COLUMNS: &str = concat!(
+    "x.id, x.conversation_id, x.sender_id, u.display_name, x.content,
+    x.status, x.action, x.action_targets, x.action_name, x.created_at, x.client_msg_id,
+    x.type, x.duration_ms, ",
+    super::files::file_columns!()
+);
+
+/// What every query of message rows reads from: the message, its sender and its upload.
+const ROW_SOURCES: &str = "messages x JOIN users u ON u.id = x.sender_id
+    LEFT JOIN files f ON f.id = x.file_id";
 
 fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let targets: Option<Vec<i64>> = super::json_column(7, r.get(7)?)?;
@@ -58,6 +80,12 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         action_name: r.get(8)?,
         created_at: r.get(9)?,
         client_msg_id: r.get(10)?,
+        kind: r.get(11)?,
+        duration_ms: r.get(12)?,
+        file: match r.get::<_, Option<i64>>(13)? {
+            Some(_) => Some(super::files::file_row(r, 13)?),
+            None => None,
+        },
     })
 }
 
@@ -87,10 +115,55 @@ pub fn insert_normal(
     client_msg_id: Option<&str>,
     now: i64,
 ) -> Result<MessageId, Error> {
+    let text = Attached {
+        kind: MessageType::Text,
+        file: None,
+        duration_ms: None,
+    };
+    insert_with(
+        conn,
+        conversation,
+        sender,
+        content,
+        &text,
+        client_msg_id,
+        now,
+    )
+}
+
+/// What a message carries besides its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Attached {
+    pub kind: MessageType,
+    pub file: Option<FileId>,
+    pub duration_ms: Option<i64>,
+}
+
+/// A normal message of any type (an image, file or voice note has `content` `""`).
+pub fn insert_with(
+    conn: &Connection,
+    conversation: ConversationId,
+    sender: UserId,
+    content: &str,
+    attached: &Attached,
+    client_msg_id: Option<&str>,
+    now: i64,
+) -> Result<MessageId, Error> {
     conn.exec(
-        "INSERT INTO messages (conversation_id, sender_id, content, status, client_msg_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![conversation.0, sender.0, content, Status::Normal, client_msg_id, now],
+        "INSERT INTO messages (conversation_id, sender_id, content, status, client_msg_id,
+                               created_at, type, file_id, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            conversation.0,
+            sender.0,
+            content,
+            Status::Normal,
+            client_msg_id,
+            now,
+            attached.kind,
+            attached.file.map(|f| f.0),
+            attached.duration_ms
+        ],
     )?;
     let id = MessageId(conn.last_insert_rowid());
     super::conversations::count_new_message(conn, conversation, sender)?;
@@ -148,12 +221,13 @@ pub fn page(
     };
     let sql = format!(
         concat!(
-            "SELECT {columns} FROM messages x JOIN users u ON u.id = x.sender_id
+            "SELECT {columns} FROM {sources}
              WHERE x.conversation_id = ?1 {bound} AND NOT ",
             hidden_from!("?2", "x.id"),
             " ORDER BY x.id {order} LIMIT ?4 + 0"
         ),
         columns = ROW_COLUMNS,
+        sources = ROW_SOURCES,
         bound = bound,
         order = order,
     );
@@ -174,7 +248,7 @@ pub fn page(
 /// Messages by id (any conversations), in one query.
 pub fn by_ids(conn: &Connection, ids: &[MessageId]) -> Result<Vec<MessageRow>, Error> {
     let sql = format!(
-        "SELECT {ROW_COLUMNS} FROM messages x JOIN users u ON u.id = x.sender_id
+        "SELECT {ROW_COLUMNS} FROM {ROW_SOURCES}
          WHERE x.id IN (SELECT value FROM json_each(?1))"
     );
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -121,6 +121,7 @@ macro_rules! stored_enum {
 
 pub mod conversations;
 pub mod events;
+pub mod files;
 pub mod friends;
 pub mod messages;
 pub mod migrate;

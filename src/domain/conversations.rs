@@ -6,6 +6,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::files::Links;
 use super::members;
 use super::render::{self, MessageView};
 use super::validate::GroupName;
@@ -51,8 +52,10 @@ pub struct ListItem {
 
 /// The caller's conversations in three queries, however many there are: the list itself,
 /// the newest visible message of each, and the names its system messages mention.
-pub async fn list(db: &Db, me: UserId) -> Result<Vec<ListItem>, Error> {
-    db.read(move |conn| list_items(conn, me, None)).await
+pub async fn list(db: &Db, me: UserId, links: &Links) -> Result<Vec<ListItem>, Error> {
+    let links = links.clone();
+    db.read(move |conn| list_items(conn, me, None, &links))
+        .await
 }
 
 /// The list (or, with `only`, the one entry of a conversation), sorted: pinned first, then
@@ -62,12 +65,13 @@ pub fn list_items(
     conn: &Connection,
     me: UserId,
     only: Option<ConversationId>,
+    links: &Links,
 ) -> Result<Vec<ListItem>, Error> {
     let rows = convs::list_for_user(conn, me, only)?;
     let last_ids: Vec<MessageId> = rows.iter().filter_map(|r| r.last_message_id).collect();
     let last = messages::by_ids(conn, &last_ids)?;
     let times: Vec<i64> = last.iter().map(|m| m.created_at).collect();
-    let last: HashMap<MessageId, (i64, MessageView)> = render::messages_for(conn, me, last)?
+    let last: HashMap<MessageId, (i64, MessageView)> = render::messages_for(conn, me, last, links)?
         .into_iter()
         .zip(times)
         .map(|(view, at)| (view.id, (at, view)))
@@ -77,7 +81,7 @@ pub fn list_items(
         .map(|row| {
             let newest = row.last_message_id.and_then(|id| last.get(&id));
             let (sort_ms, preview) = match newest {
-                Some((at, view)) => (*at, render::preview(&view.content, PREVIEW_CHARS)),
+                Some((at, view)) => (*at, render::preview_of(view, PREVIEW_CHARS)),
                 None => (row.created_at, String::new()),
             };
             let sender = newest
@@ -147,15 +151,17 @@ pub async fn messages(
     me: UserId,
     id: ConversationId,
     query: PageQuery<'_>,
+    links: &Links,
 ) -> Result<Vec<MessageView>, Error> {
     let (cursor, limit) = parse_page(&query)?;
+    let links = links.clone();
     let (views, read_to) = db
         .read(move |conn| {
             let member = super::member_of(conn, id, me)?;
             let rows = messages::page(conn, id, me, cursor, limit)?;
             let newest = rows.last().map(|m| m.id.0).unwrap_or(0);
             let moves = !matches!(cursor, Cursor::Before(_)) && newest > member.last_read_id;
-            let views = render::messages_for(conn, me, rows)?;
+            let views = render::messages_for(conn, me, rows, &links)?;
             Ok((views, moves.then_some(MessageId(newest))))
         })
         .await?;

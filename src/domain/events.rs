@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use super::conversations::list_items;
+use super::files::Links;
 use super::render;
 use crate::db::events::{kind, EventRow};
 use crate::db::messages::{self, MessageRow};
@@ -44,6 +45,7 @@ pub fn render_for(
     conn: &Connection,
     viewer: UserId,
     rows: Vec<EventRow>,
+    links: &Links,
 ) -> Result<Vec<Outgoing>, Error> {
     let rows: Vec<(UserId, EventRow)> = rows
         .into_iter()
@@ -52,7 +54,7 @@ pub fn render_for(
         .collect();
     let ids: Vec<MessageId> = rows.iter().flat_map(|(_, r)| message_ids(r)).collect();
     let hidden = messages::deleted_among(conn, viewer, &ids)?;
-    Ok(render_batch(conn, rows, &hidden)?
+    Ok(render_batch(conn, rows, &hidden, links)?
         .into_iter()
         .map(|(_, out)| out)
         .collect())
@@ -73,6 +75,7 @@ pub fn render_batch(
     conn: &Connection,
     rows: Vec<(UserId, EventRow)>,
     hidden: &HashSet<MessageId>,
+    links: &Links,
 ) -> Result<Vec<(UserId, Outgoing)>, Error> {
     let mut wanted: Vec<MessageId> = rows.iter().flat_map(|(_, r)| message_ids(r)).collect();
     wanted.sort_unstable();
@@ -93,13 +96,15 @@ pub fn render_batch(
         let m = id
             .filter(|m| !hidden.contains(m))
             .and_then(|m| loaded.get(&m))?;
-        let personal = (m.sender_id == viewer || m.targets.contains(&viewer)).then_some(viewer);
+        // Attachments carry URLs signed for each viewer.
+        let personal = (m.sender_id == viewer || m.targets.contains(&viewer) || m.file.is_some())
+            .then_some(viewer);
         let key = (row.kind == kind::MESSAGE_CREATED, m.id, personal);
         if let Some(text) = memo.get(&key) {
             return Some(text.clone());
         }
         // `loaded` serves every viewer of the batch: render from a copy.
-        let view = render::view(viewer, m.clone(), &names);
+        let view = render::view(viewer, m.clone(), &names, &links.for_viewer(viewer));
         let conversation_id = row.conversation.map(|c| c.to_string());
         let value = if row.kind == kind::MESSAGE_CREATED {
             let mut value = json!({ "conversation_id": conversation_id, "message": view });
@@ -132,7 +137,7 @@ pub fn render_batch(
             kind::CONVERSATION_CREATED => {
                 let Some(item) = row
                     .conversation
-                    .map(|c| list_items(conn, viewer, Some(c)))
+                    .map(|c| list_items(conn, viewer, Some(c), links))
                     .transpose()?
                     .and_then(|items| items.into_iter().next())
                 else {

@@ -8,10 +8,10 @@ use super::validate::{ClientMsgId, Content};
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind};
 use crate::db::events::{self, kind, NewEvent};
-use crate::db::messages::{self, Status};
+use crate::db::messages::{self, MessageType, Status};
 use crate::db::{self, Db};
 use crate::error::Error;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, FileId, MessageId, UserId};
 use crate::time::rfc3339_ms;
 
 /// A sent message (or, on a retry with the same `client_msg_id`, the original one).
@@ -22,17 +22,50 @@ pub struct Sent {
     pub created_at: String,
 }
 
-/// A send request: its conversation parsed, its text still to be checked.
+/// A send request: its conversation parsed, its body still to be checked.
 #[derive(Debug)]
 pub struct Draft<'a> {
     pub conversation_id: ConversationId,
-    pub content: &'a str,
+    pub body: DraftBody<'a>,
     pub client_msg_id: Option<&'a str>,
 }
 
+/// What a send carries.
+#[derive(Debug)]
+pub enum DraftBody<'a> {
+    Text(&'a str),
+    /// An image, file or voice note: the upload (`None` when the id was malformed) and a
+    /// voice note's length.
+    Upload {
+        kind: MessageType,
+        file: Option<FileId>,
+        duration_ms: Option<i64>,
+    },
+}
+
+/// The longest voice note (API.md §12).
+pub const MAX_VOICE_MS: i64 = 60_000;
+
 pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Result<Sent, Error> {
     let conversation = draft.conversation_id;
-    let content = Content::parse(draft.content, config.max_message_chars)?.into_string();
+    let (content, upload) = match draft.body {
+        DraftBody::Text(text) => (
+            Content::parse(text, config.max_message_chars)?.into_string(),
+            None,
+        ),
+        DraftBody::Upload {
+            kind,
+            file,
+            duration_ms,
+        } => {
+            let voice_ok = duration_ms.is_some_and(|ms| (1..=MAX_VOICE_MS).contains(&ms));
+            if kind == MessageType::Voice && !voice_ok {
+                return Err(Error::send_failed("语音时长须为1–60000毫秒"));
+            }
+            let duration_ms = duration_ms.filter(|_| kind == MessageType::Voice);
+            (String::new(), Some((kind, file, duration_ms)))
+        }
+    };
     let client_id = draft
         .client_msg_id
         .map(ClientMsgId::parse)
@@ -46,6 +79,7 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
             let text = Text {
                 content: &content,
                 client_id: client_id.as_deref(),
+                upload,
             };
             send_in(
                 conn,
@@ -63,10 +97,35 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
     })
 }
 
-/// A checked message text and its retry key.
+/// A checked message text and its retry key; for an image, file or voice note, its type,
+/// upload and length (checked against the upload in the transaction).
 pub struct Text<'a> {
     pub content: &'a str,
     pub client_id: Option<&'a str>,
+    pub upload: Option<(MessageType, Option<FileId>, Option<i64>)>,
+}
+
+/// The upload a message may carry: the caller's own, and of the right kind.
+fn attachable(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    kind: MessageType,
+    file: Option<FileId>,
+) -> Result<FileId, Error> {
+    let row = match file {
+        Some(id) => db::files::find(conn, id)?,
+        None => None,
+    };
+    let row = row
+        .filter(|f| f.uploader == me)
+        .ok_or_else(|| Error::send_failed("文件不存在或不是你上传的"))?;
+    let audio =
+        row.mime.starts_with("audio/") || matches!(row.mime.as_str(), "video/webm" | "video/mp4");
+    match kind {
+        MessageType::Image if row.width.is_none() => Err(Error::send_failed("不是图片")),
+        MessageType::Voice if !audio => Err(Error::send_failed("不是音频")),
+        _ => Ok(row.id),
+    }
 }
 
 /// The transaction of `send` (also `chatd seed`'s): the message's id and time (the
@@ -94,7 +153,27 @@ pub fn send_in(
             return Err(Error::NotFriends);
         }
     }
-    let id = messages::insert_normal(conn, conversation, me, text.content, text.client_id, now)?;
+    let attached = match text.upload {
+        Some((kind, file, duration_ms)) => messages::Attached {
+            kind,
+            file: Some(attachable(conn, me, kind, file)?),
+            duration_ms,
+        },
+        None => messages::Attached {
+            kind: MessageType::Text,
+            file: None,
+            duration_ms: None,
+        },
+    };
+    let id = messages::insert_with(
+        conn,
+        conversation,
+        me,
+        text.content,
+        &attached,
+        text.client_id,
+        now,
+    )?;
     convs::advance_read_marker(conn, conversation, me, id)?;
     events::message_created(conn, conversation, id, now)?;
     Ok((id, now))

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod conversations;
 pub mod events;
+pub mod files;
 pub mod friends;
 pub mod groups;
 pub mod members;

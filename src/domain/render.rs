@@ -8,7 +8,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::messages::{self, MessageRow, Status};
+use super::files::{file_view, AttachmentView, Links, ViewerLinks};
+use crate::db::messages::{self, MessageRow, MessageType, Status};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
 use crate::time::rfc3339_ms;
@@ -28,6 +29,12 @@ pub struct MessageView {
     pub status: Status,
     #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
+    /// `text`, `image`, `file` or `voice` (system messages are `text`).
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    /// The upload of an image, file or voice message, with URLs signed for this viewer;
+    /// `null` for text, and once recalled.
+    pub attachment: Option<AttachmentView>,
 }
 
 /// System-message actions as stored in `messages.action`.
@@ -46,11 +53,13 @@ pub fn messages_for(
     conn: &Connection,
     viewer: UserId,
     rows: Vec<MessageRow>,
+    links: &Links,
 ) -> Result<Vec<MessageView>, Error> {
     let names = names_for(conn, &rows)?;
+    let links = links.for_viewer(viewer);
     Ok(rows
         .into_iter()
-        .map(|row| view(viewer, row, &names))
+        .map(|row| view(viewer, row, &names, &links))
         .collect())
 }
 
@@ -74,7 +83,20 @@ pub fn names_for<'a>(
 }
 
 /// One message as `viewer` sees it; `names` holds the system message's targets.
-pub fn view(viewer: UserId, row: MessageRow, names: &HashMap<UserId, String>) -> MessageView {
+pub fn view(
+    viewer: UserId,
+    row: MessageRow,
+    names: &HashMap<UserId, String>,
+    links: &ViewerLinks<'_>,
+) -> MessageView {
+    let attachment = row
+        .file
+        .as_ref()
+        .filter(|_| row.status == Status::Normal)
+        .map(|file| AttachmentView {
+            file: file_view(links, file),
+            duration_ms: row.duration_ms,
+        });
     let content = if row.status == Status::System {
         system_text(viewer, &row, names)
     } else {
@@ -92,7 +114,24 @@ pub fn view(viewer: UserId, row: MessageRow, names: &HashMap<UserId, String>) ->
         content,
         status: row.status,
         created_at: rfc3339_ms(row.created_at),
+        kind: row.kind,
+        attachment,
     }
+}
+
+/// What the conversation list shows for a message: its text, or `[图片]`, `[文件] name`,
+/// `[语音] 12"` (API.md §12), cut to `max` characters.
+pub fn preview_of(view: &MessageView, max: usize) -> String {
+    let text = match (&view.kind, &view.attachment) {
+        (MessageType::Image, Some(_)) => "[图片]".to_string(),
+        (MessageType::File, Some(a)) => format!("[文件] {}", a.file.name),
+        (MessageType::Voice, Some(a)) => {
+            let secs = (a.duration_ms.unwrap_or(0) + 500) / 1000;
+            format!("[语音] {secs}\"")
+        }
+        _ => view.content.clone(),
+    };
+    preview(&text, max)
 }
 
 /// The §7 template for a system message, for this viewer.
@@ -146,6 +185,9 @@ mod tests {
             action_name: name.map(Into::into),
             created_at: 0,
             client_msg_id: None,
+            kind: MessageType::Text,
+            file: None,
+            duration_ms: None,
         }
     }
 

@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use super::Hub;
 use crate::db;
 use crate::domain::events::render_batch;
+use crate::domain::files::Links;
 use crate::error::Error;
 
 /// Rows read per round.
@@ -17,23 +18,28 @@ const BATCH: u32 = 20_000;
 
 /// Starts the dispatcher on `path`, woken by `commits` (`Db::subscribe_commits`); it ends
 /// when the writer does.
-pub fn spawn(path: &Path, hub: Hub, commits: mpsc::Receiver<()>) -> Result<(), String> {
+pub fn spawn(
+    path: &Path,
+    hub: Hub,
+    links: Links,
+    commits: mpsc::Receiver<()>,
+) -> Result<(), String> {
     let conn = db::open(path)?;
     conn.execute_batch("PRAGMA query_only = ON;")
         .map_err(|e| format!("cannot configure the database: {e}"))?;
     let seen = db::events::newest_id(&conn).map_err(|e| format!("cannot read events: {e:?}"))?;
     std::thread::Builder::new()
         .name("chatd-events".into())
-        .spawn(move || run(conn, commits, hub, seen))
+        .spawn(move || run(conn, commits, hub, links, seen))
         .map_err(|e| format!("cannot start the event dispatcher: {e}"))?;
     Ok(())
 }
 
-fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, mut seen: i64) {
+fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, links: Links, mut seen: i64) {
     while pokes.recv().is_ok() {
         while pokes.try_recv().is_ok() {}
         loop {
-            match dispatch(&conn, &hub, seen) {
+            match dispatch(&conn, &hub, &links, seen) {
                 Ok((next, more)) => {
                     seen = next;
                     if !more {
@@ -51,7 +57,7 @@ fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, mut seen: i64) {
 }
 
 /// One round; returns the newest id handled and whether more rows are waiting.
-fn dispatch(conn: &Connection, hub: &Hub, seen: i64) -> Result<(i64, bool), Error> {
+fn dispatch(conn: &Connection, hub: &Hub, links: &Links, seen: i64) -> Result<(i64, bool), Error> {
     let mut rows = db::events::all_since(conn, seen, BATCH)?;
     let Some(last) = rows.last().map(|(_, r)| r.id) else {
         return Ok((seen, false));
@@ -60,7 +66,7 @@ fn dispatch(conn: &Connection, hub: &Hub, seen: i64) -> Result<(i64, bool), Erro
     // Taken after the read: a stream that subscribes later reads these rows from storage.
     hub.keep_online(&mut rows);
     if !rows.is_empty() {
-        let rendered = render_batch(conn, rows, &Default::default())?;
+        let rendered = render_batch(conn, rows, &Default::default(), links)?;
         hub.deliver(rendered);
     }
     Ok((last, more))

@@ -23,6 +23,7 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::domain::events::{render_for, Outgoing};
+use crate::domain::files::Links;
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::limits::StreamSlots;
@@ -67,14 +68,16 @@ enum Step {
 /// whether the page was full (more may follow).
 async fn read_page(
     db: &Db,
+    links: &Links,
     user: UserId,
     cursor: i64,
 ) -> Result<(Vec<Outgoing>, Option<i64>, bool), crate::error::Error> {
+    let links = links.clone();
     db.read(move |c| {
         let rows = db::events::since(c, user, cursor, PAGE)?;
         let last = rows.last().map(|r| r.id);
         let full = rows.len() as u32 == PAGE;
-        Ok((render_for(c, user, rows)?, last, full))
+        Ok((render_for(c, user, rows, &links)?, last, full))
     })
     .await
 }
@@ -87,6 +90,7 @@ pub struct StreamContext {
     pub sessions: Arc<Sessions>,
     pub heartbeat: Duration,
     pub slots: StreamSlots,
+    pub links: Links,
 }
 
 #[rocket::async_trait]
@@ -101,14 +105,16 @@ impl<'r> FromRequest<'r> for StreamContext {
             rocket.state::<Arc<Sessions>>(),
             rocket.state::<Config>(),
             rocket.state::<StreamSlots>(),
+            rocket.state::<Links>(),
         ) {
-            (Some(db), Some(hub), Some(sessions), Some(config), Some(slots)) => {
+            (Some(db), Some(hub), Some(sessions), Some(config), Some(slots), Some(links)) => {
                 Outcome::Success(StreamContext {
                     db: db.clone(),
                     hub: hub.clone(),
                     sessions: sessions.clone(),
                     heartbeat: Duration::from_secs(config.event_heartbeat_secs),
                     slots: slots.clone(),
+                    links: links.clone(),
                 })
             }
             _ => Outcome::Error((rocket::http::Status::InternalServerError, ())),
@@ -157,6 +163,7 @@ pub async fn open(
         sessions,
         heartbeat,
         slots,
+        links,
     } = ctx;
     let held = slots.take(user.id)?;
     let expired = sleep(until_expiry(user.exp, &db.clock()));
@@ -190,7 +197,7 @@ pub async fn open(
         loop {
             // Replay, or catch-up after the inbox overflowed: read storage page by page.
             while catch_up {
-                let Ok((events, last, full)) = read_page(&db, user.id, cursor).await else {
+                let Ok((events, last, full)) = read_page(&db, &links, user.id, cursor).await else {
                     return;
                 };
                 let mut buf = Vec::new();

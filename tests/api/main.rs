@@ -20,6 +20,7 @@ mod crash;
 mod disk;
 mod errors;
 mod events;
+mod files;
 mod friends;
 mod fuzz;
 mod groups;

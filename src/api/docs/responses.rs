@@ -56,6 +56,10 @@ error_responses! {
         "`用户不存在` — a malformed or unknown user id.";
     ConversationNotFound = [Error::ConversationNotFound],
         "`会话不存在` — a malformed or unknown conversation, or one the caller is not a member of.";
+    FileNotFound = [Error::FileNotFound],
+        "`文件不存在` — a malformed or unknown file id, one the caller may not fetch, or an expired or forged signature.";
+    FileTooLarge = [Error::FileTooLarge],
+        "`文件过大` — the upload is larger than `max_upload_bytes`; nothing of it is kept.";
     MessageNotFound = [Error::MessageNotFound],
         "`消息不存在` — a malformed or unknown message, or one outside the caller's conversations.";
     FriendRequestNotFound = [Error::FriendRequestNotFound],

@@ -88,13 +88,15 @@ fn count_rows(app: &TestApp, table: &str) -> i64 {
 }
 
 /// The fields of a message in the detail view, sorted.
-const MESSAGE_FIELDS: [&str; 6] = [
+const MESSAGE_FIELDS: [&str; 8] = [
+    "attachment",
     "content",
     "created_at",
     "id",
     "sender_id",
     "sender_name",
     "status",
+    "type",
 ];
 
 /// Three mutual friends with Chinese display names.

@@ -11,7 +11,7 @@ mod api;
 mod test_app;
 
 pub use api::Api;
-pub use test_app::{dispatch, TestApp};
+pub use test_app::{dispatch, multipart, TestApp};
 
 /// A response: HTTP status, the parsed envelope, and `Retry-After` if any.
 #[derive(Debug, Clone)]

@@ -92,6 +92,18 @@ impl TestApp {
         req
     }
 
+    /// `POST /api/auth/files` with one multipart part `file` named `name`.
+    pub fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> Resp {
+        let (content_type, body) = multipart("file", name, bytes);
+        let req = self
+            .client
+            .post("/api/auth/files")
+            .header(Header::new("Authorization", format!("Bearer {token}")))
+            .header(content_type)
+            .body(body);
+        dispatch(req)
+    }
+
     /// A direct connection to the test database, for checks the API cannot show.
     pub fn sqlite(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db_path).expect("open test db")
@@ -109,6 +121,21 @@ impl Api for TestApp {
     fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         self.raw(method, path, token, body.map(|b| b.to_string()))
     }
+}
+
+/// A `multipart/form-data` body with one part `field` holding a file named `name`.
+pub fn multipart(field: &str, name: &str, bytes: &[u8]) -> (ContentType, Vec<u8>) {
+    let boundary = "chatd-test-boundary-7d3f";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type =
+        ContentType::new("multipart", "form-data").with_params(("boundary", boundary));
+    (content_type, body)
 }
 
 /// Sends `req`; its answer, which must be JSON.

@@ -108,6 +108,11 @@ fn every_operation_answers_as_documented() {
     let m2 = m2.data_str("message_id");
     let m3 = c.expect(201, Post, "/api/auth/messages", a, Some(send(&g, "大家好")));
     let m3 = m3.data_str("message_id");
+    // An upload, sent as a file message (its attachment is in the pages below).
+    let up = c.upload(&alice, "清单.txt", b"milk, eggs, rice");
+    assert_eq!(up.status, 201, "{up}");
+    let file = json!({"conversation_id": g, "type": "file", "file_id": up.data_str("file_id")});
+    c.expect(201, Post, "/api/auth/messages", a, Some(file));
     let recall = Some(json!({ "id": m1 }));
     c.expect(200, Delete, "/api/auth/messages/recall", a, recall);
     let delete = Some(json!({ "id": m2 }));

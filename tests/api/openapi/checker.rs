@@ -102,6 +102,14 @@ impl<'a> Checker<'a> {
         res
     }
 
+    /// `POST /api/auth/files` (multipart), checked like `call`.
+    #[track_caller]
+    pub fn upload(&mut self, token: &str, name: &str, bytes: &[u8]) -> Resp {
+        let res = self.app.upload(token, name, bytes);
+        self.check(Method::Post, "/api/auth/files", &res);
+        res
+    }
+
     /// `call` that must answer `status`.
     #[track_caller]
     pub fn expect(
