@@ -154,6 +154,30 @@ fn the_rules_never_reach_into_handlers_or_wiring() {
 }
 
 #[test]
+fn media_knows_nothing_of_handlers_rules_or_storage() {
+    let (top, _) = graphs();
+    let Some(media) = top.get("media") else {
+        return;
+    };
+    for upper in [
+        "api",
+        "domain",
+        "db",
+        "events",
+        "web",
+        "cli",
+        "background",
+        "seed",
+        "admin",
+    ] {
+        assert!(
+            !media.contains(upper),
+            "media/ imports {upper}; it may use error and ids, not handlers, rules or storage"
+        );
+    }
+}
+
+#[test]
 fn modules_depend_on_each_other_without_cycles() {
     let (top, domain) = graphs();
     assert_eq!(find_cycle(&top), None, "a cycle between top-level modules");

@@ -42,6 +42,8 @@ pub enum Error {
     MessageNotFound,
     #[error("请求不存在")]
     FriendRequestNotFound,
+    /// `404 文件不存在`: unknown, malformed, not the viewer's to see, or a URL whose
+    /// signature is forged or expired (all the same answer).
     #[error("文件不存在")]
     FileNotFound,
     /// `413 文件过大`: an upload beyond `max_upload_bytes` (nothing of it is kept).
@@ -55,6 +57,9 @@ pub enum Error {
     AlreadyFriends,
     #[error("请求体过大")]
     PayloadTooLarge,
+    /// `416 请求范围无效`: a download's `Range` that no byte of the file satisfies.
+    #[error("请求范围无效")]
+    RangeNotSatisfiable,
     /// `408 请求超时`: the body did not arrive within `body_timeout_secs`.
     #[error("请求超时")]
     RequestTimeout,
@@ -104,6 +109,7 @@ impl Error {
             | RouteNotFound => Status::NotFound,
             UsernameTaken | AlreadyFriends => Status::Conflict,
             PayloadTooLarge | FileTooLarge => Status::PayloadTooLarge,
+            RangeNotSatisfiable => Status::RangeNotSatisfiable,
             RequestTimeout => Status::RequestTimeout,
             TooManyLoginAttempts | TooManyRequests | RateLimited(_) => Status::TooManyRequests,
             StorageFull => Status::InsufficientStorage,
@@ -138,6 +144,7 @@ impl Error {
             404 => Error::RouteNotFound,
             408 => Error::RequestTimeout,
             413 => Error::PayloadTooLarge,
+            416 => Error::RangeNotSatisfiable,
             429 => Error::TooManyRequests,
             507 => Error::StorageFull,
             _ => Error::Internal(format!("unhandled status {status}")),

@@ -1,4 +1,4 @@
-//! Opaque, prefixed ids (`u_…`, `c_…`, `m_…`, `r_…`) over SQLite integer keys.
+//! Opaque, prefixed ids (`u_…`, `c_…`, `m_…`, `r_…`, `f_…`) over SQLite integer keys.
 //! Parsing is strict: the prefix, then a positive decimal number without sign or leading
 //! zeros. Anything else is "not found" for that kind of resource, never a 500.
 //!
@@ -203,5 +203,21 @@ mod tests {
         );
         let param = Given::<ConversationId>::from_param("c_x").unwrap();
         assert!(matches!(param.known(), Err(Error::ConversationNotFound)));
+    }
+
+    #[test]
+    fn file_ids_are_f_prefixed_and_unknown_ones_are_file_not_found() {
+        assert_eq!(FileId::parse("f_12"), Some(FileId(12)));
+        assert_eq!(FileId(12).to_string(), "f_12");
+        for bad in ["f_", "f_012", "u_12", "F_12", "f_12/thumbnail"] {
+            assert_eq!(FileId::parse(bad), None, "{bad:?}");
+        }
+        let param = Given::<FileId>::from_param("f_0").unwrap();
+        let error = param.known().unwrap_err();
+        assert!(matches!(error, Error::FileNotFound));
+        assert_eq!(
+            (error.status().code, &*error.message()),
+            (404, "文件不存在")
+        );
     }
 }

@@ -8,7 +8,9 @@
 //! * `auth`    — JWTs, the `AuthUser` guard, login throttling.
 //! * `passwords` — argon2id hashing on a bounded pool of hasher threads.
 //! * `limits/` — rate limits, the client address, stream and connection caps.
-//! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`).
+//! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`, `f_`).
+//! * `media/`  — files without the database: serving one (ranges, ETags, safe headers) and
+//!   signing its per-viewer URLs. It never imports `api`, `domain` or `db`.
 //! * `api/`    — thin HTTP handlers, one file per resource, each exporting `routes()` and
 //!   `api()`, their OpenAPI description (`api/docs` joins them into the served document).
 //! * `domain/` — the rules: validation, permissions, per-viewer rendering.

@@ -1,4 +1,5 @@
-//! Uploading files (API.md §12): `POST /api/auth/files`, multipart, streamed to disk.
+//! Files (API.md §12): `POST /api/auth/files` (multipart, streamed to disk) and downloads,
+//! `GET /api/files/{id}` and `…/thumbnail`, by signed URL or with the `Authorization` header.
 
 use std::time::Duration;
 
@@ -6,27 +7,30 @@ use rocket::data::{Data, ToByteUnit};
 use rocket::http::ContentType;
 use rocket::tokio::io::AsyncWriteExt;
 use rocket::tokio::time::timeout;
-use rocket::{post, routes, Route, State};
+use rocket::{get, post, routes, Route, State};
 use utoipa::{OpenApi, ToSchema};
 
 use super::docs::responses::{
-    BadRequest, FileTooLarge, RequestTimeout, ServerError, StorageFull, Unauthorized,
+    BadRequest, FileNotFound, FileTooLarge, RangeNotSatisfiable, RequestTimeout, ServerError,
+    StorageFull, Unauthorized,
 };
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::files::{self, FileView, Links};
 use crate::error::{created, ApiResult, Envelope, Error};
+use crate::ids::{FileId, Given, UserId};
+use crate::media::serve::{disposition_for, Disposition, Download, Opened};
 use crate::media::store::{Incoming, MediaStore};
 
 pub fn routes() -> Vec<Route> {
-    routes![upload]
+    routes![upload, download, thumbnail]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(upload))]
+    #[openapi(paths(upload, download, thumbnail))]
     struct Api;
     Api::openapi()
 }
@@ -135,4 +139,134 @@ async fn receive(
         }
     }
     kept.ok_or_else(|| Error::bad_request("缺少 file"))
+}
+
+/// Who asks for a file: the viewer a valid signature names, else the bearer of a valid
+/// token, else nobody (`404 文件不存在`, like an unknown file).
+fn viewer(
+    id: FileId,
+    thumbnail: bool,
+    signed: (Option<&str>, Option<&str>, Option<&str>),
+    bearer: Option<AuthUser>,
+    links: &Links,
+    now: i64,
+) -> Result<UserId, Error> {
+    match signed {
+        (Some(v), Some(exp), Some(sig)) => links
+            .signer()
+            .verify(id.0, thumbnail, v, exp, sig, now)
+            .map(UserId)
+            .ok_or(Error::FileNotFound),
+        _ => bearer.map(|me| me.id).ok_or(Error::FileNotFound),
+    }
+}
+
+/// The stored bytes of file `id` (or its thumbnail) for whoever asks, if they may.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    id: Given<FileId>,
+    thumbnail: bool,
+    signed: (Option<&str>, Option<&str>, Option<&str>),
+    bearer: Option<AuthUser>,
+    db: &Db,
+    media: &MediaStore,
+    links: &Links,
+) -> Result<Opened, Error> {
+    let id = id.known()?;
+    let viewer = viewer(id, thumbnail, signed, bearer, links, db.clock().now_secs())?;
+    let file = files::fetchable(db, viewer, id).await?;
+    let download = if thumbnail {
+        let sha = file.thumb_sha256.ok_or(Error::FileNotFound)?;
+        Download {
+            path: media.path_of(&sha),
+            mime: file.thumb_mime.unwrap_or_default(),
+            etag: sha,
+            disposition: Disposition::Inline,
+        }
+    } else {
+        Download {
+            path: media.path_of(&file.sha256),
+            disposition: disposition_for(&file.mime, &file.name),
+            mime: file.mime,
+            etag: file.sha256,
+        }
+    };
+    download.open().await
+}
+
+/// Download a file.
+///
+/// By the signed `url` from any response (`v`, `exp`, `sig`: no token in the URL), or with
+/// `Authorization: Bearer` and no query. Allowed for the uploader and for current members of
+/// a conversation holding a message with the file that is neither recalled nor deleted by
+/// them. `Range` (one range) answers `206`.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "downloadFile",
+    params(
+        ("id" = String, Path, description = "The file (`f_…`)."),
+        ("v" = Option<String>, Query, description = "The viewer the URL was signed for."),
+        ("exp" = Option<String>, Query, description = "When the URL expires (seconds since the epoch)."),
+        ("sig" = Option<String>, Query, description = "The signature."),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1`."),
+    ),
+    responses(
+        (status = 200, description = "The file's bytes, with its stored `Content-Type`.", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range.", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Not modified (`If-None-Match`)."),
+        (status = 404, response = FileNotFound),          // 文件不存在
+        (status = 416, response = RangeNotSatisfiable),   // 请求范围无效
+        (status = 500, response = ServerError),           // 服务器错误
+    )
+)]
+#[get("/files/<id>?<v>&<exp>&<sig>")]
+#[allow(clippy::too_many_arguments)]
+async fn download(
+    id: Given<FileId>,
+    v: Option<&str>,
+    exp: Option<&str>,
+    sig: Option<&str>,
+    bearer: Option<AuthUser>,
+    db: &State<Db>,
+    media: &State<MediaStore>,
+    links: &State<Links>,
+) -> Result<Opened, Error> {
+    serve(id, false, (v, exp, sig), bearer, db, media, links).await
+}
+
+/// Download a file's thumbnail.
+///
+/// At most 400×400, upright, JPEG (PNG with transparency); for images chatd decoded. The
+/// same access rule and signatures as the file itself.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "downloadThumbnail",
+    params(
+        ("id" = String, Path, description = "The file (`f_…`)."),
+        ("v" = Option<String>, Query, description = "The viewer the URL was signed for."),
+        ("exp" = Option<String>, Query, description = "When the URL expires (seconds since the epoch)."),
+        ("sig" = Option<String>, Query, description = "The signature."),
+    ),
+    responses(
+        (status = 200, description = "The thumbnail.", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 206, description = "The requested range.", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 304, description = "Not modified (`If-None-Match`)."),
+        (status = 404, response = FileNotFound),          // 文件不存在
+        (status = 416, response = RangeNotSatisfiable),   // 请求范围无效
+        (status = 500, response = ServerError),           // 服务器错误
+    )
+)]
+#[get("/files/<id>/thumbnail?<v>&<exp>&<sig>")]
+#[allow(clippy::too_many_arguments)]
+async fn thumbnail(
+    id: Given<FileId>,
+    v: Option<&str>,
+    exp: Option<&str>,
+    sig: Option<&str>,
+    bearer: Option<AuthUser>,
+    db: &State<Db>,
+    media: &State<MediaStore>,
+    links: &State<Links>,
+) -> Result<Opened, Error> {
+    serve(id, true, (v, exp, sig), bearer, db, media, links).await
 }

@@ -16,8 +16,8 @@ use crate::media::sign::Signer;
 use crate::media::store::{Incoming, MediaStore};
 use crate::time::Clock;
 
-/// Signs the URLs each viewer gets. Expiry times are rounded up to the hour after
-/// `file_url_ttl_secs`, so a viewer gets the same URL for an hour and browsers can cache it.
+/// Signs the URLs each viewer gets (expiry times rounded by `sign::expires_at`, so a viewer
+/// keeps the same URL for up to an hour and browsers can cache it).
 #[derive(Clone)]
 pub struct Links {
     signer: Arc<Signer>,
@@ -40,9 +40,7 @@ impl Links {
 
     /// The URLs `viewer` gets now.
     pub fn for_viewer(&self, viewer: UserId) -> ViewerLinks<'_> {
-        let bucket = 3600;
-        let expires_at = (self.clock.now_secs().saturating_add(self.ttl_secs) / bucket + 1)
-            .saturating_mul(bucket);
+        let expires_at = crate::media::sign::expires_at(self.clock.now_secs(), self.ttl_secs);
         ViewerLinks {
             signer: &self.signer,
             viewer,

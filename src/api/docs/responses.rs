@@ -58,6 +58,8 @@ error_responses! {
         "`会话不存在` — a malformed or unknown conversation, or one the caller is not a member of.";
     FileNotFound = [Error::FileNotFound],
         "`文件不存在` — a malformed or unknown file id, one the caller may not fetch, or an expired or forged signature.";
+    RangeNotSatisfiable = [Error::RangeNotSatisfiable],
+        "`请求范围无效` — the `Range` starts at or past the end of the file (`Content-Range: bytes */size`).";
     FileTooLarge = [Error::FileTooLarge],
         "`文件过大` — the upload is larger than `max_upload_bytes`; nothing of it is kept.";
     MessageNotFound = [Error::MessageNotFound],
