@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::events::Hub;
 use crate::limits::Limits;
+use crate::media::store::MediaStore;
 use crate::sessions::Sessions;
 
 pub struct Background;
@@ -55,6 +56,15 @@ impl Fairing for Background {
         let retention_ms = config.event_retention_secs.saturating_mul(1000);
         rocket::tokio::spawn(prune_events(db.clone(), retention_ms, shutdown.clone()));
         rocket::tokio::spawn(tidy_limits(limits.clone(), shutdown.clone()));
+        if let Some(media) = rocket.state::<MediaStore>() {
+            rocket::tokio::spawn(sweep_media(
+                db.clone(),
+                media.clone(),
+                config.upload_orphan_secs,
+                Duration::from_secs(config.media_sweep_secs),
+                shutdown.clone(),
+            ));
+        }
         if config.backup_interval_secs > 0 {
             let dir = config
                 .backup_dir
@@ -133,6 +143,24 @@ async fn prune_events(db: Db, retention_ms: u64, shutdown: Shutdown) {
             Ok(0) => {}
             Ok(n) => tracing::info!("pruned {n} events older than the retention period"),
             Err(e) => tracing::error!("pruning events failed: {e:?}"),
+        }
+    }
+}
+
+/// Uploads nothing referred to for `upload_orphan_secs` go, with their contents.
+async fn sweep_media(
+    db: Db,
+    media: MediaStore,
+    orphan_secs: u64,
+    period: Duration,
+    shutdown: Shutdown,
+) {
+    let mut every = Every::new(period, true, shutdown);
+    while every.tick().await {
+        match crate::domain::files::sweep_orphans(&db, &media, orphan_secs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} uploads nothing referred to"),
+            Err(e) => tracing::error!("sweeping uploads failed: {e:?}"),
         }
     }
 }

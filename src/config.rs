@@ -59,6 +59,8 @@ pub struct Config {
     pub max_image_pixels: u64,
     /// Uploads nothing references after this long are deleted.
     pub upload_orphan_secs: u64,
+    /// How often the server looks for such uploads.
+    pub media_sweep_secs: u64,
     /// How long a signed file URL works.
     pub file_url_ttl_secs: u64,
 }
@@ -206,6 +208,7 @@ impl Default for Config {
             max_upload_bytes: 100 * 1024 * 1024,
             max_image_pixels: 50_000_000,
             upload_orphan_secs: 86_400,
+            media_sweep_secs: 3600,
             file_url_ttl_secs: 86_400,
         }
     }
@@ -269,6 +272,9 @@ impl Config {
         }
         if self.max_upload_bytes == 0 {
             return bad("max_upload_bytes", "must be greater than 0");
+        }
+        if self.media_sweep_secs == 0 {
+            return bad("media_sweep_secs", "must be greater than 0");
         }
         if self.file_url_ttl_secs == 0 {
             return bad("file_url_ttl_secs", "must be greater than 0");

@@ -19,6 +19,7 @@ use crate::domain::messages::{self, Draft, DraftBody, Recalled, Sent};
 use crate::error::{created, ok_msg, ApiResult, Envelope, Error, Null};
 use crate::ids::{ConversationId, FileId, Given, MessageId};
 use crate::limits::{Limits, PerUser};
+use crate::media::store::MediaStore;
 
 pub fn routes() -> Vec<Route> {
     routes![send_message, recall_message, delete_message]
@@ -171,10 +172,11 @@ async fn recall_message(
     body: Body<MessageRef>,
     db: &State<Db>,
     config: &State<Config>,
+    media: &State<MediaStore>,
 ) -> ApiResult<Recalled> {
     ok_msg(
         "消息已撤回",
-        messages::recall(db, config, me.id, body.id.known()?).await?,
+        messages::recall(db, config, me.id, media, body.id.known()?).await?,
     )
 }
 

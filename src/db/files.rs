@@ -118,6 +118,39 @@ pub fn may_fetch(conn: &Connection, id: FileId, viewer: UserId) -> Result<bool, 
     )?)
 }
 
+/// Deletes upload `id` when no message refers to it any more; the contents (original,
+/// thumbnail) no other upload uses, which the caller removes from disk once this commits.
+pub fn release(conn: &Connection, id: FileId) -> Result<Vec<String>, Error> {
+    let used: bool = conn.row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1)",
+        [id.0],
+        |r| r.get(0),
+    )?;
+    let Some(file) = find(conn, id)?.filter(|_| !used) else {
+        return Ok(Vec::new());
+    };
+    conn.exec("DELETE FROM files WHERE id = ?1", [id.0])?;
+    let mut gone = Vec::new();
+    for sha in std::iter::once(file.sha256).chain(file.thumb_sha256) {
+        if !content_in_use(conn, &sha)? {
+            gone.push(sha);
+        }
+    }
+    Ok(gone)
+}
+
+/// Uploads older than `before_ms` that no message refers to (orphans), at most `limit`.
+pub fn orphans(conn: &Connection, before_ms: i64, limit: u32) -> Result<Vec<FileId>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id FROM files f
+         WHERE f.created_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.file_id = f.id)
+         ORDER BY f.created_at LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![before_ms, limit], |r| r.get(0).map(FileId))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Whether content `sha256` is still used by any upload (as original or thumbnail).
 pub fn content_in_use(conn: &Connection, sha256: &str) -> Result<bool, Error> {
     Ok(conn.row(

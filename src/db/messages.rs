@@ -327,8 +327,13 @@ pub fn find_for_member(
         .optional()?)
 }
 
-/// Marks a message recalled and erases its text.
-pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
+/// Marks a message recalled and erases its text and its link to an upload; the upload it
+/// carried, if any (see `files::release`).
+pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<Option<FileId>, Error> {
+    let file: Option<i64> =
+        conn.row("SELECT file_id FROM messages WHERE id = ?1", [id.0], |r| {
+            r.get(0)
+        })?;
     // Whoever still counted it as unread no longer does.
     conn.exec(
         concat!(
@@ -343,10 +348,10 @@ pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<(), Error> {
         [id.0],
     )?;
     conn.exec(
-        "UPDATE messages SET status = ?2, content = '' WHERE id = ?1",
+        "UPDATE messages SET status = ?2, content = '', file_id = NULL WHERE id = ?1",
         params![id.0, Status::Recalled],
     )?;
-    Ok(())
+    Ok(file.map(FileId))
 }
 
 pub fn delete_for(conn: &Connection, user: UserId, id: MessageId) -> Result<(), Error> {

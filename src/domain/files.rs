@@ -180,6 +180,47 @@ pub async fn store(
     .await
 }
 
+/// Removes contents from disk (after the rows that used them are gone), off the async
+/// workers; a failure is logged (the media sweep tries again).
+pub async fn remove_contents(media: &MediaStore, shas: &[String]) {
+    if shas.is_empty() {
+        return;
+    }
+    let (media, shas) = (media.clone(), shas.to_vec());
+    let removed = rocket::tokio::task::spawn_blocking(move || {
+        for sha in &shas {
+            if let Err(e) = media.remove(sha) {
+                tracing::warn!("cannot remove media content {sha}: {e}");
+            }
+        }
+    })
+    .await;
+    if let Err(e) = removed {
+        tracing::warn!("media removal task failed: {e}");
+    }
+}
+
+/// Deletes uploads nothing referred to for `upload_orphan_secs`, and their contents no other
+/// upload uses; how many uploads went.
+pub async fn sweep_orphans(db: &Db, media: &MediaStore, orphan_secs: u64) -> Result<usize, Error> {
+    let age_ms = i64::try_from(orphan_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
+    let before = db.clock().now_ms().saturating_sub(age_ms);
+    let (count, gone) = db
+        .write_freeing(move |conn| {
+            let orphans = files::orphans(conn, before, 1000)?;
+            let mut gone = Vec::new();
+            for id in &orphans {
+                gone.extend(files::release(conn, *id)?);
+            }
+            Ok((orphans.len(), gone))
+        })
+        .await?;
+    remove_contents(media, &gone).await;
+    Ok(count)
+}
+
 /// The file `viewer` asks for, if they may have it (else `404 文件不存在`).
 pub async fn fetchable(db: &Db, viewer: UserId, id: FileId) -> Result<FileRow, Error> {
     db.read(move |conn| {

@@ -12,6 +12,7 @@ use crate::db::messages::{self, MessageType, Status};
 use crate::db::{self, Db};
 use crate::error::Error;
 use crate::ids::{ConversationId, FileId, MessageId, UserId};
+use crate::media::store::MediaStore;
 use crate::time::rfc3339_ms;
 
 /// A sent message (or, on a retry with the same `client_msg_id`, the original one).
@@ -192,6 +193,7 @@ pub async fn recall(
     db: &Db,
     config: &Config,
     me: UserId,
+    media: &MediaStore,
     id: MessageId,
 ) -> Result<Recalled, Error> {
     let window_ms = i64::try_from(config.recall_window_secs)
@@ -208,7 +210,10 @@ pub async fn recall(
             if target.sender_id != me || target.status != Status::Normal || !in_window {
                 return Err(Error::RecallRefused);
             }
-            messages::mark_recalled(conn, id)?;
+            let released = match messages::mark_recalled(conn, id)? {
+                Some(file) => db::files::release(conn, file)?,
+                None => Vec::new(),
+            };
             let system = messages::insert_system(
                 conn,
                 target.conversation_id,
@@ -223,11 +228,18 @@ pub async fn recall(
                 .message(id)
                 .data(serde_json::json!({ "system_message_id": system.0 }));
             events::to_members(conn, target.conversation_id, &event, now)?;
-            Ok(Recalled {
-                system_message_id: system,
-            })
+            Ok((
+                Recalled {
+                    system_message_id: system,
+                },
+                released,
+            ))
         })
         .await?;
+    let (recalled, released) = recalled;
+    // The rows no longer lead to these contents (committed above): remove the bytes. A crash
+    // before this leaves unreachable bytes, which the media sweep removes.
+    super::files::remove_contents(media, &released).await;
     // The old text may still sit in WAL frames: checkpoint them away before answering. The
     // recall itself is committed either way, so a failure here is logged, not returned.
     if let Err(e) = db.truncate_wal().await {
