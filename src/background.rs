@@ -72,6 +72,7 @@ impl Fairing for Background {
                 .unwrap_or_else(|| crate::backup::default_dir(&config.database_path));
             let backups = Backups {
                 database: config.database_path.clone(),
+                media: config.media_path(),
                 dir,
                 keep: config.backup_keep,
             };
@@ -175,6 +176,7 @@ async fn tidy_limits(limits: Arc<Limits>, shutdown: Shutdown) {
 /// Scheduled backups inside the server, one log line each.
 struct Backups {
     database: PathBuf,
+    media: PathBuf,
     dir: PathBuf,
     keep: usize,
 }
@@ -184,16 +186,18 @@ impl Backups {
         let mut every = Every::new(period, false, shutdown);
         while every.tick().await {
             let (database, dir, keep) = (self.database.clone(), self.dir.clone(), self.keep);
+            let media = self.media.clone();
             let done = rocket::tokio::task::spawn_blocking(move || {
-                let path = crate::backup::backup(&database, Some(&dir))?;
+                let written = crate::backup::backup(&database, &media, Some(&dir))?;
                 let pruned = crate::backup::prune(&dir, keep)?;
-                Ok::<_, String>((path, pruned))
+                Ok::<_, String>((written, pruned))
             })
             .await;
             match done {
-                Ok(Ok((path, pruned))) => tracing::info!(
-                    "scheduled backup written and checked: {} ({pruned} old removed)",
-                    path.display()
+                Ok(Ok((written, pruned))) => tracing::info!(
+                    "scheduled backup written and checked: {} ({} new media files, {pruned} old backups removed)",
+                    written.path.display(),
+                    written.media_copied
                 ),
                 Ok(Err(e)) => tracing::error!("scheduled backup failed: {e}"),
                 Err(e) => tracing::error!("scheduled backup task failed: {e}"),

@@ -7,11 +7,17 @@
 //!   `PRAGMA integrity_check`.
 //! * `chatd restore` refuses while the lock is held, checks the file it is given, and moves
 //!   the current database aside instead of deleting it.
+//! * Media: a backup folder holds `media/`, content-addressed like the live one and shared by
+//!   all its backups. A backup copies the contents its snapshot refers to that the folder does
+//!   not have yet (so a second backup copies no unchanged media); pruning removes contents
+//!   no remaining backup refers to; a restore copies back what the live folder lacks.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
+
+use crate::media::store::MediaStore;
 
 /// Held by a serving process; dropping it releases the lock.
 pub struct ServeLock(#[allow(dead_code)] File);
@@ -83,9 +89,61 @@ pub fn default_dir(database: &Path) -> PathBuf {
         .join("backups")
 }
 
+/// The contents (SHA-256) a chatd database refers to: uploads and their thumbnails.
+fn referenced_contents(db: &Path) -> Result<Vec<String>, String> {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT sha256 FROM files UNION SELECT thumb_sha256 FROM files
+             WHERE thumb_sha256 IS NOT NULL",
+        )
+        .map_err(|e| format!("cannot read {}: {e}", db.display()))?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(|e| format!("cannot read {}: {e}", db.display()))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(|e| format!("cannot read {}: {e}", db.display()))
+}
+
+/// Copies the contents `db` refers to from one media folder to another where missing;
+/// (copied, missing at the source).
+fn copy_contents(db: &Path, from: &MediaStore, to: &MediaStore) -> Result<(usize, usize), String> {
+    let (mut copied, mut missing) = (0, 0);
+    for sha in referenced_contents(db)? {
+        let target = to.path_of(&sha);
+        if target.exists() {
+            continue;
+        }
+        let source = from.path_of(&sha);
+        if !source.exists() {
+            // Recalled or swept after the snapshot was taken: nothing can reach it.
+            missing += 1;
+            continue;
+        }
+        let incoming = to
+            .incoming()
+            .map_err(|e| format!("cannot write media: {e}"))?;
+        std::fs::copy(&source, incoming.path())
+            .and_then(|_| File::open(incoming.path())?.sync_all())
+            .map_err(|e| format!("cannot copy {}: {e}", source.display()))?;
+        to.keep(incoming, &sha)
+            .map_err(|e| format!("cannot store {sha}: {e}"))?;
+        copied += 1;
+    }
+    Ok((copied, missing))
+}
+
+/// What a backup wrote.
+pub struct Written {
+    pub path: PathBuf,
+    /// Media contents copied now (the others were already in the folder).
+    pub media_copied: usize,
+}
+
 /// Writes a checked snapshot of `database` into `dir` (default: `backups/` beside the
-/// database) and returns its path.
-pub fn backup(database: &Path, dir: Option<&Path>) -> Result<PathBuf, String> {
+/// database), and the media it refers to into `dir/media/`.
+pub fn backup(database: &Path, media: &Path, dir: Option<&Path>) -> Result<Written, String> {
     if !database.exists() {
         return Err(format!("there is no database at {}", database.display()));
     }
@@ -97,15 +155,32 @@ pub fn backup(database: &Path, dir: Option<&Path>) -> Result<PathBuf, String> {
     conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
         .map_err(|e| format!("backup into {} failed: {e}", target.display()))?;
     check(&target)?;
-    Ok(target)
+    let (live, kept) = (
+        MediaStore::open(media)?,
+        MediaStore::open(&dir.join("media"))?,
+    );
+    let (media_copied, missing) = copy_contents(&target, &live, &kept)?;
+    if missing > 0 {
+        tracing::info!("{missing} media contents were removed while the backup ran");
+    }
+    Ok(Written {
+        path: target,
+        media_copied,
+    })
 }
 
 /// Replaces `database` with `file` while no chatd serves it; returns where the replaced
 /// database was moved (None if there was none).
-pub fn restore(database: &Path, file: &Path) -> Result<Option<PathBuf>, String> {
+pub fn restore(database: &Path, media: &Path, file: &Path) -> Result<Option<PathBuf>, String> {
     let _lock = lock_for_serving(database)
         .map_err(|e| format!("refusing to restore: {e}; stop it first"))?;
     check(file)?;
+    // Media first: the live folder only gains contents, so a failure here changes nothing
+    // the current database relies on.
+    let kept = file.parent().unwrap_or(Path::new(".")).join("media");
+    if kept.is_dir() {
+        copy_contents(file, &MediaStore::open(&kept)?, &MediaStore::open(media)?)?;
+    }
     let aside = if database.exists() {
         let aside = PathBuf::from(format!("{}.replaced-{}", database.display(), timestamp()));
         std::fs::rename(database, &aside)
@@ -152,5 +227,40 @@ pub fn prune(dir: &Path, keep: usize) -> Result<usize, String> {
     for old in &backups[..excess] {
         std::fs::remove_file(old).map_err(|e| format!("cannot delete {}: {e}", old.display()))?;
     }
+    prune_media(dir, &backups[excess..])?;
     Ok(excess)
+}
+
+/// Removes the contents of `dir/media/` that none of `remaining` refers to.
+fn prune_media(dir: &Path, remaining: &[PathBuf]) -> Result<(), String> {
+    let media = dir.join("media");
+    if !media.is_dir() {
+        return Ok(());
+    }
+    let mut wanted = std::collections::HashSet::new();
+    for db in remaining {
+        wanted.extend(referenced_contents(db)?);
+    }
+    let store = MediaStore::open(&media)?;
+    for shard in std::fs::read_dir(&media).map_err(|e| format!("cannot list media: {e}"))? {
+        let shard = shard.map_err(|e| format!("cannot list media: {e}"))?;
+        if shard.file_name() == "tmp" || !shard.path().is_dir() {
+            continue;
+        }
+        for file in
+            std::fs::read_dir(shard.path()).map_err(|e| format!("cannot list media: {e}"))?
+        {
+            let name = file
+                .map_err(|e| format!("cannot list media: {e}"))?
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if !wanted.contains(&name) {
+                store
+                    .remove(&name)
+                    .map_err(|e| format!("cannot delete media {name}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
 }

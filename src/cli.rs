@@ -105,14 +105,18 @@ fn seed(args: &crate::seed::SeedArgs) -> Result<(), String> {
 
 fn backup(to: Option<&std::path::Path>) -> Result<(), String> {
     let config = load_config()?;
-    let path = crate::backup::backup(&config.database_path, to)?;
-    println!("backup written and checked: {}", path.display());
+    let written = crate::backup::backup(&config.database_path, &config.media_path(), to)?;
+    println!(
+        "media: {} new files copied (the others were already there)",
+        written.media_copied
+    );
+    println!("backup written and checked: {}", written.path.display());
     Ok(())
 }
 
 fn restore(file: &std::path::Path) -> Result<(), String> {
     let config = load_config()?;
-    let aside = crate::backup::restore(&config.database_path, file)?;
+    let aside = crate::backup::restore(&config.database_path, &config.media_path(), file)?;
     println!(
         "restored {} from {}",
         config.database_path.display(),

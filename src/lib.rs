@@ -85,6 +85,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     };
     let db = Db::start(&config, clock.clone())?;
     let media = media::store::MediaStore::open(&config.media_path())?;
+    media.clear_leftovers();
     let links =
         domain::files::Links::new(media::sign::Signer::new(&secret), &config, clock.clone());
     // Subscribed before anything is written, so the dispatcher misses no commit.

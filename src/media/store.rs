@@ -23,15 +23,19 @@ impl MediaStore {
         let tmp = dir.join("tmp");
         std::fs::create_dir_all(&tmp)
             .map_err(|e| format!("cannot create the media folder {}: {e}", tmp.display()))?;
-        // Leftovers of uploads cut short by a crash.
-        if let Ok(entries) = std::fs::read_dir(&tmp) {
+        Ok(MediaStore {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Removes what uploads cut short by a crash left in `tmp/` (only for the server that
+    /// owns the folder, at start: a backup opening it must not touch uploads in flight).
+    pub fn clear_leftovers(&self) {
+        if let Ok(entries) = std::fs::read_dir(self.dir.join("tmp")) {
             for entry in entries.flatten() {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-        Ok(MediaStore {
-            dir: dir.to_path_buf(),
-        })
     }
 
     pub fn dir(&self) -> &Path {
