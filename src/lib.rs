@@ -27,6 +27,8 @@
 //!   housekeeping, scheduled backups.
 //! * `admin`   — `chatd user …`: list, reset-password, disable, enable.
 //! * `logging` — tracing set-up and the request-log fairing.
+//! * `media/`  — uploads: the type from the bytes, image sizes and thumbnails, metadata
+//!   stripping (`media::image`: pure functions over a file, no Rocket, no database).
 //! * `web/`    — the embedded web client and its headers (CSP, caching).
 //!
 //! Nothing is global: `build_rocket` takes a figment, so every test runs its own app on its

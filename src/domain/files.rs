@@ -139,7 +139,9 @@ pub async fn store(
     name: String,
 ) -> Result<FileRow, Error> {
     let (media, max_pixels) = (media.clone(), config.max_image_pixels);
+    let turn = media.decoding_turn().await;
     let new = rocket::tokio::task::spawn_blocking(move || -> Result<NewFile, Error> {
+        let _turn = turn;
         let io = |e: std::io::Error| Error::internal(format!("storing an upload: {e}"));
         let analyzed = image::analyze(incoming.path(), max_pixels).map_err(io)?;
         if analyzed.image.is_some() {

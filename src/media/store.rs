@@ -15,6 +15,9 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone)]
 pub struct MediaStore {
     dir: PathBuf,
+    /// Images decoded at once: a 12 MP photo takes about 45 MB while it is decoded, so two
+    /// at a time bound the memory a burst of uploads can take on a small box.
+    decoding: std::sync::Arc<rocket::tokio::sync::Semaphore>,
 }
 
 impl MediaStore {
@@ -25,6 +28,7 @@ impl MediaStore {
             .map_err(|e| format!("cannot create the media folder {}: {e}", tmp.display()))?;
         Ok(MediaStore {
             dir: dir.to_path_buf(),
+            decoding: std::sync::Arc::new(rocket::tokio::sync::Semaphore::new(2)),
         })
     }
 
@@ -40,6 +44,11 @@ impl MediaStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// A turn to decode an image (see `decoding`).
+    pub async fn decoding_turn(&self) -> Option<rocket::tokio::sync::OwnedSemaphorePermit> {
+        self.decoding.clone().acquire_owned().await.ok()
     }
 
     /// Where content `sha256` (64 hex digits) lives.

@@ -2,6 +2,7 @@
 
 mod backup;
 mod download;
+mod images;
 mod messages;
 mod upload;
 
