@@ -71,17 +71,17 @@ fn the_group_creation_system_message_is_rendered_for_each_viewer() {
     assert_eq!(
         message,
         &json!({ "id": id, "sender_id": a.id, "sender_name": "我",
-                 "content": "你邀请李四、王五加入了群聊", "status": 2, "created_at": time })
+                 "content": "你邀请李四、王五加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null })
     );
     assert_eq!(
         app.messages(&b, &group),
         vec![json!({ "id": id, "sender_id": a.id, "sender_name": "张三",
-                     "content": "张三邀请你、王五加入了群聊", "status": 2, "created_at": time })]
+                     "content": "张三邀请你、王五加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null })]
     );
     assert_eq!(
         app.messages(&c, &group),
         vec![json!({ "id": id, "sender_id": a.id, "sender_name": "张三",
-                     "content": "张三邀请李四、你加入了群聊", "status": 2, "created_at": time })]
+                     "content": "张三邀请李四、你加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null })]
     );
 }
 
