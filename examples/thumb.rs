@@ -1,8 +1,10 @@
 //! Thumbnail time for a 12-megapixel photo (issue 15's target: under 300 ms). Run:
 //!
 //! ```sh
-//! cargo run --release --example thumb [RUNS]
+//! cargo run --release --example thumb [RUNS] [SAVE_TO]
 //! ```
+//!
+//! With SAVE_TO, the generated photo is also written there (bench/media.sh uploads it).
 //!
 //! Makes a 4000×3000 JPEG like a camera's (quality 90, textured so that its entropy-coded
 //! data is at least as dense as a real photo's: about 9 MB, with an EXIF orientation 6 so the
@@ -26,6 +28,9 @@ fn main() {
     let path = dir.join("photo.jpg");
     let bytes = camera_like_jpeg(4000, 3000);
     std::fs::write(&path, &bytes).expect("write the photo");
+    if let Some(save_to) = std::env::args().nth(2) {
+        std::fs::write(save_to, &bytes).expect("save the photo");
+    }
     println!(
         "12 MP JPEG: 4000×3000, {:.1} MB, EXIF orientation 6",
         bytes.len() as f64 / 1e6
