@@ -89,10 +89,22 @@ pub fn default_dir(database: &Path) -> PathBuf {
         .join("backups")
 }
 
-/// The contents (SHA-256) a chatd database refers to: uploads and their thumbnails.
+/// The contents (SHA-256) a chatd database refers to: uploads and their thumbnails. None
+/// for a database from before media (a backup made by an earlier release, or a database
+/// not yet migrated).
 fn referenced_contents(db: &Path) -> Result<Vec<String>, String> {
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    let has_files: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| format!("cannot read {}: {e}", db.display()))?;
+    if !has_files {
+        return Ok(Vec::new());
+    }
     let mut stmt = conn
         .prepare(
             "SELECT sha256 FROM files UNION SELECT thumb_sha256 FROM files

@@ -73,3 +73,36 @@ fn backup_and_restore_carry_every_upload() {
     let shown = app.messages(&b, &chat);
     assert_eq!(shown.last().unwrap()["attachment"]["name"], "one.txt");
 }
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+#[test]
+fn a_database_from_before_media_backs_up_and_restores() {
+    // A database as the previous release left it: migrations up to V6, no `files` table.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let db = dir.path().join("data/chat.db");
+    let mut conn = rusqlite::Connection::open(&db).unwrap();
+    embedded::migrations::runner()
+        .set_target(refinery::Target::Version(6))
+        .run(&mut conn)
+        .unwrap();
+    drop(conn);
+
+    let said = chatd(dir.path(), &["backup", "--to", "safe"]);
+    assert!(said.contains("media: 0 new files copied"), "{said}");
+    let backup = said
+        .split_whitespace()
+        .find(|w| w.ends_with(".db"))
+        .expect("the backup's path")
+        .to_string();
+    // Pruning reads every backup kept in the folder, this one too.
+    chatd(dir.path(), &["backup", "--to", "safe"]);
+    assert_eq!(chatd::backup::prune(&dir.path().join("safe"), 2), Ok(0));
+    chatd(dir.path(), &["restore", &backup]);
+    let app = TestApp::spawn_on(&db);
+    let (a, _, _) = pair(&app);
+    uploaded(&app, &a, "after.txt", b"media works after the upgrade");
+}
