@@ -146,7 +146,7 @@ id_type!(
 );
 id_type!(FileId, "f_", Error::FileNotFound, "File (an upload)");
 
-fn parse_number(digits: &str) -> Option<i64> {
+pub(crate) fn parse_number(digits: &str) -> Option<i64> {
     let well_formed = !digits.is_empty()
         && digits.len() <= 18
         && digits.bytes().all(|b| b.is_ascii_digit())

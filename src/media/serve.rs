@@ -127,13 +127,6 @@ pub struct Opened {
     size: u64,
 }
 
-impl Opened {
-    /// The file's length in bytes.
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-}
-
 impl<'r> Responder<'r, 'static> for Opened {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let Opened {

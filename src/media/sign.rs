@@ -113,16 +113,13 @@ pub fn expires_at(now: i64, ttl_secs: i64) -> i64 {
     end - end.rem_euclid(step)
 }
 
-/// Unix seconds as a URL writes them: decimal digits, no sign, no leading zero (except "0").
+/// Unix seconds as a URL writes them: decimal digits, no sign, no leading zero (except "0"),
+/// as ids are written.
 fn parse_seconds(text: &str) -> Option<i64> {
-    let well_formed = !text.is_empty()
-        && text.len() <= 18
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    if well_formed {
-        text.parse().ok()
+    if text == "0" {
+        Some(0)
     } else {
-        None
+        crate::ids::parse_number(text)
     }
 }
 

@@ -42,10 +42,6 @@ impl MediaStore {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// A turn to decode an image (see `decoding`).
     pub async fn decoding_turn(&self) -> Option<rocket::tokio::sync::OwnedSemaphorePermit> {
         self.decoding.clone().acquire_owned().await.ok()
