@@ -15,6 +15,7 @@ use crate::auth::{LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::accounts::{self, LoggedIn, Registered};
+use crate::domain::files::Links;
 use crate::error::{created, ok, ok_msg, ApiResult, Envelope};
 use crate::limits::{ClientAddr, Limits, PerAddress};
 use crate::passwords::Hasher;
@@ -122,6 +123,7 @@ struct Login {
     )
 )]
 #[post("/login", data = "<body>")]
+#[allow(clippy::too_many_arguments)] // one per request guard and managed state
 async fn login(
     client: ClientAddr,
     limits: &State<Arc<Limits>>,
@@ -130,10 +132,11 @@ async fn login(
     tokens: &State<Tokens>,
     hasher: &State<Hasher>,
     throttle: &State<LoginThrottle>,
+    links: &State<Links>,
 ) -> ApiResult<LoggedIn> {
     limits.address(PerAddress::Login, client)?;
     let (name, password) = (&body.username, &body.password);
-    let session = accounts::login(db, tokens, hasher, throttle, name, password).await?;
+    let session = accounts::login(db, links, tokens, hasher, throttle, name, password).await?;
     ok_msg("登录成功", session)
 }
 

@@ -45,13 +45,13 @@ impl<'r> FromRequest<'r> for LastEventId {
 /// `client_msg_id` on the sender's own devices when the send carried one);
 /// `message.recalled` `{conversation_id, message_id, system_message}`;
 /// `conversation.created` (the conversation as in the list); `conversation.updated`
-/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned` or `unread_count` (a
+/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned`, `unread_count` or `avatar_url` (a
 /// delete-for-me also carries `deleted_message_id`); `conversation.removed`
 /// `{conversation_id}`; `friend.request`
-/// `{user_id, username, display_name, request_id, message, direction}`; `friend.added` and
-/// `friend.removed` `{user_id, username, display_name}`; `friend.rejected`
-/// `{user_id, username, display_name, request_id, direction}`; `user.updated`
-/// `{user_id, username, display_name}` (a display-name change, to the user's devices,
+/// `{user_id, username, display_name, avatar_url, request_id, message, direction}`; `friend.added` and
+/// `friend.removed` `{user_id, username, display_name, avatar_url}`; `friend.rejected`
+/// `{user_id, username, display_name, avatar_url, request_id, direction}`; `user.updated`
+/// `{user_id, username, display_name, avatar_url}` (a display-name or avatar change, to the user's devices,
 /// friends and co-members); `resync` `{reason}`. A `: ping` comment is sent at least every
 /// 15 seconds; the stream ends when its token expires, is logged out or is outdated by a
 /// password change. At most `max_streams_per_user` streams per user (`429` beyond).
@@ -127,13 +127,13 @@ fn ticket(
 /// `client_msg_id` on the sender's own devices when the send carried one);
 /// `message.recalled` `{conversation_id, message_id, system_message}`;
 /// `conversation.created` (the conversation as in the list); `conversation.updated`
-/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned` or `unread_count` (a
+/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned`, `unread_count` or `avatar_url` (a
 /// delete-for-me also carries `deleted_message_id`); `conversation.removed`
 /// `{conversation_id}`; `friend.request`
-/// `{user_id, username, display_name, request_id, message, direction}`; `friend.added` and
-/// `friend.removed` `{user_id, username, display_name}`; `friend.rejected`
-/// `{user_id, username, display_name, request_id, direction}`; `user.updated`
-/// `{user_id, username, display_name}` (a display-name change, to the user's devices,
+/// `{user_id, username, display_name, avatar_url, request_id, message, direction}`; `friend.added` and
+/// `friend.removed` `{user_id, username, display_name, avatar_url}`; `friend.rejected`
+/// `{user_id, username, display_name, avatar_url, request_id, direction}`; `user.updated`
+/// `{user_id, username, display_name, avatar_url}` (a display-name or avatar change, to the user's devices,
 /// friends and co-members); `resync` `{reason}`. A `: ping` comment is sent at least every
 /// 15 seconds; the stream ends when its token expires, is logged out or is outdated by a
 /// password change. At most `max_streams_per_user` streams per user (`429` beyond).

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::auth::AuthUser;
 use crate::db::Db;
+use crate::domain::files::Links;
 use crate::domain::friends::{self, FriendView, PendingRequests, RequestOutcome};
 use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{Given, RequestId, UserId};
@@ -55,8 +56,12 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     )
 )]
 #[get("/auth/friends")]
-async fn list_friends(me: AuthUser, db: &State<Db>) -> ApiResult<Vec<FriendView>> {
-    ok(friends::list(db, me.id).await?)
+async fn list_friends(
+    me: AuthUser,
+    db: &State<Db>,
+    links: &State<Links>,
+) -> ApiResult<Vec<FriendView>> {
+    ok(friends::list(db, links, me.id).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -122,8 +127,12 @@ async fn send_request(
     )
 )]
 #[get("/auth/friends/requests")]
-async fn list_requests(me: AuthUser, db: &State<Db>) -> ApiResult<PendingRequests> {
-    ok(friends::pending(db, me.id).await?)
+async fn list_requests(
+    me: AuthUser,
+    db: &State<Db>,
+    links: &State<Links>,
+) -> ApiResult<PendingRequests> {
+    ok(friends::pending(db, links, me.id).await?)
 }
 
 /// Accept a friend request.

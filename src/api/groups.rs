@@ -12,6 +12,7 @@ use super::docs::responses::{
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::files::Links;
 use crate::domain::groups::{self, MemberView, Removal};
 use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{ConversationId, Given, MessageId, UserId};
@@ -131,8 +132,9 @@ async fn members(
     me: AuthUser,
     id: Given<ConversationId>,
     db: &State<Db>,
+    links: &State<Links>,
 ) -> ApiResult<Vec<MemberView>> {
-    ok(groups::members(db, me.id, id.known()?).await?)
+    ok(groups::members(db, links, me.id, id.known()?).await?)
 }
 
 #[derive(Deserialize, ToSchema)]

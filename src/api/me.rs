@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::domain::accounts::{self, Profile, SearchHit};
+use crate::domain::files::Links;
 use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::events::Hub;
 use crate::sessions::Sessions;
@@ -42,8 +43,8 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     )
 )]
 #[get("/auth/me")]
-async fn me(me: AuthUser, db: &State<Db>) -> ApiResult<Profile> {
-    ok(accounts::profile(db, me.id).await?)
+async fn me(me: AuthUser, db: &State<Db>, links: &State<Links>) -> ApiResult<Profile> {
+    ok(accounts::profile(db, links, me.id).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -69,8 +70,13 @@ struct UpdateMe {
     )
 )]
 #[patch("/auth/me", data = "<body>")]
-async fn update_me(me: AuthUser, body: Body<UpdateMe>, db: &State<Db>) -> ApiResult<Profile> {
-    ok(accounts::rename(db, me.id, &body.display_name).await?)
+async fn update_me(
+    me: AuthUser,
+    body: Body<UpdateMe>,
+    db: &State<Db>,
+    links: &State<Links>,
+) -> ApiResult<Profile> {
+    ok(accounts::rename(db, links, me.id, &body.display_name).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -173,6 +179,11 @@ async fn logout(
     )
 )]
 #[get("/auth/users?<q>")]
-async fn search_users(me: AuthUser, q: Option<&str>, db: &State<Db>) -> ApiResult<Vec<SearchHit>> {
-    ok(accounts::search(db, me.id, q).await?)
+async fn search_users(
+    me: AuthUser,
+    q: Option<&str>,
+    db: &State<Db>,
+    links: &State<Links>,
+) -> ApiResult<Vec<SearchHit>> {
+    ok(accounts::search(db, links, me.id, q).await?)
 }

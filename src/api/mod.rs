@@ -3,6 +3,7 @@
 //! and `api()`, the same routes in the OpenAPI document (`docs`).
 
 pub mod accounts;
+pub mod avatars;
 pub mod body;
 pub mod conversations;
 pub mod docs;
@@ -19,6 +20,7 @@ use rocket::Route;
 pub fn routes() -> Vec<Route> {
     let mut routes = accounts::routes();
     routes.extend(me::routes());
+    routes.extend(avatars::routes());
     routes.extend(friends::routes());
     routes.extend(conversations::routes());
     routes.extend(groups::routes());
@@ -34,6 +36,7 @@ fn apis() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         accounts::api(),
         me::api(),
+        avatars::api(),
         friends::api(),
         conversations::api(),
         groups::api(),

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Cached;
 use crate::error::Error;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, FileId, MessageId, UserId};
 
 stored_enum! {
     /// `conversations.kind`.
@@ -163,6 +163,10 @@ const LIST_SQL: &str = concat!(
               WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
            END,
            m.unread_count,
+           CASE WHEN c.kind = 'private' THEN
+             (SELECT u.avatar_file_id FROM members o JOIN users u ON u.id = o.user_id
+              WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
+           ELSE c.avatar_file_id END,
            (SELECT x.id FROM messages x
             WHERE x.conversation_id = c.id AND NOT ",
     hidden_from!("?1", "x.id"),
@@ -183,6 +187,8 @@ pub struct ListRow {
     pub member_count: i64,
     pub unread_count: i64,
     pub last_message_id: Option<MessageId>,
+    /// The other member's avatar (private) or the group's.
+    pub avatar: Option<FileId>,
 }
 
 /// Every conversation of `me` in one statement. Each correlated subquery is an index range:
@@ -205,7 +211,8 @@ pub fn list_for_user(
             member_count: r.get(5)?,
             other_name: r.get(6)?,
             unread_count: r.get(7)?,
-            last_message_id: r.get::<_, Option<i64>>(8)?.map(MessageId),
+            avatar: r.get::<_, Option<i64>>(8)?.map(FileId),
+            last_message_id: r.get::<_, Option<i64>>(9)?.map(MessageId),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -249,12 +256,13 @@ pub struct Member {
     pub display_name: String,
     pub role: Role,
     pub joined_at: i64,
+    pub avatar: Option<FileId>,
 }
 
 /// Current members, owner first, then in the order they joined.
 pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, m.role, m.joined_at
+        "SELECT u.id, u.username, u.display_name, m.role, m.joined_at, u.avatar_file_id
          FROM members m JOIN users u ON u.id = m.user_id
          WHERE m.conversation_id = ?1
          ORDER BY m.role = ?2 DESC, m.joined_at, m.rowid",
@@ -266,6 +274,7 @@ pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, Err
             display_name: r.get(2)?,
             role: r.get(3)?,
             joined_at: r.get(4)?,
+            avatar: r.get::<_, Option<i64>>(5)?.map(FileId),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -343,6 +352,24 @@ pub fn rename(conn: &Connection, id: ConversationId, name: &str) -> Result<(), E
         params![id.0, name],
     )?;
     Ok(())
+}
+
+/// Sets a group's avatar; the one it replaces, if any.
+pub fn set_avatar(
+    conn: &Connection,
+    id: ConversationId,
+    avatar: FileId,
+) -> Result<Option<FileId>, Error> {
+    let before: Option<i64> = conn.row(
+        "SELECT avatar_file_id FROM conversations WHERE id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?;
+    conn.exec(
+        "UPDATE conversations SET avatar_file_id = ?2 WHERE id = ?1",
+        params![id.0, avatar.0],
+    )?;
+    Ok(before.map(FileId))
 }
 
 /// Removes a conversation nobody belongs to any more, with its messages.

@@ -100,12 +100,15 @@ pub fn find(conn: &Connection, id: FileId) -> Result<Option<FileRow>, Error> {
         .optional()?)
 }
 
-/// Whether `viewer` may fetch file `id` (API.md §12): its uploader, or a current member of a
-/// conversation holding a message with it that is neither recalled nor deleted by `viewer`.
+/// Whether `viewer` may fetch file `id` (API.md §12): its uploader; anyone (logged in) when
+/// it is a user's or a group's avatar; or a current member of a conversation holding a
+/// message with it that is neither recalled nor deleted by `viewer`.
 pub fn may_fetch(conn: &Connection, id: FileId, viewer: UserId) -> Result<bool, Error> {
     Ok(conn.row(
         concat!(
             "SELECT EXISTS (SELECT 1 FROM files WHERE id = ?1 AND uploader_id = ?2)
+                 OR EXISTS (SELECT 1 FROM users WHERE avatar_file_id = ?1)
+                 OR EXISTS (SELECT 1 FROM conversations WHERE avatar_file_id = ?1)
                  OR EXISTS (
                    SELECT 1 FROM messages x
                    JOIN members m ON m.conversation_id = x.conversation_id AND m.user_id = ?2
@@ -118,14 +121,28 @@ pub fn may_fetch(conn: &Connection, id: FileId, viewer: UserId) -> Result<bool, 
     )?)
 }
 
-/// Deletes upload `id` when no message refers to it any more; the contents (original,
-/// thumbnail) no other upload uses, which the caller removes from disk once this commits.
+/// Whether anything refers to upload `f.id`: a message, a user's or a group's avatar. The
+/// one definition of "in use" for releasing and for orphans; each is an index lookup.
+macro_rules! referenced {
+    () => {
+        "(EXISTS (SELECT 1 FROM messages x WHERE x.file_id = f.id)
+          OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_file_id = f.id)
+          OR EXISTS (SELECT 1 FROM conversations c WHERE c.avatar_file_id = f.id))"
+    };
+}
+
+/// Deletes upload `id` when nothing (message, avatar) refers to it any more; the contents
+/// (original, thumbnail) no other upload uses, which the caller removes from disk once this
+/// commits.
 pub fn release(conn: &Connection, id: FileId) -> Result<Vec<String>, Error> {
-    let used: bool = conn.row(
-        "SELECT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1)",
-        [id.0],
-        |r| r.get(0),
-    )?;
+    let used: bool = conn
+        .row(
+            concat!("SELECT ", referenced!(), " FROM files f WHERE f.id = ?1"),
+            [id.0],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
     let Some(file) = find(conn, id)?.filter(|_| !used) else {
         return Ok(Vec::new());
     };
@@ -139,14 +156,13 @@ pub fn release(conn: &Connection, id: FileId) -> Result<Vec<String>, Error> {
     Ok(gone)
 }
 
-/// Uploads older than `before_ms` that no message refers to (orphans), at most `limit`.
+/// Uploads older than `before_ms` that nothing refers to (orphans), at most `limit`.
 pub fn orphans(conn: &Connection, before_ms: i64, limit: u32) -> Result<Vec<FileId>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.id FROM files f
-         WHERE f.created_at < ?1
-           AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.file_id = f.id)
-         ORDER BY f.created_at LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT f.id FROM files f WHERE f.created_at < ?1 AND NOT ",
+        referenced!(),
+        " ORDER BY f.created_at LIMIT ?2"
+    ))?;
     let rows = stmt.query_map(params![before_ms, limit], |r| r.get(0).map(FileId))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Cached;
 use crate::error::Error;
-use crate::ids::{RequestId, UserId};
+use crate::ids::{FileId, RequestId, UserId};
 
 stored_enum! {
     /// `friend_requests.status`.
@@ -82,11 +82,12 @@ pub struct Friend {
     pub username: String,
     pub display_name: String,
     pub since: i64,
+    pub avatar: Option<FileId>,
 }
 
 pub fn list(conn: &Connection, me: UserId) -> Result<Vec<Friend>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, f.since
+        "SELECT u.id, u.username, u.display_name, f.since, u.avatar_file_id
          FROM friendships f JOIN users u ON u.id = f.friend_id
          WHERE f.user_id = ?1
          ORDER BY u.username",
@@ -97,6 +98,7 @@ pub fn list(conn: &Connection, me: UserId) -> Result<Vec<Friend>, Error> {
             username: r.get(1)?,
             display_name: r.get(2)?,
             since: r.get(3)?,
+            avatar: r.get::<_, Option<i64>>(4)?.map(FileId),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -169,12 +171,14 @@ pub struct PendingRequest {
     pub message: String,
     pub created_at: i64,
     pub incoming: bool,
+    pub avatar: Option<FileId>,
 }
 
 /// Pending requests to and from `me`, oldest first, with the other user's names.
 pub fn pending_for(conn: &Connection, me: UserId) -> Result<Vec<PendingRequest>, Error> {
     let mut stmt = conn.prepare_cached(concat!(
-        "SELECT r.id, u.id, u.username, u.display_name, r.message, r.created_at, r.to_id = ?1
+        "SELECT r.id, u.id, u.username, u.display_name, r.message, r.created_at, r.to_id = ?1,
+                u.avatar_file_id
          FROM friend_requests r
          JOIN users u ON u.id = CASE WHEN r.to_id = ?1 THEN r.from_id ELSE r.to_id END
          WHERE ",
@@ -191,6 +195,7 @@ pub fn pending_for(conn: &Connection, me: UserId) -> Result<Vec<PendingRequest>,
             message: r.get(4)?,
             created_at: r.get(5)?,
             incoming: r.get(6)?,
+            avatar: r.get::<_, Option<i64>>(7)?.map(FileId),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

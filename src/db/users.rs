@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::Cached;
 use crate::error::Error;
-use crate::ids::UserId;
+use crate::ids::{FileId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -12,6 +12,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub created_at: i64,
+    /// Their avatar (an upload with a thumbnail), if any.
+    pub avatar: Option<FileId>,
 }
 
 #[derive(Debug)]
@@ -21,7 +23,7 @@ pub struct Credentials {
     pub disabled: bool,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, created_at";
+const USER_COLUMNS: &str = "id, username, display_name, created_at, avatar_file_id";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -29,6 +31,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         username: row.get(1)?,
         display_name: row.get(2)?,
         created_at: row.get(3)?,
+        avatar: row.get::<_, Option<i64>>(4)?.map(FileId),
     })
 }
 
@@ -77,9 +80,9 @@ pub fn with_credentials_by_username(
         .row(&sql, [username], |r| {
             let user = user_from_row(r)?;
             let credentials = Credentials {
-                password_hash: r.get(4)?,
-                token_gen: r.get(5)?,
-                disabled: r.get(6)?,
+                password_hash: r.get(5)?,
+                token_gen: r.get(6)?,
+                disabled: r.get(7)?,
             };
             Ok((user, credentials))
         })
@@ -105,6 +108,24 @@ pub fn set_display_name(conn: &Connection, id: UserId, name: &str) -> Result<(),
         params![id.0, name],
     )?;
     Ok(())
+}
+
+/// Sets (or, with `None`, removes) a user's avatar; the one it replaces, if any.
+pub fn set_avatar(
+    conn: &Connection,
+    id: UserId,
+    avatar: Option<FileId>,
+) -> Result<Option<FileId>, Error> {
+    let before: Option<i64> = conn.row(
+        "SELECT avatar_file_id FROM users WHERE id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?;
+    conn.exec(
+        "UPDATE users SET avatar_file_id = ?2 WHERE id = ?1",
+        params![id.0, avatar.map(|f| f.0)],
+    )?;
+    Ok(before.map(FileId))
 }
 
 /// Stores a new hash and moves to the next token generation; returns that generation.
@@ -163,7 +184,7 @@ pub fn search(conn: &Connection, me: UserId, q: &str, limit: u32) -> Result<Vec<
     let prefix = format!("{escaped}%");
     let contains = format!("%{escaped}%");
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, u.created_at,
+        "SELECT u.id, u.username, u.display_name, u.created_at, u.avatar_file_id,
                 EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ?1 AND f.friend_id = u.id),
                 u.username LIKE ?2 ESCAPE '\\' AS prefix_hit
          FROM users u
@@ -175,7 +196,7 @@ pub fn search(conn: &Connection, me: UserId, q: &str, limit: u32) -> Result<Vec<
     let rows = stmt.query_map(params![me.0, prefix, contains, limit], |r| {
         Ok(Found {
             user: user_from_row(r)?,
-            is_friend: r.get(4)?,
+            is_friend: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -218,12 +239,13 @@ pub struct Account {
 /// Every account, by id (for `chatd user list`).
 pub fn list_accounts(conn: &Connection) -> Result<Vec<Account>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, username, display_name, created_at, disabled FROM users ORDER BY id",
+        "SELECT id, username, display_name, created_at, avatar_file_id, disabled
+         FROM users ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(Account {
             user: user_from_row(r)?,
-            disabled: r.get(4)?,
+            disabled: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

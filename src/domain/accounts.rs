@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::files::Links;
 use super::validate::{DisplayName, Password, Username};
 use crate::auth::{Issued, LoginThrottle, Tokens};
 use crate::config::Config;
@@ -29,6 +30,8 @@ pub struct Registered {
     pub token: String,
     #[schema(value_type = crate::time::Timestamp)]
     pub expires_at: String,
+    /// Always `null`: a new account has no avatar yet.
+    pub avatar_url: Option<String>,
 }
 
 /// A user as others may see them.
@@ -40,6 +43,8 @@ pub struct PublicUser {
     /// The user's current display name.
     #[schema(example = "张三")]
     pub display_name: String,
+    /// Their avatar's thumbnail (a signed URL for the caller), or `null`.
+    pub avatar_url: Option<String>,
 }
 
 /// A new token and who it belongs to.
@@ -63,11 +68,15 @@ pub struct Profile {
     pub display_name: String,
     #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
+    /// The caller's avatar's thumbnail (a signed URL), or `null`.
+    pub avatar_url: Option<String>,
 }
 
-impl From<db::users::User> for Profile {
-    fn from(u: db::users::User) -> Self {
+impl Profile {
+    /// `u`'s profile as `u` sees it.
+    pub fn of(u: db::users::User, links: &Links) -> Profile {
         Profile {
+            avatar_url: links.for_viewer(u.id).avatar(u.avatar),
             user_id: u.id,
             username: u.username,
             display_name: u.display_name,
@@ -109,11 +118,13 @@ pub async fn register(
         display_name,
         token,
         expires_at,
+        avatar_url: None,
     })
 }
 
 pub async fn login(
     db: &Db,
+    links: &Links,
     tokens: &Tokens,
     hasher: &Hasher,
     throttle: &LoginThrottle,
@@ -146,6 +157,7 @@ pub async fn login(
         token,
         expires_at,
         user: PublicUser {
+            avatar_url: links.for_viewer(user.id).avatar(user.avatar),
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,
@@ -153,14 +165,36 @@ pub async fn login(
     })
 }
 
-pub async fn profile(db: &Db, me: UserId) -> Result<Profile, Error> {
+pub async fn profile(db: &Db, links: &Links, me: UserId) -> Result<Profile, Error> {
     db.read(move |conn| db::users::find(conn, me))
         .await?
-        .map(Profile::from)
+        .map(|u| Profile::of(u, links))
         .ok_or(Error::Unauthorized)
 }
 
-pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, Error> {
+/// Tells `user`'s devices, friends and co-members how `user` now looks (`user.updated`).
+pub fn user_updated(
+    conn: &rusqlite::Connection,
+    user: &db::users::User,
+    now: i64,
+) -> Result<(), Error> {
+    let data = json!({
+        "user_id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        // Rendered as each receiver's signed `avatar_url` (domain::events).
+        "avatar_file_id": user.avatar,
+    });
+    let event = NewEvent::new(kind::USER_UPDATED).data(data);
+    events::to_contacts(conn, user.id, &event, now)
+}
+
+pub async fn rename(
+    db: &Db,
+    links: &Links,
+    me: UserId,
+    display_name: &str,
+) -> Result<Profile, Error> {
     let name = DisplayName::parse(display_name)?.into_string();
     let clock = db.clock();
     db.write(move |conn| {
@@ -169,20 +203,15 @@ pub async fn rename(db: &Db, me: UserId, display_name: &str) -> Result<Profile, 
             return Ok(Some(before));
         }
         db::users::set_display_name(conn, me, &name)?;
-        let data = json!({
-            "user_id": me,
-            "username": before.username,
-            "display_name": name,
-        });
-        let event = NewEvent::new(kind::USER_UPDATED).data(data);
-        events::to_contacts(conn, me, &event, clock.now_ms())?;
-        Ok(Some(db::users::User {
+        let after = db::users::User {
             display_name: name,
             ..before
-        }))
+        };
+        user_updated(conn, &after, clock.now_ms())?;
+        Ok(Some(after))
     })
     .await?
-    .map(Profile::from)
+    .map(|u| Profile::of(u, links))
     .ok_or(Error::Unauthorized)
 }
 
@@ -241,9 +270,16 @@ pub struct SearchHit {
     #[schema(example = "李四")]
     pub display_name: String,
     pub is_friend: bool,
+    /// Their avatar's thumbnail (a signed URL for the caller), or `null`.
+    pub avatar_url: Option<String>,
 }
 
-pub async fn search(db: &Db, me: UserId, q: Option<&str>) -> Result<Vec<SearchHit>, Error> {
+pub async fn search(
+    db: &Db,
+    links: &Links,
+    me: UserId,
+    q: Option<&str>,
+) -> Result<Vec<SearchHit>, Error> {
     let q = q.map(str::trim).unwrap_or_default();
     if q.is_empty() {
         return Err(Error::bad_request("q 不能为空"));
@@ -255,9 +291,11 @@ pub async fn search(db: &Db, me: UserId, q: Option<&str>) -> Result<Vec<SearchHi
     let found = db
         .read(move |conn| db::users::search(conn, me, &q, 20))
         .await?;
+    let links = links.for_viewer(me);
     Ok(found
         .into_iter()
         .map(|f| SearchHit {
+            avatar_url: links.avatar(f.user.avatar),
             user_id: f.user.id,
             username: f.user.username,
             display_name: f.user.display_name,

@@ -48,6 +48,9 @@ pub struct ListItem {
     pub kind: Kind,
     #[schema(minimum = 1, example = 2)]
     pub member_count: i64,
+    /// The other member's avatar (private) or the group's (group): a thumbnail URL signed
+    /// for the caller, or `null`.
+    pub avatar_url: Option<String>,
 }
 
 /// The caller's conversations in three queries, however many there are: the list itself,
@@ -76,6 +79,7 @@ pub fn list_items(
         .zip(times)
         .map(|(view, at)| (view.id, (at, view)))
         .collect();
+    let viewer_links = links.for_viewer(me);
     let mut items: Vec<((i64, i64), ListItem)> = rows
         .into_iter()
         .map(|row| {
@@ -102,6 +106,7 @@ pub fn list_items(
                 is_pinned: row.is_pinned,
                 kind: row.kind,
                 member_count: row.member_count,
+                avatar_url: viewer_links.avatar(row.avatar),
             };
             ((sort_ms / 1000, newest_id), item)
         })

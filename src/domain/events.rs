@@ -16,7 +16,7 @@ use super::render;
 use crate::db::events::{kind, EventRow};
 use crate::db::messages::{self, MessageRow};
 use crate::error::Error;
-use crate::ids::{MessageId, UserId};
+use crate::ids::{FileId, MessageId, UserId};
 
 /// An event ready to be written to a stream: its data already serialized, and shared by
 /// every viewer who sees the same text.
@@ -152,6 +152,13 @@ pub fn render_batch(
                 };
                 if let Some(c) = conversation_id {
                     data.insert("conversation_id".into(), Value::String(c));
+                }
+                // An avatar is stored as its upload and shown as a URL signed for the viewer.
+                if let Some(avatar) = data.remove("avatar_file_id") {
+                    let url = links
+                        .for_viewer(viewer)
+                        .avatar(avatar.as_str().and_then(FileId::parse));
+                    data.insert("avatar_url".into(), url.into());
                 }
                 serialize(&Value::Object(data))
             }

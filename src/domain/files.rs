@@ -61,6 +61,12 @@ impl ViewerLinks<'_> {
         self.signer.url(id.0, false, self.viewer.0, self.expires_at)
     }
 
+    /// An avatar's URL (`avatar_url`): its thumbnail; an avatar is always an image chatd
+    /// decoded.
+    pub fn avatar(&self, avatar: Option<FileId>) -> Option<String> {
+        avatar.map(|id| self.signer.url(id.0, true, self.viewer.0, self.expires_at))
+    }
+
     pub fn thumbnail(&self, file: &FileRow) -> Option<String> {
         file.thumb_sha256.as_ref().map(|_| {
             self.signer

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::files::Links;
 use super::validate::RequestNote;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, Db};
@@ -22,13 +23,17 @@ pub struct FriendView {
     /// When the friendship began.
     #[schema(value_type = crate::time::Timestamp)]
     pub since: String,
+    /// Their avatar's thumbnail (a signed URL for the caller), or `null`.
+    pub avatar_url: Option<String>,
 }
 
-pub async fn list(db: &Db, me: UserId) -> Result<Vec<FriendView>, Error> {
+pub async fn list(db: &Db, links: &Links, me: UserId) -> Result<Vec<FriendView>, Error> {
     let friends = db.read(move |conn| db::friends::list(conn, me)).await?;
+    let links = links.for_viewer(me);
     Ok(friends
         .into_iter()
         .map(|f| FriendView {
+            avatar_url: links.avatar(f.avatar),
             user_id: f.id,
             username: f.username,
             display_name: f.display_name,
@@ -104,6 +109,8 @@ pub struct RequestView {
     pub message: String,
     #[schema(value_type = crate::time::Timestamp)]
     pub created_at: String,
+    /// The other party's avatar's thumbnail (a signed URL for the caller), or `null`.
+    pub avatar_url: Option<String>,
 }
 
 /// The caller's pending friend requests.
@@ -115,7 +122,7 @@ pub struct PendingRequests {
     pub outgoing: Vec<RequestView>,
 }
 
-pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
+pub async fn pending(db: &Db, links: &Links, me: UserId) -> Result<PendingRequests, Error> {
     let all = db
         .read(move |conn| db::friends::pending_for(conn, me))
         .await?;
@@ -123,8 +130,10 @@ pub async fn pending(db: &Db, me: UserId) -> Result<PendingRequests, Error> {
         incoming: Vec::new(),
         outgoing: Vec::new(),
     };
+    let links = links.for_viewer(me);
     for r in all {
         let view = RequestView {
+            avatar_url: links.avatar(r.avatar),
             request_id: r.id,
             user_id: r.other,
             username: r.username,
@@ -180,6 +189,8 @@ fn friendship_event(
             "user_id": user.id,
             "username": user.username,
             "display_name": user.display_name,
+            // Rendered as each receiver's signed `avatar_url` (domain::events).
+            "avatar_file_id": user.avatar,
         });
         if let (Some(map), Some(serde_json::Value::Object(more))) = (data.as_object_mut(), &extra) {
             map.extend(more.clone());

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::files::Links;
 use super::render::action;
 use super::validate::GroupName;
 use crate::config::Config;
@@ -20,7 +21,7 @@ use super::member_of;
 use super::members::{self, check_new_members};
 
 /// The caller's membership of a group; `400` for a private chat.
-fn group_member(
+pub(super) fn group_member(
     conn: &rusqlite::Connection,
     id: ConversationId,
     me: UserId,
@@ -81,18 +82,27 @@ pub struct MemberView {
     pub role: Role,
     #[schema(value_type = crate::time::Timestamp)]
     pub joined_at: String,
+    /// Their avatar's thumbnail (a signed URL for the caller), or `null`.
+    pub avatar_url: Option<String>,
 }
 
-pub async fn members(db: &Db, me: UserId, id: ConversationId) -> Result<Vec<MemberView>, Error> {
+pub async fn members(
+    db: &Db,
+    links: &Links,
+    me: UserId,
+    id: ConversationId,
+) -> Result<Vec<MemberView>, Error> {
     let members = db
         .read(move |conn| {
             member_of(conn, id, me)?;
             convs::members(conn, id)
         })
         .await?;
+    let links = links.for_viewer(me);
     Ok(members
         .into_iter()
         .map(|m| MemberView {
+            avatar_url: links.avatar(m.avatar),
             user_id: m.id,
             username: m.username,
             display_name: m.display_name,

@@ -2,6 +2,7 @@
 //! rendering of messages for one viewer. Handlers call these; these call `db`.
 
 pub mod accounts;
+pub mod avatars;
 pub mod conversations;
 pub mod events;
 pub mod files;

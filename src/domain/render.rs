@@ -46,6 +46,7 @@ pub mod action {
     pub const RENAMED: &str = "renamed";
     pub const OWNER_CHANGED: &str = "owner_changed";
     pub const RECALLED: &str = "recalled";
+    pub const AVATAR_CHANGED: &str = "avatar_changed";
 }
 
 /// Renders rows for `viewer`, looking up every name the system messages need in one query.
@@ -158,6 +159,7 @@ pub fn system_text(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, Str
         action::RENAMED => format!("{actor}修改群名为「{name}」"),
         action::OWNER_CHANGED => format!("{targets}已成为新群主"),
         action::RECALLED => format!("{actor}撤回了一条消息"),
+        action::AVATAR_CHANGED => format!("{actor}修改了群头像"),
         _ => String::new(),
     }
 }
@@ -228,6 +230,7 @@ mod tests {
         );
         assert_eq!(text(action::OWNER_CHANGED, &[3], None), "王五已成为新群主");
         assert_eq!(text(action::RECALLED, &[], None), "张三撤回了一条消息");
+        assert_eq!(text(action::AVATAR_CHANGED, &[], None), "张三修改了群头像");
         let mine = system_text(UserId(1), &system(1, action::RECALLED, &[], None), &n);
         assert_eq!(mine, "你撤回了一条消息");
     }

@@ -1,6 +1,7 @@
 //! §8 events beyond the contract's table, over a real loopback server: `friend.rejected`
 //! (both sides' pending lists change) and `user.updated` (a new display name reaches
-//! everyone who shows it, once each, and nobody else).
+//! everyone who shows it, once each, and nobody else), and avatars (`user.updated` and
+//! `conversation.updated` carry an `avatar_url` signed for each receiver).
 
 use std::time::Duration;
 
@@ -40,7 +41,7 @@ fn a_rejected_request_is_an_event_for_both_sides_and_every_device() {
     assert_eq!(
         to_sender,
         json!({"user_id": b.id, "username": "bob", "display_name": "bob",
-               "request_id": request, "direction": "outgoing"})
+               "avatar_url": null, "request_id": request, "direction": "outgoing"})
     );
     for sse in [&sb, &sb_phone] {
         let (_, to_recipient) = sse
@@ -80,7 +81,8 @@ fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
     };
 
     rename();
-    let expected = json!({"user_id": a.id, "username": "alice", "display_name": "爱丽丝"});
+    let expected = json!({"user_id": a.id, "username": "alice", "display_name": "爱丽丝",
+                          "avatar_url": null});
     for (who, sse, told) in &streams {
         let got = quiet_events(sse, "user.updated");
         let want = if *told {
@@ -96,4 +98,77 @@ fn a_new_display_name_reaches_everyone_who_shows_it_once_each() {
     for (who, sse, _) in &streams {
         assert!(quiet_events(sse, "user.updated").is_empty(), "{who}");
     }
+}
+
+/// `who` uploads `bytes` over HTTP; the file id.
+fn upload(app: &LiveApp, token: &str, name: &str, bytes: &[u8]) -> String {
+    let (content_type, body) = crate::helpers::multipart("file", name, bytes);
+    let mut res = ureq::post(format!("{}/api/auth/files", app.base))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", &content_type.to_string())
+        .send(&body[..])
+        .expect("upload");
+    let answer: Value = res.body_mut().read_json().unwrap();
+    answer["data"]["file_id"].as_str().unwrap().to_string()
+}
+
+/// The status of a GET of `url` (a signed file URL) without a token.
+#[track_caller]
+fn fetch_status(app: &LiveApp, url: &Value) -> u16 {
+    let Some(path) = url.as_str() else {
+        panic!("{url} is not a URL");
+    };
+    let url = format!("{}{path}", app.base);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    agent.get(&url).call().unwrap().status().as_u16()
+}
+
+#[test]
+fn avatar_changes_reach_contacts_and_members_with_urls_of_their_own() {
+    let app = LiveApp::spawn(&[]);
+    let a = app.user("alice");
+    let friend = app.user("bob");
+    let stranger = app.user("dave");
+    app.befriend(&a, &friend);
+    let group = app.group(&a, "家", &[&friend]);
+    let (sf, ss) = (
+        app.stream(&friend.token, None),
+        app.stream(&stranger.token, None),
+    );
+
+    let pic = upload(&app, &a.token, "a.png", &crate::helpers::png(64, 64));
+    let res = app.put("/api/auth/me/avatar", &a.token, json!({ "file_id": pic }));
+    assert_eq!(res.status, 200, "{res}");
+    let told = quiet_events(&sf, "user.updated");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["user_id"], json!(a.id));
+    assert_ne!(
+        told[0]["avatar_url"],
+        res.data()["avatar_url"],
+        "signed for bob"
+    );
+    assert_eq!(fetch_status(&app, &told[0]["avatar_url"]), 200);
+    assert!(quiet_events(&ss, "user.updated").is_empty());
+
+    let res = app.put(
+        &format!("/api/auth/conversations/{group}/avatar"),
+        &a.token,
+        json!({ "file_id": pic }),
+    );
+    assert_eq!(res.status, 200, "{res}");
+    let (_, updated) = sf.next_of("conversation.updated", WAIT).expect("told");
+    assert_eq!(updated["conversation_id"], json!(group));
+    assert_eq!(fetch_status(&app, &updated["avatar_url"]), 200);
+    assert!(updated.get("avatar_file_id").is_none(), "{updated}");
+    let (_, system) = sf.next_of("message.created", WAIT).expect("system message");
+    assert_eq!(system["message"]["content"], "alice修改了群头像");
+
+    // Removed: null, to the same people.
+    app.delete("/api/auth/me/avatar", &a.token, None);
+    let told = quiet_events(&sf, "user.updated");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["avatar_url"], Value::Null);
 }

@@ -13,11 +13,12 @@ fn login_success_returns_token_expiry_and_user() {
     assert_eq!(sorted_keys(data), ["expires_at", "token", "user"]);
     assert_eq!(
         sorted_keys(&data["user"]),
-        ["display_name", "user_id", "username"]
+        ["avatar_url", "display_name", "user_id", "username"]
     );
     assert_eq!(data["user"]["user_id"], json!(alice.id));
     assert_eq!(data["user"]["username"], "alice");
     assert_eq!(data["user"]["display_name"], "爱丽丝");
+    assert_eq!(data["user"]["avatar_url"], Value::Null);
     let expires = contract_time(&data["expires_at"]);
     assert!(
         (before + 604_800..=now() + 604_800).contains(&expires),

@@ -59,7 +59,13 @@ fn search_finds_username_prefixes_and_display_name_substrings() {
     for hit in res.list() {
         assert_eq!(
             sorted_keys(&hit),
-            ["display_name", "is_friend", "user_id", "username"]
+            [
+                "avatar_url",
+                "display_name",
+                "is_friend",
+                "user_id",
+                "username"
+            ]
         );
         assert!(hit["user_id"].as_str().unwrap().starts_with("u_"));
         assert_eq!(hit["is_friend"], json!(false));

@@ -11,7 +11,13 @@ fn me_returns_the_callers_profile() {
     let data = &app.me(&alice.token);
     assert_eq!(
         sorted_keys(data),
-        ["created_at", "display_name", "user_id", "username"]
+        [
+            "avatar_url",
+            "created_at",
+            "display_name",
+            "user_id",
+            "username"
+        ]
     );
     assert_eq!(data["user_id"], json!(alice.id));
     assert_eq!(data["username"], "Alice");
@@ -38,6 +44,7 @@ fn patch_me_returns_the_updated_profile() {
             "username": "alice",
             "display_name": "新名字",
             "created_at": created_at,
+            "avatar_url": null,
         })
     );
     let me = app.me(&alice.token);

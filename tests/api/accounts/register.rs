@@ -14,12 +14,20 @@ fn register_success_returns_every_field_of_the_contract() {
     let data = res.data();
     assert_eq!(
         sorted_keys(data),
-        ["display_name", "expires_at", "token", "user_id", "username"]
+        [
+            "avatar_url",
+            "display_name",
+            "expires_at",
+            "token",
+            "user_id",
+            "username"
+        ]
     );
     let id = data["user_id"].as_str().unwrap();
     assert!(id.starts_with("u_") && id.len() > 2, "user id {id:?}");
     assert_eq!(data["username"], "li_si_2");
     assert_eq!(data["display_name"], "李四");
+    assert_eq!(data["avatar_url"], Value::Null);
     assert!(!data["token"].as_str().unwrap().is_empty());
     // The default token lifetime is 604800 s (7 days).
     let expires = contract_time(&data["expires_at"]);

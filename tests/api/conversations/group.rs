@@ -38,6 +38,7 @@ fn creating_a_group_answers_201_and_lists_it_for_every_member() {
                 "is_pinned": false,
                 "type": "group",
                 "member_count": 3,
+                "avatar_url": null,
             })],
             "{}'s list",
             viewer.username

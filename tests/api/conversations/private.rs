@@ -128,6 +128,7 @@ fn a_new_private_chat_is_listed_for_both_members_at_once() {
                 "is_pinned": false,
                 "type": "private",
                 "member_count": 2,
+                "avatar_url": null,
             })],
             "{}'s list",
             viewer.username

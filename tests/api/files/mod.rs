@@ -1,5 +1,6 @@
 //! §12 uploads and the messages that carry them: storage, limits, bad input, shapes.
 
+mod avatars;
 mod backup;
 mod download;
 mod images;

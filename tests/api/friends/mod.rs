@@ -85,6 +85,7 @@ fn assert_pending_entry(
     assert_eq!(
         sorted_keys(entry),
         vec![
+            "avatar_url",
             "created_at",
             "display_name",
             "message",

@@ -215,3 +215,18 @@ pub fn count_in(db: &Path, sql: &str) -> i64 {
         .query_row(sql, [], |row| row.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// A real `w`×`h` PNG: a red left half on a blue right half.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, _| {
+        if x < w / 2 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("encode a PNG");
+    out
+}

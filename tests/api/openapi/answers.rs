@@ -113,6 +113,13 @@ fn every_operation_answers_as_documented() {
     assert_eq!(up.status, 201, "{up}");
     let file = json!({"conversation_id": g, "type": "file", "file_id": up.data_str("file_id")});
     c.expect(201, Post, "/api/auth/messages", a, Some(file));
+    // Avatars: the caller's and the group's, from an uploaded image (removed at the end).
+    let pic = c.upload(&alice, "头像.png", &crate::helpers::png(64, 64));
+    assert_eq!(pic.status, 201, "{pic}");
+    let avatar = json!({"file_id": pic.data_str("file_id")});
+    c.expect(200, Put, "/api/auth/me/avatar", a, Some(avatar.clone()));
+    let group_avatar = format!("/api/auth/conversations/{g}/avatar");
+    c.expect(200, Put, &group_avatar, a, Some(avatar));
     let recall = Some(json!({ "id": m1 }));
     c.expect(200, Delete, "/api/auth/messages/recall", a, recall);
     let delete = Some(json!({ "id": m2 }));
@@ -151,6 +158,8 @@ fn every_operation_answers_as_documented() {
     );
     assert_ne!(removed.body["message"], left.body["message"]);
     c.expect(200, Patch, &at(""), a, Some(json!({"name": "周末愉快"})));
+
+    c.expect(200, Delete, "/api/auth/me/avatar", a, None);
 
     // Events ticket, the end of a friendship, the password, logging out.
     c.expect(200, Post, "/api/auth/events/ticket", a, None);
