@@ -27,6 +27,7 @@
 //!   housekeeping, scheduled backups.
 //! * `admin`   — `chatd user …`: list, reset-password, disable, enable.
 //! * `logging` — tracing set-up and the request-log fairing.
+//! * `tls`     — HTTPS served directly: the certificate and key checked at start.
 //! * `media/`  — uploads: the type from the bytes, image sizes and thumbnails, metadata
 //!   stripping (`media::image`: pure functions over a file, no Rocket, no database).
 //! * `web/`    — the embedded web client and its headers (CSP, caching).
@@ -58,6 +59,7 @@ pub mod seed;
 pub mod sessions;
 pub mod sync;
 pub mod time;
+pub mod tls;
 pub mod web;
 
 use rocket::figment::Figment;
@@ -72,6 +74,7 @@ use crate::db::Db;
 pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
     let figment = config::base_figment(figment);
     let config = Config::from_figment(&figment)?;
+    tls::check(&figment)?;
     db::migrate::run(&config.database_path)?;
     let secret = auth::load_secret(
         config.jwt_secret.as_ref().map(config::Secret::expose),

@@ -35,8 +35,9 @@ impl Fairing for RequestLog {
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         let config = rocket.config();
         tracing::info!(
-            "chatd {} listening on http://{}:{}",
+            "chatd {} listening on {}://{}:{}",
             env!("CARGO_PKG_VERSION"),
+            crate::tls::scheme(config),
             config.address,
             config.port
         );

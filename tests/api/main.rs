@@ -24,6 +24,7 @@ mod files;
 mod friends;
 mod fuzz;
 mod groups;
+mod https;
 mod limits;
 mod messages;
 mod openapi;

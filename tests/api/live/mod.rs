@@ -102,7 +102,8 @@ impl Remote {
         Remote::with_agent(base, agent(Some(Duration::from_secs(10))))
     }
 
-    fn with_agent(base: &str, agent: ureq::Agent) -> Remote {
+    /// A client that sends through `agent` (one trusting a test certificate, say).
+    pub fn with_agent(base: &str, agent: ureq::Agent) -> Remote {
         Remote {
             base: base.to_string(),
             agent,
@@ -156,6 +157,36 @@ impl Remote {
             body,
             retry_after,
         })
+    }
+
+    /// `POST /api/auth/files` of `bytes` named `name`, as a browser's form sends it.
+    #[track_caller]
+    pub fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> Resp {
+        let (content_type, body) = crate::helpers::multipart("file", name, bytes);
+        let mut res = self
+            .agent
+            .post(format!("{}/api/auth/files", self.base))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", &content_type.to_string())
+            .send(&body[..])
+            .expect("an answer to the upload");
+        Resp {
+            status: res.status().as_u16(),
+            body: res.body_mut().read_json().expect("a JSON answer"),
+            retry_after: None,
+        }
+    }
+
+    /// The status and bytes a `GET` of `path` (a file's signed URL, say) answers.
+    #[track_caller]
+    pub fn download(&self, path: &str) -> (u16, Vec<u8>) {
+        let mut res = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .expect("an answer to the download");
+        let bytes = res.body_mut().read_to_vec().expect("the whole body");
+        (res.status().as_u16(), bytes)
     }
 
     /// Opens an event stream with the header token.
