@@ -174,24 +174,27 @@ async fn serve(
 ) -> Result<Opened, Error> {
     let id = id.known()?;
     let viewer = viewer(id, thumbnail, signed, bearer, links, db.clock().now_secs())?;
-    let file = files::fetchable(db, viewer, id).await?;
-    let download = if thumbnail {
-        let sha = file.thumb_sha256.ok_or(Error::FileNotFound)?;
-        Download {
-            path: media.path_of(&sha),
-            mime: file.thumb_mime.unwrap_or_default(),
-            etag: sha,
-            disposition: Disposition::Inline,
-        }
-    } else {
-        Download {
-            path: media.path_of(&file.sha256),
-            disposition: disposition_for(&file.mime, &file.name),
-            mime: file.mime,
-            etag: file.sha256,
-        }
-    };
-    download.open().await
+    let media = media.clone();
+    files::fetchable(db, viewer, id, move |file| {
+        let download = if thumbnail {
+            let sha = file.thumb_sha256.ok_or(Error::FileNotFound)?;
+            Download {
+                path: media.path_of(&sha),
+                mime: file.thumb_mime.unwrap_or_default(),
+                etag: sha,
+                disposition: Disposition::Inline,
+            }
+        } else {
+            Download {
+                path: media.path_of(&file.sha256),
+                disposition: disposition_for(&file.mime, &file.name),
+                mime: file.mime,
+                etag: file.sha256,
+            }
+        };
+        download.open()
+    })
+    .await
 }
 
 /// Download a file.

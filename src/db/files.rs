@@ -100,25 +100,35 @@ pub fn find(conn: &Connection, id: FileId) -> Result<Option<FileRow>, Error> {
         .optional()?)
 }
 
-/// Whether `viewer` may fetch file `id` (API.md §12): its uploader; anyone (logged in) when
-/// it is a user's or a group's avatar; or a current member of a conversation holding a
-/// message with it that is neither recalled nor deleted by `viewer`.
-pub fn may_fetch(conn: &Connection, id: FileId, viewer: UserId) -> Result<bool, Error> {
-    Ok(conn.row(
-        concat!(
-            "SELECT EXISTS (SELECT 1 FROM files WHERE id = ?1 AND uploader_id = ?2)
-                 OR EXISTS (SELECT 1 FROM users WHERE avatar_file_id = ?1)
-                 OR EXISTS (SELECT 1 FROM conversations WHERE avatar_file_id = ?1)
-                 OR EXISTS (
-                   SELECT 1 FROM messages x
-                   JOIN members m ON m.conversation_id = x.conversation_id AND m.user_id = ?2
-                   WHERE x.file_id = ?1 AND x.status = ?3 AND NOT ",
-            super::hidden_from!("?2", "x.id"),
-            ")"
-        ),
-        params![id.0, viewer.0, super::messages::Status::Normal],
-        |r| r.get(0),
-    )?)
+/// File `id` if `viewer` may fetch it (API.md §12), in one statement: its uploader; anyone
+/// (logged in) when it is a user's or a group's avatar; or a current member of a
+/// conversation holding a message with it that is neither recalled nor deleted by `viewer`.
+pub fn find_fetchable(
+    conn: &Connection,
+    id: FileId,
+    viewer: UserId,
+) -> Result<Option<FileRow>, Error> {
+    Ok(conn
+        .row(
+            concat!(
+                "SELECT ",
+                file_columns!(),
+                " FROM files f WHERE f.id = ?1
+                   AND (f.uploader_id = ?2
+                        OR EXISTS (SELECT 1 FROM users WHERE avatar_file_id = ?1)
+                        OR EXISTS (SELECT 1 FROM conversations WHERE avatar_file_id = ?1)
+                        OR EXISTS (
+                          SELECT 1 FROM messages x
+                          JOIN members m ON m.conversation_id = x.conversation_id
+                                        AND m.user_id = ?2
+                          WHERE x.file_id = ?1 AND x.status = ?3 AND NOT ",
+                super::hidden_from!("?2", "x.id"),
+                "))"
+            ),
+            params![id.0, viewer.0, super::messages::Status::Normal],
+            |r| file_row(r, 0),
+        )
+        .optional()?)
 }
 
 /// Whether anything refers to upload `f.id`: a message, a user's or a group's avatar. The

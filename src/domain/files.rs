@@ -229,15 +229,16 @@ pub async fn sweep_orphans(db: &Db, media: &MediaStore, orphan_secs: u64) -> Res
     Ok(count)
 }
 
-/// The file `viewer` asks for, if they may have it (else `404 文件不存在`).
-pub async fn fetchable(db: &Db, viewer: UserId, id: FileId) -> Result<FileRow, Error> {
-    db.read(move |conn| {
-        if !files::may_fetch(conn, id, viewer)? {
-            return Err(Error::FileNotFound);
-        }
-        files::find(conn, id)?.ok_or(Error::FileNotFound)
-    })
-    .await
+/// The file `viewer` asks for, if they may have it (else `404 文件不存在`), handed to `then`
+/// on the same blocking thread: a download checks, reads the row and opens the bytes in one
+/// hand-off from the async workers.
+pub async fn fetchable<T, F>(db: &Db, viewer: UserId, id: FileId, then: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(FileRow) -> Result<T, Error> + Send + 'static,
+{
+    db.read(move |conn| then(files::find_fetchable(conn, id, viewer)?.ok_or(Error::FileNotFound)?))
+        .await
 }
 
 #[cfg(test)]

@@ -12,21 +12,27 @@
 //! * anything else — no `Range`, several ranges, another unit, a malformed value — → `200`
 //!   with the whole file (RFC 9110 lets a server ignore `Range`), never a `500`.
 //!
-//! The file is opened once ([`Download::open`]) and streamed in 64 KiB chunks by
-//! `tokio::fs::File`; it is never read into memory whole. A handler does:
+//! The file is opened once ([`Download::open`], blocking: call it on the blocking pool, in
+//! the same hand-off as the access check). A small file (at most [`IN_MEMORY_MAX`], such as
+//! a thumbnail or an avatar) is read whole right there, so answering it needs no further
+//! trip to the blocking pool; anything larger is streamed in 64 KiB chunks by
+//! `tokio::fs::File` and never held in memory. A handler does:
 //!
 //! ```ignore
 //! #[get("/files/<id>")]
 //! async fn download(/* guards */) -> Result<Opened, Error> {
-//!     let download: Download = /* the access rule, the stored path, mime, hash, name */;
-//!     download.open().await
+//!     db.read(move |conn| {
+//!         let download: Download = /* the access rule, the stored path, mime, hash, name */;
+//!         download.open()
+//!     })
+//!     .await
 //! }
 //! ```
 //!
 //! and the responder reads `Range` and `If-None-Match` from the request itself. `HEAD`
 //! works too (Rocket answers it with the `GET` route and strips the body).
 
-use std::io::{Seek, SeekFrom};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use rocket::http::Status;
@@ -38,6 +44,10 @@ use crate::error::{Error, GuardError};
 
 /// How big the pieces are that a download is sent in (Rocket's default is 4 KiB).
 const CHUNK: usize = 64 * 1024;
+
+/// Files up to this size are read whole when opened and answered from memory (thumbnails
+/// are 10–100 KiB); larger ones are streamed from disk.
+pub const IN_MEMORY_MAX: u64 = 256 * 1024;
 
 /// What a download answers with when a file name has nothing usable left in it.
 const FALLBACK_NAME: &str = "download";
@@ -88,10 +98,17 @@ pub fn disposition_for(mime: &str, name: &str) -> Disposition {
 }
 
 impl Download {
-    /// Opens the file and learns its size. A file missing on disk (say, erased by a recall
-    /// that raced this download) is `404 文件不存在`; any other failure is a `500`.
-    pub async fn open(self) -> Result<Opened, Error> {
-        let file = match rocket::tokio::fs::File::open(&self.path).await {
+    /// Opens the file and learns its size, reading it whole when it is at most
+    /// [`IN_MEMORY_MAX`]. Blocking: run it on the blocking pool. A file missing on disk (say,
+    /// erased by a recall that raced this download) is `404 文件不存在`; any other failure
+    /// is a `500`.
+    pub fn open(self) -> Result<Opened, Error> {
+        self.open_within(IN_MEMORY_MAX)
+    }
+
+    /// [`Download::open`], reading files of at most `in_memory` bytes whole.
+    pub fn open_within(self, in_memory: u64) -> Result<Opened, Error> {
+        let mut file = match std::fs::File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::warn!(path = %self.path.display(), "a served file is missing on disk");
@@ -99,16 +116,30 @@ impl Download {
             }
             Err(e) => return Err(open_failed(&self, e)),
         };
-        let metadata = file.metadata().await.map_err(|e| open_failed(&self, e))?;
+        let metadata = file.metadata().map_err(|e| open_failed(&self, e))?;
         if !metadata.is_file() {
             return Err(Error::internal(format!(
                 "{} is not a regular file",
                 self.path.display()
             )));
         }
+        let size = metadata.len();
+        let body = if size <= in_memory {
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            file.read_to_end(&mut bytes)
+                .map_err(|e| open_failed(&self, e))?;
+            // Content-addressed files never change; a shorter read means it was replaced
+            // under us, which the size and ETag would then misdescribe.
+            if bytes.len() as u64 != size {
+                return Err(open_failed(&self, std::io::ErrorKind::UnexpectedEof.into()));
+            }
+            Body::Memory(bytes)
+        } else {
+            Body::Disk(file)
+        };
         Ok(Opened {
-            file: file.into_std().await,
-            size: metadata.len(),
+            body,
+            size,
             download: self,
         })
     }
@@ -123,15 +154,22 @@ fn open_failed(download: &Download, e: std::io::Error) -> Error {
 #[derive(Debug)]
 pub struct Opened {
     download: Download,
-    file: std::fs::File,
+    body: Body,
     size: u64,
+}
+
+/// The bytes of an opened download: read whole (small files), or still on disk.
+#[derive(Debug)]
+enum Body {
+    Memory(Vec<u8>),
+    Disk(std::fs::File),
 }
 
 impl<'r> Responder<'r, 'static> for Opened {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let Opened {
             download,
-            mut file,
+            body,
             size,
         } = self;
         let if_none_match: Vec<&str> = req.headers().get("If-None-Match").collect();
@@ -148,12 +186,16 @@ impl<'r> Responder<'r, 'static> for Opened {
         };
         let mut response = match plan {
             Plan::Whole => {
-                let body = rocket::tokio::fs::File::from_std(file);
-                let mut response = Response::build()
-                    .status(Status::Ok)
-                    .sized_body(usize::try_from(size).ok(), body)
-                    .max_chunk_size(CHUNK)
-                    .finalize();
+                let mut response = Response::build();
+                response.status(Status::Ok).max_chunk_size(CHUNK);
+                let len = usize::try_from(size).ok();
+                match body {
+                    Body::Memory(bytes) => response.sized_body(len, Cursor::new(bytes)),
+                    Body::Disk(file) => {
+                        response.sized_body(len, rocket::tokio::fs::File::from_std(file))
+                    }
+                };
+                let mut response = response.finalize();
                 // Rocket's server sets it from the body's size too; `rocket::local` does not.
                 response.set_raw_header("Content-Length", size.to_string());
                 describe(&download, &mut response);
@@ -161,17 +203,26 @@ impl<'r> Responder<'r, 'static> for Opened {
             }
             Plan::Part { start, end } => {
                 let len = end - start + 1;
-                // `lseek` only moves the offset: no disk I/O on the async worker.
-                if let Err(e) = file.seek(SeekFrom::Start(start)) {
-                    let detail = format!("cannot seek in {}: {e}", download.path.display());
-                    return Err(GuardError::stash(req, Error::Internal(detail)));
-                }
-                let body = rocket::tokio::fs::File::from_std(file).take(len);
-                let mut response = Response::build()
+                let mut response = Response::build();
+                response
                     .status(Status::PartialContent)
-                    .streamed_body(body)
-                    .max_chunk_size(CHUNK)
-                    .finalize();
+                    .max_chunk_size(CHUNK);
+                match body {
+                    Body::Memory(bytes) => {
+                        // `plan` keeps `start..=end` inside the file.
+                        let part = bytes[start as usize..=end as usize].to_vec();
+                        response.sized_body(part.len(), Cursor::new(part));
+                    }
+                    Body::Disk(mut file) => {
+                        // `lseek` only moves the offset: no disk I/O on the async worker.
+                        if let Err(e) = file.seek(SeekFrom::Start(start)) {
+                            let detail = format!("cannot seek in {}: {e}", download.path.display());
+                            return Err(GuardError::stash(req, Error::Internal(detail)));
+                        }
+                        response.streamed_body(rocket::tokio::fs::File::from_std(file).take(len));
+                    }
+                };
+                let mut response = response.finalize();
                 // A streamed body has no size of its own: this header frames it (hyper then
                 // sends exactly this many bytes, not chunks).
                 response.set_raw_header("Content-Length", len.to_string());

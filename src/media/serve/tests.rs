@@ -38,12 +38,13 @@ fn write_pattern(path: &Path, size: usize) {
     out.flush().unwrap();
 }
 
-/// The file every route serves (with `/named` overriding type and name).
-struct Fixture(Download);
+/// The file every route serves (with `/named` overriding type and name), and up to which
+/// size it is read into memory rather than streamed from disk.
+struct Fixture(Download, u64);
 
 #[rocket::get("/file")]
 async fn file(fixture: &State<Fixture>) -> Result<Opened, Error> {
-    fixture.0.clone().open().await
+    fixture.0.clone().open_within(fixture.1)
 }
 
 #[rocket::get("/named?<mime>&<name>")]
@@ -53,38 +54,53 @@ async fn named(fixture: &State<Fixture>, mime: &str, name: &str) -> Result<Opene
         disposition: disposition_for(mime, name),
         ..fixture.0.clone()
     }
-    .open()
-    .await
+    .open_within(fixture.1)
 }
 
 #[rocket::get("/missing")]
 async fn missing(fixture: &State<Fixture>) -> Result<Opened, Error> {
     let mut download = fixture.0.clone();
     download.path.set_file_name("not-there");
-    download.open().await
+    download.open_within(fixture.1)
 }
 
 #[rocket::get("/directory")]
 async fn directory(fixture: &State<Fixture>) -> Result<Opened, Error> {
     let mut download = fixture.0.clone();
     download.path.pop();
-    download.open().await
+    download.open_within(fixture.1)
 }
 
-fn rocket_for(path: &Path, config: rocket::Config) -> rocket::Rocket<rocket::Build> {
+fn rocket_for(
+    path: &Path,
+    config: rocket::Config,
+    in_memory: u64,
+) -> rocket::Rocket<rocket::Build> {
     rocket::custom(config)
-        .manage(Fixture(Download {
-            path: path.to_path_buf(),
-            mime: "image/png".to_string(),
-            etag: ETAG.to_string(),
-            disposition: Disposition::Inline,
-        }))
+        .manage(Fixture(
+            Download {
+                path: path.to_path_buf(),
+                mime: "image/png".to_string(),
+                etag: ETAG.to_string(),
+                disposition: Disposition::Inline,
+            },
+            in_memory,
+        ))
         .mount("/", routes![file, named, missing, directory])
         .register("/", catchers![crate::error::default_catcher])
 }
 
-/// A client serving a `size`-byte pattern file.
+/// A client serving a `size`-byte pattern file, read into memory when it is small
+/// (`IN_MEMORY_MAX`, as chatd serves it).
 fn app(size: usize) -> (Client, TempDir) {
+    app_reading(size, IN_MEMORY_MAX)
+}
+
+/// Both ways of answering: from memory, and streamed from disk.
+const BOTH: [u64; 2] = [IN_MEMORY_MAX, 0];
+
+/// A client serving a `size`-byte pattern file, read into memory up to `in_memory` bytes.
+fn app_reading(size: usize, in_memory: u64) -> (Client, TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blob");
     write_pattern(&path, size);
@@ -92,7 +108,7 @@ fn app(size: usize) -> (Client, TempDir) {
         log_level: rocket::config::LogLevel::Off,
         ..rocket::Config::debug_default()
     };
-    let client = Client::tracked(rocket_for(&path, config)).unwrap();
+    let client = Client::tracked(rocket_for(&path, config, in_memory)).unwrap();
     (client, dir)
 }
 
@@ -173,89 +189,99 @@ fn assert_unsatisfiable(response: LocalResponse<'_>, size: usize) {
 
 #[test]
 fn a_plain_get_is_the_whole_file_with_every_header() {
-    let (client, _dir) = app(SIZE);
-    assert_whole(get(&client, "/file", &[]), SIZE);
+    for in_memory in BOTH {
+        let (client, _dir) = app_reading(SIZE, in_memory);
+        assert_whole(get(&client, "/file", &[]), SIZE);
+    }
 }
 
 #[test]
 fn safaris_probe_gets_exactly_two_bytes() {
-    let (client, _dir) = app(SIZE);
-    assert_part(get(&client, "/file", &[("Range", "bytes=0-1")]), 0, 1, SIZE);
+    for in_memory in BOTH {
+        let (client, _dir) = app_reading(SIZE, in_memory);
+        assert_part(get(&client, "/file", &[("Range", "bytes=0-1")]), 0, 1, SIZE);
+    }
 }
 
 #[test]
 fn single_ranges_are_206_with_only_those_bytes() {
-    let (client, _dir) = app(SIZE);
-    for (range, first, last) in [
-        ("bytes=10-19", 10, 19),
-        ("bytes=990-", 990, 999),
-        ("bytes=-10", 990, 999),
-        ("bytes=0-", 0, 999),
-        ("bytes=999-999", 999, 999),
-        ("bytes=500-500", 500, 500),
-        // Past the end: clamped (RFC 9110 §14.1.2).
-        ("bytes=995-5000", 995, 999),
-        ("bytes=0-99999999999999999999999", 0, 999),
-        ("bytes=-5000", 0, 999),
-        // Case and optional spaces.
-        ("Bytes=3-4", 3, 4),
-        ("bytes= 3 - 4 ", 3, 4),
-        ("bytes=3-4,", 3, 4),
-    ] {
-        let response = get(&client, "/file", &[("Range", range)]);
-        assert_eq!(response.status(), Status::PartialContent, "{range}");
-        assert_part(response, first, last, SIZE);
+    for in_memory in BOTH {
+        let (client, _dir) = app_reading(SIZE, in_memory);
+        for (range, first, last) in [
+            ("bytes=10-19", 10, 19),
+            ("bytes=990-", 990, 999),
+            ("bytes=-10", 990, 999),
+            ("bytes=0-", 0, 999),
+            ("bytes=999-999", 999, 999),
+            ("bytes=500-500", 500, 500),
+            // Past the end: clamped (RFC 9110 §14.1.2).
+            ("bytes=995-5000", 995, 999),
+            ("bytes=0-99999999999999999999999", 0, 999),
+            ("bytes=-5000", 0, 999),
+            // Case and optional spaces.
+            ("Bytes=3-4", 3, 4),
+            ("bytes= 3 - 4 ", 3, 4),
+            ("bytes=3-4,", 3, 4),
+        ] {
+            let response = get(&client, "/file", &[("Range", range)]);
+            assert_eq!(response.status(), Status::PartialContent, "{range}");
+            assert_part(response, first, last, SIZE);
+        }
     }
 }
 
 #[test]
 fn unsatisfiable_ranges_are_416_with_the_envelope() {
-    let (client, _dir) = app(SIZE);
-    for range in [
-        "bytes=999999999-",
-        "bytes=1000-",
-        "bytes=1000-1001",
-        "bytes=5-3",
-        "bytes=-0",
-        "bytes=99999999999999999999999-",
-    ] {
-        let response = get(&client, "/file", &[("Range", range)]);
-        assert_eq!(response.status(), Status::RangeNotSatisfiable, "{range}");
-        assert_unsatisfiable(response, SIZE);
+    for in_memory in BOTH {
+        let (client, _dir) = app_reading(SIZE, in_memory);
+        for range in [
+            "bytes=999999999-",
+            "bytes=1000-",
+            "bytes=1000-1001",
+            "bytes=5-3",
+            "bytes=-0",
+            "bytes=99999999999999999999999-",
+        ] {
+            let response = get(&client, "/file", &[("Range", range)]);
+            assert_eq!(response.status(), Status::RangeNotSatisfiable, "{range}");
+            assert_unsatisfiable(response, SIZE);
+        }
     }
 }
 
 #[test]
 fn several_ranges_or_a_malformed_one_get_the_whole_file() {
-    let (client, _dir) = app(SIZE);
-    for range in [
-        "bytes=0-1,5-6",
-        "bytes=0-1, 999999999-",
-        "bytes=abc",
-        "bytes=",
-        "bytes=-",
-        "bytes=1-2-3",
-        "bytes=+1-2",
-        "bytes=0x10-",
-        "bytes=1",
-        "items=0-1",
-        "0-1",
-        "",
-        "bytes 0-1",
-        "bytes=--1",
-        "bytes=１-２",
-    ] {
-        let response = get(&client, "/file", &[("Range", range)]);
-        assert_eq!(response.status(), Status::Ok, "{range:?}");
+    for in_memory in BOTH {
+        let (client, _dir) = app_reading(SIZE, in_memory);
+        for range in [
+            "bytes=0-1,5-6",
+            "bytes=0-1, 999999999-",
+            "bytes=abc",
+            "bytes=",
+            "bytes=-",
+            "bytes=1-2-3",
+            "bytes=+1-2",
+            "bytes=0x10-",
+            "bytes=1",
+            "items=0-1",
+            "0-1",
+            "",
+            "bytes 0-1",
+            "bytes=--1",
+            "bytes=１-２",
+        ] {
+            let response = get(&client, "/file", &[("Range", range)]);
+            assert_eq!(response.status(), Status::Ok, "{range:?}");
+            assert_whole(response, SIZE);
+        }
+        // Two `Range` headers are a list of two ranges.
+        let response = get(
+            &client,
+            "/file",
+            &[("Range", "bytes=0-1"), ("Range", "bytes=5-6")],
+        );
         assert_whole(response, SIZE);
     }
-    // Two `Range` headers are a list of two ranges.
-    let response = get(
-        &client,
-        "/file",
-        &[("Range", "bytes=0-1"), ("Range", "bytes=5-6")],
-    );
-    assert_whole(response, SIZE);
 }
 
 #[test]
@@ -439,7 +465,7 @@ struct Live {
 }
 
 impl Live {
-    fn start(size: usize) -> Live {
+    fn start(size: usize, in_memory: u64) -> Live {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("blob");
         write_pattern(&path, size);
@@ -456,7 +482,7 @@ impl Live {
             },
             ..rocket::Config::debug_default()
         };
-        let rocket = rocket_for(&path, config);
+        let rocket = rocket_for(&path, config, in_memory);
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let _ = rocket::execute(
@@ -530,56 +556,58 @@ fn wire_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 
 #[test]
 fn on_the_wire_every_answer_is_framed_by_its_content_length() {
-    let live = Live::start(SIZE);
+    for in_memory in BOTH {
+        let live = Live::start(SIZE, in_memory);
 
-    let (status, headers, body) = live.call("GET", "Range: bytes=0-1\r\n");
-    assert_eq!(status, "HTTP/1.1 206 Partial Content");
-    assert_eq!(wire_header(&headers, "content-length"), Some("2"));
-    assert_eq!(wire_header(&headers, "transfer-encoding"), None);
-    assert_eq!(
-        wire_header(&headers, "content-range"),
-        Some("bytes 0-1/1000")
-    );
-    assert_eq!(body, pattern(0..2));
+        let (status, headers, body) = live.call("GET", "Range: bytes=0-1\r\n");
+        assert_eq!(status, "HTTP/1.1 206 Partial Content");
+        assert_eq!(wire_header(&headers, "content-length"), Some("2"));
+        assert_eq!(wire_header(&headers, "transfer-encoding"), None);
+        assert_eq!(
+            wire_header(&headers, "content-range"),
+            Some("bytes 0-1/1000")
+        );
+        assert_eq!(body, pattern(0..2));
 
-    let (status, headers, body) = live.call("GET", "Range: bytes=-300\r\n");
-    assert_eq!(status, "HTTP/1.1 206 Partial Content");
-    assert_eq!(wire_header(&headers, "content-length"), Some("300"));
-    assert_eq!(body, pattern(700..1000));
+        let (status, headers, body) = live.call("GET", "Range: bytes=-300\r\n");
+        assert_eq!(status, "HTTP/1.1 206 Partial Content");
+        assert_eq!(wire_header(&headers, "content-length"), Some("300"));
+        assert_eq!(body, pattern(700..1000));
 
-    let (status, headers, body) = live.call("GET", "");
-    assert_eq!(status, "HTTP/1.1 200 OK");
-    assert_eq!(wire_header(&headers, "content-length"), Some("1000"));
-    assert_eq!(wire_header(&headers, "transfer-encoding"), None);
-    assert_eq!(
-        wire_header(&headers, "etag"),
-        Some(format!("\"{ETAG}\"").as_str())
-    );
-    assert_eq!(body, pattern(0..SIZE));
+        let (status, headers, body) = live.call("GET", "");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert_eq!(wire_header(&headers, "content-length"), Some("1000"));
+        assert_eq!(wire_header(&headers, "transfer-encoding"), None);
+        assert_eq!(
+            wire_header(&headers, "etag"),
+            Some(format!("\"{ETAG}\"").as_str())
+        );
+        assert_eq!(body, pattern(0..SIZE));
 
-    let (status, headers, body) = live.call("GET", &format!("If-None-Match: \"{ETAG}\"\r\n"));
-    assert_eq!(status, "HTTP/1.1 304 Not Modified");
-    assert_eq!(wire_header(&headers, "content-length"), None);
-    assert_eq!(
-        wire_header(&headers, "etag"),
-        Some(format!("\"{ETAG}\"").as_str())
-    );
-    assert!(body.is_empty());
+        let (status, headers, body) = live.call("GET", &format!("If-None-Match: \"{ETAG}\"\r\n"));
+        assert_eq!(status, "HTTP/1.1 304 Not Modified");
+        assert_eq!(wire_header(&headers, "content-length"), None);
+        assert_eq!(
+            wire_header(&headers, "etag"),
+            Some(format!("\"{ETAG}\"").as_str())
+        );
+        assert!(body.is_empty());
 
-    let (status, headers, body) = live.call("GET", "Range: bytes=999999999-\r\n");
-    assert_eq!(status, "HTTP/1.1 416 Range Not Satisfiable");
-    assert_eq!(wire_header(&headers, "content-range"), Some("bytes */1000"));
-    let envelope = r#"{"code":416,"message":"请求范围无效","data":null}"#;
-    assert_eq!(
-        wire_header(&headers, "content-length"),
-        Some(envelope.len().to_string().as_str())
-    );
-    assert_eq!(body, envelope.as_bytes());
+        let (status, headers, body) = live.call("GET", "Range: bytes=999999999-\r\n");
+        assert_eq!(status, "HTTP/1.1 416 Range Not Satisfiable");
+        assert_eq!(wire_header(&headers, "content-range"), Some("bytes */1000"));
+        let envelope = r#"{"code":416,"message":"请求范围无效","data":null}"#;
+        assert_eq!(
+            wire_header(&headers, "content-length"),
+            Some(envelope.len().to_string().as_str())
+        );
+        assert_eq!(body, envelope.as_bytes());
 
-    let (status, headers, body) = live.call("HEAD", "Range: bytes=0-1\r\n");
-    assert_eq!(status, "HTTP/1.1 206 Partial Content");
-    assert_eq!(wire_header(&headers, "content-length"), Some("2"));
-    assert!(body.is_empty());
+        let (status, headers, body) = live.call("HEAD", "Range: bytes=0-1\r\n");
+        assert_eq!(status, "HTTP/1.1 206 Partial Content");
+        assert_eq!(wire_header(&headers, "content-length"), Some("2"));
+        assert!(body.is_empty());
+    }
 }
 
 // ---------------------------------------------------------------------------------------
