@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use server::Server;
 
-const SOURCES: [&str; 8] = [
+const SOURCES: [&str; 9] = [
     "package.json",
     "package-lock.json",
     "lib.mjs",
@@ -32,6 +32,7 @@ const SOURCES: [&str; 8] = [
     "regressions_lib.mjs",
     "regressions_live.mjs",
     "regressions_compose.mjs",
+    "media.mjs",
 ];
 
 /// One scenario may take this long before it is stopped and the test fails.
@@ -227,4 +228,14 @@ fn regressions_live_updates_and_restart() {
 fn regressions_composer_and_panels() {
     let _one = serial();
     run_scenario("regressions_compose.mjs", &[]);
+}
+
+/// Issue 15's photos and files: two photos picked at once seen live at their proportions
+/// before they load, the viewer (Esc, back, tap), a dropped file downloaded byte for byte, a
+/// pasted photo whose upload and send fail once each and are retried once, and a recall that
+/// removes a photo on both sides.
+#[test]
+fn media_photos_and_files() {
+    let _one = serial();
+    run_scenario("media.mjs", &[]);
 }

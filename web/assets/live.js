@@ -14,7 +14,8 @@ import {
   renameUser,
   statusOf,
 } from './store.js';
-import { loadList, loadListSoon, loadFriends, markReadSoon, catchUp, afterDelete, retryPending, closeChat } from './actions.js';
+import { loadList, loadListSoon, loadFriends, markReadSoon, catchUp, afterDelete, closeChat } from './actions.js';
+import { retryPending, settle } from './send.js';
 
 /** Conversations this device is leaving itself (no "you were removed" toast for those). */
 export const leaving = new Set();
@@ -27,10 +28,7 @@ const handlers = {
     const id = d.conversation_id;
     const m = d.message;
     if (!m) return;
-    if (d.client_msg_id && state.pendings.has(d.client_msg_id)) {
-      clearTimeout(state.pendings.get(d.client_msg_id).timer);
-      state.pendings.delete(d.client_msg_id); // our own send, confirmed: matched by key
-    }
+    if (d.client_msg_id) settle(d.client_msg_id); // our own send, confirmed: matched by key
     if (!state.convs.has(id)) loadListSoon();
     if (state.chats.has(id)) putMessages(id, [m]);
     notePreview(id, m);

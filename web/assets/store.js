@@ -13,7 +13,7 @@ export const state = {
   order: [], // conversation ids as the list shows them
   listLoaded: false,
   chats: new Map(), // conversation_id -> { msgs: Map id -> message, ids: [] oldest first, hasMore, loading, loaded }
-  pendings: new Map(), // client_msg_id -> { clientId, convId, content, state: 'sending'|'failed', error, tries }
+  pendings: new Map(), // client_msg_id -> unsent message (send.js): { clientId, convId, kind, state: 'sending'|'failed', error, tries, … }
   current: null, // the open conversation's id
   friends: [],
   incoming: [],
@@ -107,6 +107,16 @@ const cut = (s, n) => {
   return chars.length > n ? chars.slice(0, n).join('') : String(s);
 };
 
+/** What the list shows for a message: its text, or `[图片]`, `[文件] name`, `[语音] 12"` (as
+ * the server renders `last_message_preview`). */
+export function previewText(m) {
+  const a = m.attachment;
+  if (m.type === 'image') return '[图片]';
+  if (m.type === 'file') return `[文件] ${a ? a.name : ''}`;
+  if (m.type === 'voice') return `[语音] ${a ? Math.round((a.duration_ms || 0) / 1000) : 0}"`;
+  return cut(m.content, 100);
+}
+
 /** A message became the newest of its conversation: preview, time and place in the list. */
 export function notePreview(convId, m) {
   const c = state.convs.get(convId);
@@ -114,7 +124,7 @@ export function notePreview(convId, m) {
   const system = m.status === statusOf().system;
   const own = state.me && m.sender_id === state.me.user_id;
   patchConv(convId, {
-    last_message_preview: cut(m.content, 100),
+    last_message_preview: cut(previewText(m), 100),
     last_message_time: m.created_at || c.last_message_time,
     previewSender: c.type === 'group' && !system && !own ? m.sender_name : null,
     rank: --rankSeq,
