@@ -230,12 +230,13 @@ fn regressions_composer_and_panels() {
     run_scenario("regressions_compose.mjs", &[]);
 }
 
-/// Issue 15's photos and files: two photos picked at once seen live at their proportions
-/// before they load, the viewer (Esc, back, tap), a dropped file downloaded byte for byte, a
-/// pasted photo whose upload and send fail once each and are retried once, and a recall that
+/// Issue 15's photos, files and voice notes: two photos picked at once seen live at their
+/// proportions before they load, the viewer (Esc, back, tap), a dropped file downloaded
+/// byte for byte, a pasted photo whose upload and send fail once each and are retried once,
+/// a voice note recorded with Chromium's fake microphone and played, and a recall that
 /// removes a photo on both sides.
 #[test]
-fn media_photos_and_files() {
+fn media_photos_files_and_voice() {
     let _one = serial();
     run_scenario("media.mjs", &[]);
 }

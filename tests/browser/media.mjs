@@ -1,13 +1,15 @@
-// Photos and files in the web client, in real headless Chromium (issue 15).
+// Photos, files and voice notes in the web client, in real headless Chromium (issue 15).
 //
 // A (desktop) and B (phone) are friends in a private chat. A picks two photos at once (a PNG
 // and a JPEG the browser draws, of different proportions): B sees them live, each box at its
 // photo's proportions before the thumbnail has loaded and unmoved after; B opens one in the
 // viewer and closes it with Esc and with the back button. A drops a file on the chat; B
 // downloads it and gets the same bytes. A pastes a photo while the network fails twice (the
-// upload, then the send): 重试 finishes it with one upload and one message. A recalls a
-// photo: it leaves both screens and its URL stops working. B reloads: the history shows its
-// attachments.
+// upload, then the send): 重试 finishes it with one upload and one message. A records a voice
+// note with Chromium's fake microphone; B plays it. A recalls a photo: it leaves both
+// screens and its URL stops working. B reloads as a page without a secure context: the
+// history shows its attachments, and voice mode says recording needs HTTPS. With
+// CHATD_SCREENSHOTS set it takes the README's media screenshots (phone and desktop).
 
 import { readFile } from 'node:fs/promises';
 import {
@@ -26,10 +28,11 @@ import {
   openPrivateChat,
   makeImage,
   apiFromPage,
+  screenshot,
   scenario,
 } from './lib.mjs';
 
-/** The open chat's stored messages of `type` (`image`, `file`), oldest first. */
+/** The open chat's stored messages of `type` (`image`, `file`, `voice`), oldest first. */
 const stored = (u, type) => u.page.locator(`#msg-list > li[data-type="${type}"][data-id^="m_"]`);
 
 /** Each image box's size and whether its thumbnail has loaded, oldest first. */
@@ -64,7 +67,9 @@ function dropOrPaste(u, how, files) {
   );
 }
 
-await scenario('media', async (t) => {
+await scenario(
+  'media',
+  async (t) => {
     const a = await t.user('mama', '妈妈', DESKTOP);
     const b = await t.user('baba', '爸爸', PHONE);
 
@@ -193,6 +198,39 @@ await scenario('media', async (t) => {
     await a.page.unroute('**/api/auth/files');
     await a.page.unroute('**/api/auth/messages');
 
+    t.step('A records a voice note with the fake microphone (click to record, click to send)');
+    await tid(a.page, 'voice-toggle').click();
+    const record = tid(a.page, 'voice-record');
+    assert.equal(await record.textContent(), '点击 录音', 'a mouse clicks to record');
+    await record.click();
+    await until('the recording to start', async () => (await tid(a.page, 'voice-panel').isVisible()) && (await record.textContent()) === '点击 发送');
+    await sleep(2300);
+    await tid(a.page, 'voice-send').click();
+    await until('the voice note to be stored on A', async () => (await stored(a, 'voice').count()) === 1);
+    const aLen = await stored(a, 'voice').getByTestId('voice-duration').textContent();
+    assert.match(aLen, /^[23]"$/, `about two seconds, shown as WeChat does (${aLen})`);
+    await tid(a.page, 'voice-toggle').click();
+    assert.equal(await tid(a.page, 'message-input').isVisible(), true, 'back to the keyboard');
+
+    t.step('B sees the voice note with its length and plays it');
+    await until('B to see the voice note', async () => (await stored(b, 'voice').count()) === 1);
+    const note = stored(b, 'voice').first();
+    assert.equal(await note.getByTestId('voice-duration').textContent(), aLen);
+    assert.match(await convItem(a.page, b.displayName).getByTestId('conversation-preview').textContent(), /^\[语音\] [23]"$/);
+    await note.getByTestId('voice-note').click();
+    await until('the voice note to play', () =>
+      note.getByTestId('voice-audio').evaluate((audio) => audio.currentTime > 0.2 || audio.ended)
+    );
+
+    if (process.env.CHATD_SCREENSHOTS) {
+      t.step('screenshots');
+      await note.getByTestId('voice-audio').evaluate((audio) => audio.pause());
+      await send(b, '拍得真好！');
+      await waitForMessage(a, '拍得真好！');
+      await screenshot(b, 'phone-media');
+      await screenshot(a, 'desktop-media');
+    }
+
     t.step('A recalls the wide photo: it leaves both screens and its URL stops working');
     const first = stored(a, 'image').first();
     const id = await first.getAttribute('data-id');
@@ -213,11 +251,17 @@ await scenario('media', async (t) => {
       (await convItem(b.page, a.displayName).getByTestId('conversation-preview').textContent()) === `${a.displayName}撤回了一条消息`
     );
 
-    t.step('B reloads: the history shows its attachments');
+    t.step('B reloads on a page that is not a secure context: the history shows, recording explains why not');
+    await b.context.addInitScript(() => Object.defineProperty(window, 'isSecureContext', { value: false }));
     await b.page.reload();
     await openChat(b, a.displayName);
     await until("B's history with its attachments", async () =>
-      (await stored(b, 'image').count()) === 2 && (await stored(b, 'file').count()) === 1
+      (await stored(b, 'image').count()) === 2 && (await stored(b, 'file').count()) === 1 && (await stored(b, 'voice').count()) === 1
     );
     await until('the thumbnails from history to load', async () => (await boxes(b)).every((x) => x.loaded));
-  });
+    await tid(b.page, 'voice-toggle').click();
+    assert.equal(await tid(b.page, 'voice-record').isVisible(), false, 'no record button without a secure context');
+    assert.match(await tid(b.page, 'voice-unavailable').textContent(), /^录音需要 HTTPS/);
+  },
+  { args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] }
+);

@@ -4,7 +4,7 @@
 //   store.js          the one state object (subscribe / changed)
 //   live.js           event kind -> store update, stream status
 //   actions.js        what talks to the server (lists, chats, recall, pins); send.js sending
-//   view-*.js         list, chat, composer, attachments, auth; panels.js the dialogs;
+//   view-*.js         list, chat, composer, attachments, voice, auth; panels.js the dialogs;
 //                     media.js attachments in bubbles, viewer.js the photo viewer;
 //                     nav.js the back button
 
@@ -22,6 +22,7 @@ import { initNav } from './nav.js';
 import { closeChat } from './actions.js';
 import { dropPendings } from './send.js';
 import { initAttach } from './view-attach.js';
+import { initVoice } from './view-voice.js';
 import { initViewer } from './viewer.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
@@ -111,6 +112,7 @@ async function main() {
   initChat();
   initComposer();
   initAttach();
+  initVoice();
   initViewer();
   initPanels({ logout });
   subscribe((ch) => {

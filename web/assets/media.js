@@ -1,7 +1,7 @@
 // Attachments in bubbles: photos in a box of their own proportions from the first frame
 // (width/height from the server, or from the local file while it uploads), so nothing moves
-// when the thumbnail arrives; file cards with a download link. The same shapes while a
-// message is unsent, with its upload's progress.
+// when the thumbnail arrives; file cards with a download link; voice notes with a player.
+// The same shapes while a message is unsent, with its upload's progress.
 
 import { h } from './dom.js';
 
@@ -20,6 +20,9 @@ export function humanSize(bytes) {
   }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
+
+/** A voice note's length as WeChat writes it: `12"` (at least 1). */
+export const seconds = (ms) => `${Math.max(1, Math.round((Number(ms) || 0) / 1000))}"`;
 
 // ---------------------------------------------------------------- photos
 
@@ -108,13 +111,70 @@ export function fileContent(a) {
   return fileCard(a.name, a.size, link);
 }
 
+// ---------------------------------------------------------------- voice
+
+/** A voice bubble's width grows with its length, as WeChat's do. */
+function voiceShape(el, ms) {
+  const s = Math.min(60, Math.max(1, (Number(ms) || 0) / 1000));
+  el.style.width = `${Math.round(92 + 2.6 * s)}px`;
+}
+
+/** A stored voice note: tap to play or pause; the bar follows the playing position. */
+export function voiceContent(a) {
+  const ms = a.duration_ms || 0;
+  const fill = h('span', { class: 'voice-fill' });
+  const audio = h('audio', { preload: 'none', src: a.url, 'data-testid': 'voice-audio' });
+  const el = h(
+    'div',
+    { class: 'voice', role: 'button', 'data-act': 'play', 'data-testid': 'voice-note', 'aria-label': `语音 ${seconds(ms)}，播放` },
+    h('span', { class: 'voice-icon', 'aria-hidden': 'true' }),
+    h('span', { class: 'voice-bar', 'aria-hidden': 'true' }, fill),
+    h('span', { class: 'voice-len', 'data-testid': 'voice-duration' }, seconds(ms)),
+    audio
+  );
+  voiceShape(el, ms);
+  const total = () => (Number.isFinite(audio.duration) && audio.duration > 0 ? audio.duration * 1000 : ms);
+  const show = () => {
+    fill.style.width = `${Math.min(100, (audio.currentTime * 100000) / Math.max(1, total()))}%`;
+  };
+  audio.addEventListener('timeupdate', show);
+  audio.addEventListener('play', () => {
+    el.classList.add('playing');
+    el.setAttribute('aria-label', `语音 ${seconds(ms)}，暂停`);
+  });
+  audio.addEventListener('pause', () => {
+    el.classList.remove('playing');
+    el.setAttribute('aria-label', `语音 ${seconds(ms)}，播放`);
+  });
+  audio.addEventListener('ended', () => {
+    audio.currentTime = 0;
+    show();
+  });
+  audio.addEventListener('error', () => el.classList.add('broken'));
+  return el;
+}
+
+/** Plays or pauses the voice note `el`; any other note playing stops. */
+export function toggleVoice(el) {
+  const audio = el.querySelector('audio');
+  if (!audio) return Promise.resolve();
+  for (const other of document.querySelectorAll('.voice audio')) if (other !== audio && !other.paused) other.pause();
+  if (!audio.paused) {
+    audio.pause();
+    return Promise.resolve();
+  }
+  el.classList.remove('broken');
+  return audio.play().catch(() => el.classList.add('broken'));
+}
+
 // ---------------------------------------------------------------- a message's attachment
 
-/** The bubble's inside for a stored message of type image or file (null for text). */
+/** The bubble's inside for a stored message of type image, file or voice (null for text). */
 export function attachmentContent(m) {
   const a = m.attachment;
   if (!a) return null;
   if (m.type === 'image') return imageContent(a);
+  if (m.type === 'voice') return voiceContent(a);
   return fileContent(a);
 }
 
@@ -128,6 +188,17 @@ export function pendingContent(p) {
   if (p.kind === 'image') {
     const box = p.box || { w: 0, h: 0 };
     return imageBox(box.w, box.h, 'image-box', p.preview ? previewCanvas(p.preview) : null, bar);
+  }
+  if (p.kind === 'voice') {
+    const el = h(
+      'div',
+      { class: 'voice', 'data-testid': 'voice-note' },
+      h('span', { class: 'voice-icon', 'aria-hidden': 'true' }),
+      h('span', { class: 'voice-len', 'data-testid': 'voice-duration' }, seconds(p.durationMs)),
+      bar
+    );
+    voiceShape(el, p.durationMs);
+    return el;
   }
   return fileCard(p.name, p.size, bar);
 }

@@ -1,4 +1,4 @@
-// Sending: text messages and attachments (photos, files). Each send is an unsent
+// Sending: text messages and attachments (photos, files, voice notes). Each send is an unsent
 // entry in `state.pendings`, keyed by its client_msg_id and shown until the server's id
 // arrives. Attachments upload one at a time, in the order they were chosen, with their
 // progress; a retry reuses the upload when it had succeeded and always the client_msg_id, so
@@ -43,6 +43,13 @@ export async function sendFiles(convId, files) {
     }
     add(p);
   }
+}
+
+/** A recorded voice note of `durationMs` (1–60,000). */
+export function sendVoice(convId, blob, durationMs) {
+  const ext = /mp4|m4a|aac/.test(blob.type) ? 'm4a' : /ogg/.test(blob.type) ? 'ogg' : 'webm';
+  const p = { ...unsent(convId, 'voice'), blob, name: `语音.${ext}`, size: blob.size, progress: 0, durationMs };
+  add(p);
 }
 
 /** The image's size as displayed (EXIF orientation applied, as the server reports it) and a
@@ -102,7 +109,10 @@ async function pump() {
 function body(p) {
   const b = { conversation_id: p.convId, client_msg_id: p.clientId };
   if (p.kind === 'text') return { ...b, content: p.content };
-  return { ...b, type: p.uploaded.width ? 'image' : 'file', file_id: p.uploaded.file_id };
+  const type = p.kind === 'voice' ? 'voice' : p.uploaded.width ? 'image' : 'file';
+  const out = { ...b, type, file_id: p.uploaded.file_id };
+  if (type === 'voice') out.duration_ms = p.durationMs;
+  return out;
 }
 
 async function deliver(p) {
@@ -157,7 +167,7 @@ function confirmed(p, d, sent) {
     type: sent.type || 'text',
     content: p.kind === 'text' ? p.content : '',
     attachment: u
-      ? { file_id: u.file_id, name: u.name, mime: u.mime, size: u.size, width: u.width, height: u.height, duration_ms: null, url: u.url, thumbnail_url: u.thumbnail_url }
+      ? { file_id: u.file_id, name: u.name, mime: u.mime, size: u.size, width: u.width, height: u.height, duration_ms: sent.duration_ms ?? null, url: u.url, thumbnail_url: u.thumbnail_url }
       : null,
     status: statusOf().normal,
     created_at: d.created_at,

@@ -7,12 +7,12 @@ import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } f
 import { state, subscribe, changed, statusOf, avatarKey } from './store.js';
 import { loadOlder, recall, deleteForMe, togglePin } from './actions.js';
 import { sendPending, cancelPending } from './send.js';
-import { attachmentContent, pendingContent, showProgress } from './media.js';
+import { attachmentContent, pendingContent, showProgress, toggleVoice } from './media.js';
 import { openViewer } from './viewer.js';
 
 const GAP = 5 * 60 * 1000;
 const rendered = new Map(); // key -> { el, sig }
-const mediaEls = new Map(); // message id -> { key, el }: a photo survives redraws of its message
+const mediaEls = new Map(); // message id -> { key, el }: a photo or voice note survives redraws of its message
 let shownConv = null;
 let shownLoaded = false;
 let menuFor = null; // id of the message whose menu is open
@@ -82,12 +82,12 @@ function entries(convId) {
 
 const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, text);
 
-/** A bubble holding a photo or file instead of text. */
+/** A bubble holding a photo, file or voice note instead of text. */
 const mediaBubble = (type, inside) =>
   h('div', { class: `bubble media media-${type}`, 'data-testid': 'message-content', 'data-type': type, tabindex: '0' }, inside);
 
 /** A message's attachment element, kept across redraws of the message (its menu opening)
- * so a loaded photo never blinks. */
+ * so a loaded photo never blinks and a playing note plays on. */
 function mediaFor(m) {
   const a = m.attachment;
   const key = `${m.type}|${a.url}|${a.thumbnail_url}`;
@@ -312,6 +312,7 @@ function act(li, what) {
   closeMenu();
   if (!m) return;
   if (what === 'view' && m.attachment) openViewer(convId, id, m.attachment);
+  else if (what === 'play') toggleVoice(li.querySelector('.voice'));
   else if (what === 'copy') copyText(m.content).then((ok) => toast(ok ? '已复制' : '复制失败', ok ? 'ok' : 'error'));
   else if (what === 'recall') recall(convId, id);
   else if (what === 'delete') deleteForMe(convId, id);
@@ -379,8 +380,8 @@ export function initChat() {
   ul.addEventListener('keydown', (e) => {
     if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('bubble')) {
       e.preventDefault();
-      // A photo opens; text (and files) open the menu.
-      const inner = e.target.querySelector('[data-act="view"]');
+      // A photo opens, a voice note plays; text (and files) open the menu.
+      const inner = e.target.querySelector('[data-act="view"], [data-act="play"]');
       (inner || e.target).click();
     }
   });
