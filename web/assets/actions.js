@@ -13,6 +13,7 @@ import {
   dropMessage,
   newestMessage,
   previewText,
+  noteUsers,
 } from './store.js';
 
 const PAGE = 50;
@@ -50,10 +51,33 @@ export async function loadFriends() {
     state.friends = friends || [];
     state.incoming = (reqs && reqs.incoming) || [];
     state.outgoing = (reqs && reqs.outgoing) || [];
+    noteUsers([...state.friends, ...state.incoming, ...state.outgoing]);
     changed('friends');
   } catch (e) {
     if (e.code !== 401 && e.code !== 0) toast(e.message);
   }
+}
+
+const membersLoading = new Map(); // conversation_id -> the request under way
+
+/** A group's members (for their avatars beside messages, and the group panel); kept in the
+ * store until the membership changes. */
+export function loadMembers(id) {
+  if (membersLoading.has(id)) return membersLoading.get(id);
+  const done = (async () => {
+    try {
+      const members = (await api('GET', `/api/auth/conversations/${seg(id)}/members`)) || [];
+      if (!state.me || !state.convs.has(id)) return null;
+      state.members.set(id, members);
+      noteUsers(members);
+      changed('members');
+      return members;
+    } finally {
+      membersLoading.delete(id);
+    }
+  })();
+  membersLoading.set(id, done);
+  return done;
 }
 
 // ---------------------------------------------------------------- opening and reading
@@ -64,6 +88,8 @@ export function openChat(id) {
   changed('chat', 'list', 'nav');
   const chat = chatOf(id);
   const c = state.convs.get(id);
+  // A group's senders may be strangers: their avatars come from the member list.
+  if (c && c.type === 'group' && !state.members.has(id)) loadMembers(id).catch(() => {});
   if (!again && chat.ids.length > PAGE) {
     // Reopened: start from the newest page again (older ones load when scrolling up).
     for (const old of chat.ids.slice(0, chat.ids.length - PAGE)) chat.msgs.delete(old);

@@ -5,8 +5,8 @@
 //   live.js           event kind -> store update, stream status
 //   actions.js        what talks to the server (lists, chats, recall, pins); send.js sending
 //   view-*.js         list, chat, composer, attachments, voice, auth; panels.js the dialogs;
-//                     media.js attachments in bubbles, viewer.js the photo viewer;
-//                     nav.js the back button
+//                     media.js attachments in bubbles, viewer.js the photo viewer,
+//                     avatars.js pictures and setting them; nav.js the back button
 
 import { request, getToken, clearToken, onUnauthorized } from './api.js';
 import { EventStream } from './events.js';
@@ -71,6 +71,8 @@ function teardown() {
     listLoaded: false,
     chats: new Map(),
     pendings: new Map(),
+    users: new Map(),
+    members: new Map(),
     current: null,
     friends: [],
     incoming: [],

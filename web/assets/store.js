@@ -8,12 +8,14 @@ export const state = {
   // GET /api/info: the server's rules; until it answers, assume the defaults allow everything.
   info: { allow_registration: true, recall_window_secs: null, max_message_chars: 5000 },
   clockOffset: 0, // server clock minus this device's, from the Date header of /api/info
-  me: null, // { user_id, username, display_name }
+  me: null, // { user_id, username, display_name, avatar_url }
   convs: new Map(), // conversation_id -> list item (+ previewSender, rank)
   order: [], // conversation ids as the list shows them
   listLoaded: false,
   chats: new Map(), // conversation_id -> { msgs: Map id -> message, ids: [] oldest first, hasMore, loading, loaded }
   pendings: new Map(), // client_msg_id -> unsent message (send.js): { clientId, convId, kind, state: 'sending'|'failed', error, tries, … }
+  users: new Map(), // user_id -> { avatar_url }: from friends, members, requests, search, events
+  members: new Map(), // conversation_id -> members (groups: who the senders are, for avatars)
   current: null, // the open conversation's id
   friends: [],
   incoming: [],
@@ -139,6 +141,40 @@ export function avatarKey(c) {
     if (f) return f.user_id;
   }
   return c ? c.conversation_id : '';
+}
+
+// ---------------------------------------------------------------- people's avatars
+
+/** Learns the avatars of users the server described (objects with `user_id` and, from
+ * servers that have avatars, `avatar_url`); whether any changed. */
+export function noteUsers(list) {
+  let any = false;
+  for (const u of list || []) {
+    if (!u || !u.user_id || !('avatar_url' in u)) continue;
+    any = setUserAvatar(u.user_id, u.avatar_url) || any;
+  }
+  return any;
+}
+
+/** One user's avatar (a URL, or null for none); whether it changed. */
+export function setUserAvatar(userId, url) {
+  const value = url || null;
+  if (state.me && userId === state.me.user_id && (state.me.avatar_url || null) !== value) {
+    state.me = { ...state.me, avatar_url: value };
+    changed('me');
+  }
+  const before = state.users.get(userId);
+  if (before && before.avatar_url === value) return false;
+  state.users.set(userId, { avatar_url: value });
+  changed('chat', 'list');
+  return true;
+}
+
+/** A user's avatar URL as far as this page knows, or null (the initials avatar). */
+export function userAvatar(userId) {
+  if (state.me && userId === state.me.user_id) return state.me.avatar_url || null;
+  const u = state.users.get(userId);
+  return u ? u.avatar_url : null;
 }
 
 export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0).length;

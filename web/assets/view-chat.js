@@ -4,7 +4,7 @@
 // what is on screen in place).
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
-import { state, subscribe, changed, statusOf, avatarKey } from './store.js';
+import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
 import { loadOlder, recall, deleteForMe, togglePin } from './actions.js';
 import { sendPending, cancelPending } from './send.js';
 import { attachmentContent, pendingContent, showProgress, toggleVoice } from './media.js';
@@ -39,7 +39,7 @@ function renderHeader() {
   const title = c ? c.title : '会话';
   const group = c && c.type === 'group';
   $('#chat-title').textContent = group ? `${title}（${c.member_count}）` : title;
-  $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : ''));
+  $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : '', c && c.avatar_url));
   $('#btn-group-info').hidden = !group;
   const pin = $('#btn-pin');
   pin.textContent = c && c.is_pinned ? '取消置顶' : '置顶';
@@ -76,7 +76,7 @@ function entries(convId) {
     prevSender = system ? null : m.sender_id;
   }
   const pend = [...state.pendings.values()].filter((p) => p.convId === convId).sort((a, b) => a.at - b.at);
-  for (const p of pend) out.push({ key: p.clientId, kind: 'pending', p, sig: `${p.state}|${p.error}|${p.phase}` });
+  for (const p of pend) out.push({ key: p.clientId, kind: 'pending', p, sig: `${p.state}|${p.error}|${p.phase}|${state.me && state.me.avatar_url}` });
   return out;
 }
 
@@ -86,8 +86,8 @@ const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-con
 const mediaBubble = (type, inside) =>
   h('div', { class: `bubble media media-${type}`, 'data-testid': 'message-content', 'data-type': type, tabindex: '0' }, inside);
 
-/** A message's attachment element, kept across redraws of the message (its menu opening)
- * so a loaded photo never blinks and a playing note plays on. */
+/** A message's attachment element, kept across redraws of the message (its menu opening,
+ * its sender's new avatar) so a loaded photo never blinks and a playing note plays on. */
 function mediaFor(m) {
   const a = m.attachment;
   const key = `${m.type}|${a.url}|${a.thumbnail_url}`;
@@ -96,6 +96,16 @@ function mediaFor(m) {
   const el = attachmentContent(m);
   mediaEls.set(m.id, { key, el });
   return el;
+}
+
+/** Whose picture shows beside a message: the sender's avatar as this page knows it (a
+ * private chat's other member's is also the chat's own). */
+function senderAvatar(m, own) {
+  if (own) return state.me && state.me.avatar_url;
+  const known = userAvatar(m.sender_id);
+  if (known) return known;
+  const c = state.convs.get(state.current);
+  return c && c.type === 'private' ? c.avatar_url : null;
 }
 
 function messageEl(e) {
@@ -136,7 +146,7 @@ function messageEl(e) {
       'data-own': own ? '1' : '0',
       'data-type': m.type || 'text',
     },
-    avatar(m.sender_id, own && state.me ? state.me.display_name : m.sender_name, 'msg-avatar'),
+    avatar(m.sender_id, own && state.me ? state.me.display_name : m.sender_name, 'msg-avatar', senderAvatar(m, own)),
     h(
       'div',
       { class: 'msg-main' },
@@ -184,7 +194,7 @@ function pendingEl(e) {
       'data-own': '1',
       'data-type': p.kind,
     },
-    avatar(state.me && state.me.user_id, state.me && state.me.display_name, 'msg-avatar'),
+    avatar(state.me && state.me.user_id, state.me && state.me.display_name, 'msg-avatar', state.me && state.me.avatar_url),
     h('div', { class: 'msg-main' }, h('span', { class: 'sender', 'data-testid': 'message-sender' }, '我'), h('div', { class: 'msg-body' }, content), pendingStatus(p))
   );
   if (p.kind !== 'text') showProgress(li, p.uploaded ? 1 : p.progress || 0);
@@ -212,7 +222,7 @@ const msgSig = (e) => {
   const left = own ? recallLeft(m.created_at) : -1;
   const a = m.attachment;
   const media = a ? [m.type, a.url, a.thumbnail_url] : null;
-  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media]);
+  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media, senderAvatar(m, own)]);
 };
 
 function renderMessages() {
@@ -397,7 +407,7 @@ export function initChat() {
   $('#btn-older').addEventListener('click', () => state.current && loadOlder(state.current));
   $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
   subscribe((ch) => {
-    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends')) render(ch);
+    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends') || ch.has('members')) render(ch);
     else if (ch.has('progress') && state.current) renderProgress();
   });
 }
