@@ -238,8 +238,9 @@ export async function control(command) {
 /**
  * Runs a scenario: `body(t)` gets `t.user(name, displayName, viewport)`, `t.step(text)` and
  * `t.browser`. Any page error, CSP violation or unexpected alert fails the scenario.
+ * `options.args`: more Chromium switches (e.g. a fake microphone).
  */
-export async function scenario(name, body) {
+export async function scenario(name, body, options = {}) {
   if (!BASE) {
     console.error('CHATD_URL is not set');
     process.exit(2);
@@ -255,6 +256,7 @@ export async function scenario(name, body) {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args || []),
     ],
   });
   const users = [];
@@ -355,4 +357,34 @@ export async function networkProxy() {
   };
   proxies.push(p);
   return p;
+}
+
+/**
+ * A real picture made by `u`'s browser: a `w`×`h` canvas (a gradient with a white disc and
+ * bar, so crops and orientation would show) encoded as `type` (`image/png`, `image/jpeg`);
+ * its bytes as a Buffer.
+ */
+export async function makeImage(u, w, h, type = 'image/png') {
+  const bytes = await u.page.evaluate(
+    async ({ w, h, type }) => {
+      const c = document.createElement('canvas');
+      c.width = w;
+      c.height = h;
+      const g = c.getContext('2d');
+      const grad = g.createLinearGradient(0, 0, w, h);
+      grad.addColorStop(0, '#ffb347');
+      grad.addColorStop(1, '#3c6dff');
+      g.fillStyle = grad;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = '#ffffff';
+      g.beginPath();
+      g.arc(w * 0.3, h * 0.35, Math.min(w, h) * 0.18, 0, Math.PI * 2);
+      g.fill();
+      g.fillRect(w * 0.1, h * 0.75, w * 0.8, h * 0.08);
+      const blob = await new Promise((r) => c.toBlob(r, type, 0.92));
+      return [...new Uint8Array(await blob.arrayBuffer())];
+    },
+    { w, h, type }
+  );
+  return Buffer.from(bytes);
 }

@@ -12,8 +12,8 @@ import {
   putMessages,
   dropMessage,
   newestMessage,
-  notePreview,
-  statusOf,
+  previewText,
+  noteUsers,
 } from './store.js';
 
 const PAGE = 50;
@@ -51,10 +51,33 @@ export async function loadFriends() {
     state.friends = friends || [];
     state.incoming = (reqs && reqs.incoming) || [];
     state.outgoing = (reqs && reqs.outgoing) || [];
+    noteUsers([...state.friends, ...state.incoming, ...state.outgoing]);
     changed('friends');
   } catch (e) {
     if (e.code !== 401 && e.code !== 0) toast(e.message);
   }
+}
+
+const membersLoading = new Map(); // conversation_id -> the request under way
+
+/** A group's members (for their avatars beside messages, and the group panel); kept in the
+ * store until the membership changes. */
+export function loadMembers(id) {
+  if (membersLoading.has(id)) return membersLoading.get(id);
+  const done = (async () => {
+    try {
+      const members = (await api('GET', `/api/auth/conversations/${seg(id)}/members`)) || [];
+      if (!state.me || !state.convs.has(id)) return null;
+      state.members.set(id, members);
+      noteUsers(members);
+      changed('members');
+      return members;
+    } finally {
+      membersLoading.delete(id);
+    }
+  })();
+  membersLoading.set(id, done);
+  return done;
 }
 
 // ---------------------------------------------------------------- opening and reading
@@ -65,6 +88,8 @@ export function openChat(id) {
   changed('chat', 'list', 'nav');
   const chat = chatOf(id);
   const c = state.convs.get(id);
+  // A group's senders may be strangers: their avatars come from the member list.
+  if (c && c.type === 'group' && !state.members.has(id)) loadMembers(id).catch(() => {});
   if (!again && chat.ids.length > PAGE) {
     // Reopened: start from the newest page again (older ones load when scrolling up).
     for (const old of chat.ids.slice(0, chat.ids.length - PAGE)) chat.msgs.delete(old);
@@ -171,72 +196,6 @@ export async function togglePin(id, btn) {
   });
 }
 
-// ---------------------------------------------------------------- sending
-
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-export function send(convId, content) {
-  const p = { clientId: newClientId(), convId, content, state: 'sending', error: '', tries: 0, at: Date.now() };
-  state.pendings.set(p.clientId, p);
-  changed('chat', 'sent');
-  sendPending(p);
-}
-
-/** Network trouble, an overloaded or restarting server: worth trying again by itself. */
-const transient = (e) => e.code === 0 || e.code === 429 || e.code >= 500;
-
-/** Sends (or resends with the same client_msg_id: the server stores it once). */
-export async function sendPending(p) {
-  if (!state.pendings.has(p.clientId) || p.inFlight) return;
-  clearTimeout(p.timer);
-  p.state = 'sending';
-  p.inFlight = true;
-  p.tries++;
-  changed('chat');
-  try {
-    const d = await api('POST', '/api/auth/messages', { conversation_id: p.convId, content: p.content, client_msg_id: p.clientId });
-    state.pendings.delete(p.clientId);
-    const m = {
-      id: d.message_id,
-      sender_id: state.me.user_id,
-      sender_name: '我',
-      content: p.content,
-      status: statusOf().normal,
-      created_at: d.created_at,
-    };
-    if (state.chats.has(p.convId)) putMessages(p.convId, [m]);
-    const c = state.convs.get(p.convId);
-    if (c && Date.parse(d.created_at) >= (Date.parse(c.last_message_time) || 0)) notePreview(p.convId, m);
-  } catch (e) {
-    if (e.code === 401 || !state.pendings.has(p.clientId)) return;
-    p.state = 'failed';
-    p.error = e.code === 0 ? '网络错误，发送失败' : e.message;
-    p.auto = transient(e);
-    // While the stream is up, try again by itself a little later; after a disconnect the
-    // reconnection retries every unsent message (retryPending).
-    if (p.auto && state.conn === 'connected') p.timer = setTimeout(() => sendPending(p), Math.min(30000, 1000 * 2 ** p.tries));
-  } finally {
-    p.inFlight = false;
-    changed('chat');
-  }
-}
-
-/** After reconnecting: every unsent message whose failure was not the server's "no". */
-export function retryPending() {
-  for (const p of state.pendings.values()) if (p.state === 'failed' && p.auto) sendPending(p);
-}
-
-export function cancelPending(clientId) {
-  const p = state.pendings.get(clientId);
-  if (p) clearTimeout(p.timer);
-  state.pendings.delete(clientId);
-  changed('chat');
-}
-
 // ---------------------------------------------------------------- recall and delete
 
 export async function recall(convId, id) {
@@ -264,6 +223,6 @@ export function afterDelete(convId, id) {
   dropMessage(convId, id);
   if (!wasNewest) return;
   const now = newestMessage(convId);
-  if (now) patchConv(convId, { last_message_preview: [...now.content].slice(0, 100).join(''), previewSender: null });
+  if (now) patchConv(convId, { last_message_preview: previewText(now), previewSender: null });
   else loadListSoon();
 }

@@ -95,3 +95,48 @@ export async function request(method, path, body) {
 export async function api(method, path, body) {
   return (await request(method, path, body)).data;
 }
+
+/**
+ * Uploads a file (`POST /api/auth/files`, multipart, part `file`) with XMLHttpRequest, for
+ * its upload progress: `onProgress(fraction)` as bytes leave. Returns `{ done, abort }`:
+ * `done` resolves to the answer's `data` or rejects with an ApiError (code 0 for the
+ * network, `-1` when aborted).
+ */
+export function upload(file, name, onProgress = () => {}) {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise((resolve, reject) => {
+    const token = getToken();
+    if (!token) {
+      unauthorizedHandler();
+      reject(new ApiError(401, '未授权'));
+      return;
+    }
+    const form = new FormData();
+    form.append('file', file, name);
+    xhr.open('POST', '/api/auth/files');
+    xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, '网络连接失败，上传未完成'));
+    xhr.ontimeout = xhr.onerror;
+    xhr.onabort = () => reject(new ApiError(-1, '已取消'));
+    xhr.onload = () => {
+      const env = xhr.response && typeof xhr.response === 'object' ? xhr.response : null;
+      const message = env && typeof env.message === 'string' && env.message ? env.message : `上传失败（HTTP ${xhr.status}）`;
+      if (xhr.status === 401) {
+        if (getToken() === token) unauthorizedHandler();
+        reject(new ApiError(401, message));
+      } else if (xhr.status < 200 || xhr.status >= 300 || !env || !env.data) {
+        reject(new ApiError(xhr.status, message));
+      } else {
+        onProgress(1);
+        resolve(env.data);
+      }
+    };
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+}

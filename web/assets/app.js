@@ -3,8 +3,10 @@
 //
 //   store.js          the one state object (subscribe / changed)
 //   live.js           event kind -> store update, stream status
-//   actions.js        what talks to the server (lists, chats, sending, recall, pins)
-//   view-*.js         list, chat, composer, auth; panels.js the dialogs; nav.js the back button
+//   actions.js        what talks to the server (lists, chats, recall, pins); send.js sending
+//   view-*.js         list, chat, composer, attachments, voice, auth; panels.js the dialogs;
+//                     media.js attachments in bubbles, viewer.js the photo viewer,
+//                     avatars.js pictures and setting them; nav.js the back button
 
 import { request, getToken, clearToken, onUnauthorized } from './api.js';
 import { EventStream } from './events.js';
@@ -18,6 +20,10 @@ import { initAuth, showAuth, showApp } from './view-auth.js';
 import { initPanels, closeAllDialogs } from './panels.js';
 import { initNav } from './nav.js';
 import { closeChat } from './actions.js';
+import { dropPendings } from './send.js';
+import { initAttach } from './view-attach.js';
+import { initVoice } from './view-voice.js';
+import { initViewer } from './viewer.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
 
@@ -57,7 +63,7 @@ function teardown() {
   stream.stop();
   closeAllDialogs();
   clearDrafts();
-  for (const p of state.pendings.values()) clearTimeout(p.timer);
+  dropPendings();
   Object.assign(state, {
     me: null,
     convs: new Map(),
@@ -65,6 +71,8 @@ function teardown() {
     listLoaded: false,
     chats: new Map(),
     pendings: new Map(),
+    users: new Map(),
+    members: new Map(),
     current: null,
     friends: [],
     incoming: [],
@@ -105,6 +113,9 @@ async function main() {
   initList();
   initChat();
   initComposer();
+  initAttach();
+  initVoice();
+  initViewer();
   initPanels({ logout });
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();

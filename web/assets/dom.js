@@ -84,12 +84,26 @@ export function dayLabel(iso) {
   return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`;
 }
 
-/** An initials avatar: the name's first character on a colour derived from the id. */
-export function avatar(id, name, extra = '') {
+/** A default avatar: the name's first character on a colour derived from the id (a stable
+ * hash), as WeChat draws them; with `url` (an `avatar_url`), that picture over it. A picture
+ * that fails to load leaves the initial. */
+export function avatar(id, name, extra = '', url = null) {
   let hash = 0;
   for (const ch of String(id || name || '')) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
   const first = [...String(name || '?').trim()][0] || '?';
-  return h('span', { class: `avatar av-${hash % 8}${extra ? ` ${extra}` : ''}`, 'data-testid': 'avatar', 'aria-hidden': 'true' }, first.toUpperCase());
+  const picture = url
+    ? h('img', {
+        class: 'avatar-img',
+        src: url,
+        alt: '',
+        decoding: 'async',
+        draggable: 'false',
+        'data-testid': 'avatar-image',
+        onload: (e) => e.currentTarget.classList.add('loaded'),
+        onerror: (e) => e.currentTarget.remove(),
+      })
+    : null;
+  return h('span', { class: `avatar av-${hash % 8}${extra ? ` ${extra}` : ''}`, 'data-testid': 'avatar', 'aria-hidden': 'true' }, first.toUpperCase(), picture);
 }
 
 export function fmtFullTime(iso) {

@@ -12,9 +12,11 @@ import {
   dropMessage,
   notePreview,
   renameUser,
+  setUserAvatar,
   statusOf,
 } from './store.js';
-import { loadList, loadListSoon, loadFriends, markReadSoon, catchUp, afterDelete, retryPending, closeChat } from './actions.js';
+import { loadList, loadListSoon, loadFriends, loadMembers, markReadSoon, catchUp, afterDelete, closeChat } from './actions.js';
+import { retryPending, settle } from './send.js';
 
 /** Conversations this device is leaving itself (no "you were removed" toast for those). */
 export const leaving = new Set();
@@ -27,10 +29,7 @@ const handlers = {
     const id = d.conversation_id;
     const m = d.message;
     if (!m) return;
-    if (d.client_msg_id && state.pendings.has(d.client_msg_id)) {
-      clearTimeout(state.pendings.get(d.client_msg_id).timer);
-      state.pendings.delete(d.client_msg_id); // our own send, confirmed: matched by key
-    }
+    if (d.client_msg_id) settle(d.client_msg_id); // our own send, confirmed: matched by key
     if (!state.convs.has(id)) loadListSoon();
     if (state.chats.has(id)) putMessages(id, [m]);
     notePreview(id, m);
@@ -67,11 +66,15 @@ const handlers = {
     const id = d.conversation_id;
     const patch = {};
     if (d.name !== undefined) patch.title = d.name;
-    for (const k of ['member_count', 'is_pinned', 'unread_count']) if (d[k] !== undefined) patch[k] = d[k];
+    for (const k of ['member_count', 'is_pinned', 'unread_count', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
     // The open chat in a visible page stays read; a hidden one counts what arrives.
     if (patch.unread_count > 0 && id === state.current && state.visible) markReadSoon();
     if (!patchConv(id, patch)) loadListSoon();
     if (d.deleted_message_id) afterDelete(id, d.deleted_message_id);
+    if (d.member_count !== undefined && state.members.has(id)) {
+      state.members.delete(id); // who the senders are: asked again when it matters
+      if (id === state.current) loadMembers(id).catch(() => {});
+    }
     if (d.name !== undefined || d.member_count !== undefined) hooks.groupChanged(id);
   },
 
@@ -88,13 +91,21 @@ const handlers = {
   'user.updated'(d) {
     const before = state.friends.find((f) => f.user_id === d.user_id);
     const oldName = before ? before.display_name : null;
-    const inChats = renameUser(d.user_id, d.display_name);
-    // Private chats are titled with the other member's name.
+    const renamed = typeof d.display_name === 'string';
+    const inChats = renamed ? renameUser(d.user_id, d.display_name) : sentIn(d.user_id);
+    const patch = {};
+    if (renamed) patch.title = d.display_name;
+    if (d.avatar_url !== undefined) {
+      setUserAvatar(d.user_id, d.avatar_url);
+      for (const f of state.friends) if (f.user_id === d.user_id) f.avatar_url = d.avatar_url;
+      for (const list of state.members.values()) for (const m of list) if (m.user_id === d.user_id) m.avatar_url = d.avatar_url;
+      patch.avatar_url = d.avatar_url;
+      changed('friends', 'members');
+    }
+    // Private chats show the other member's name and avatar.
     for (const c of state.convs.values()) {
       if (c.type !== 'private' || (state.me && d.user_id === state.me.user_id)) continue;
-      if (inChats.has(c.conversation_id) || (oldName !== null && c.title === oldName)) {
-        patchConv(c.conversation_id, { title: d.display_name });
-      }
+      if (inChats.has(c.conversation_id) || (oldName !== null && c.title === oldName)) patchConv(c.conversation_id, patch);
     }
     hooks.groupChanged(state.current);
   },
@@ -111,6 +122,20 @@ const handlers = {
     reloadAll();
   },
 };
+
+/** The conversations whose loaded messages include one from `userId`. */
+function sentIn(userId) {
+  const found = new Set();
+  for (const [convId, chat] of state.chats) {
+    for (const m of chat.msgs.values()) {
+      if (m.sender_id === userId && m.status !== statusOf().system) {
+        found.add(convId);
+        break;
+      }
+    }
+  }
+  return found;
+}
 
 export function handleEvent(type, data) {
   const fn = handlers[type];

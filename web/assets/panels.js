@@ -3,8 +3,9 @@
 
 import { api, request, seg, setToken } from './api.js';
 import { $, h, avatar, toast, busy } from './dom.js';
-import { state, subscribe, changed, renameUser } from './store.js';
-import { loadList, loadFriends, openChat, closeChat } from './actions.js';
+import { state, subscribe, changed, renameUser, noteUsers, patchConv, avatarKey } from './store.js';
+import { loadList, loadFriends, loadMembers as fetchMembers, openChat, closeChat } from './actions.js';
+import { setAvatar, removeMyAvatar } from './avatars.js';
 import { leaving, hooks } from './live.js';
 import { navSync } from './nav.js';
 
@@ -21,7 +22,7 @@ const open = (id) => {
   if (!d.open) d.showModal();
   navSync();
 };
-const person = (u, ...rest) => [avatar(u.user_id, u.display_name), h('span', { class: 'grow' }, nameOf(u), ...rest)];
+const person = (u, ...rest) => [avatar(u.user_id, u.display_name, '', u.avatar_url), h('span', { class: 'grow' }, nameOf(u), ...rest)];
 
 // ---------------------------------------------------------------- friends
 
@@ -83,6 +84,7 @@ async function searchUsers(e) {
   if (!q) return toast('请输入搜索内容');
   await busy(e.submitter, async () => {
     searchResults = (await api('GET', `/api/auth/users?q=${encodeURIComponent(q)}`)) || [];
+    noteUsers(searchResults);
     renderSearch();
   });
 }
@@ -141,7 +143,13 @@ function friendChecklist(friends, testid, keep) {
     h(
       'li',
       {},
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', value: f.user_id, 'data-testid': testid, checked: keep.has(f.user_id) }), avatar(f.user_id, f.display_name), nameOf(f))
+      h(
+        'label',
+        { class: 'check' },
+        h('input', { type: 'checkbox', value: f.user_id, 'data-testid': testid, checked: keep.has(f.user_id) }),
+        avatar(f.user_id, f.display_name, '', f.avatar_url),
+        nameOf(f)
+      )
     )
   );
 }
@@ -173,16 +181,23 @@ function openGroupInfo() {
   groupMembers = [];
   const c = state.convs.get(groupInfoId);
   $('#group-rename-input').value = c ? c.title : '';
+  $('#group-avatar-status').textContent = '';
+  renderGroupAvatar();
   $('#group-members').replaceChildren(empty('加载中…'));
   $('#group-invite-friends').replaceChildren();
   open('#group-info-dialog');
   loadMembers();
 }
 
+function renderGroupAvatar() {
+  const c = state.convs.get(groupInfoId);
+  $('#group-avatar').replaceChildren(avatar(c ? avatarKey(c) : groupInfoId, c ? c.title : '群', 'group', c && c.avatar_url));
+}
+
 async function loadMembers() {
   const id = groupInfoId;
   try {
-    const members = (await api('GET', `/api/auth/conversations/${seg(id)}/members`)) || [];
+    const members = (await fetchMembers(id)) || [];
     if (id !== groupInfoId) return;
     groupMembers = members;
   } catch (e) {
@@ -201,7 +216,7 @@ function renderMembers() {
       h(
         'li',
         { class: 'row-item', 'data-testid': 'group-member-item', 'data-id': m.user_id },
-        avatar(m.user_id, m.display_name),
+        avatar(m.user_id, m.display_name, '', m.user_id === me.user_id ? me.avatar_url : m.avatar_url),
         h('span', { class: 'grow' }, m.user_id === me.user_id ? `${nameOf(m)} · 我` : nameOf(m)),
         m.role === 'owner' ? h('span', { class: 'tag' }, '群主') : null,
         iAmOwner && m.user_id !== me.user_id ? h('button', { type: 'button', class: 'danger', 'data-act': 'remove', 'data-testid': 'group-remove-member' }, '移出') : null
@@ -286,6 +301,53 @@ async function changePassword(e) {
   });
 }
 
+function renderProfileAvatar() {
+  const me = state.me;
+  $('#profile-avatar').replaceChildren(avatar(me && me.user_id, me && me.display_name, '', me && me.avatar_url));
+  $('#btn-avatar-remove').hidden = !(me && me.avatar_url);
+}
+
+/** Runs an avatar change with its button disabled and its steps in `statusEl`. */
+async function avatarJob(button, statusEl, job) {
+  button.disabled = true;
+  try {
+    return await job((text) => {
+      statusEl.textContent = text;
+    });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function pickMyAvatar(input) {
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return;
+  const data = await avatarJob($('#btn-avatar-pick'), $('#avatar-status'), (status) => setAvatar({ me: true }, file, status));
+  if (data && state.me) {
+    state.me = { ...state.me, ...data };
+    changed('me', 'chat');
+  }
+}
+
+async function removeAvatar() {
+  const data = await avatarJob($('#btn-avatar-remove'), $('#avatar-status'), removeMyAvatar);
+  if (data && state.me) {
+    state.me = { ...state.me, ...data, avatar_url: null };
+    changed('me', 'chat');
+  }
+}
+
+async function pickGroupAvatar(input) {
+  const file = input.files && input.files[0];
+  input.value = '';
+  const id = groupInfoId;
+  if (!file || !id) return;
+  const target = { conversationId: id };
+  const data = await avatarJob($('#btn-group-avatar-pick'), $('#group-avatar-status'), (status) => setAvatar(target, file, status));
+  if (data && data.avatar_url !== undefined) patchConv(id, { avatar_url: data.avatar_url });
+}
+
 // ---------------------------------------------------------------- wiring
 
 export function closeAllDialogs() {
@@ -311,7 +373,8 @@ export function initPanels(app) {
   $('#btn-profile').addEventListener('click', () => {
     $('#profile-username').textContent = state.me ? state.me.username : '';
     $('#profile-display-name').value = state.me ? state.me.display_name : '';
-    $('#profile-avatar').replaceChildren(avatar(state.me && state.me.user_id, state.me && state.me.display_name));
+    $('#avatar-status').textContent = '';
+    renderProfileAvatar();
     open('#profile-dialog');
   });
   $('#btn-group-info').addEventListener('click', openGroupInfo);
@@ -326,6 +389,11 @@ export function initPanels(app) {
   $('#group-rename-form').addEventListener('submit', renameGroup);
   $('#btn-leave-group').addEventListener('click', leaveGroup);
   $('#profile-form').addEventListener('submit', saveProfile);
+  $('#btn-avatar-pick').addEventListener('click', () => $('#avatar-input').click());
+  $('#avatar-input').addEventListener('change', (e) => pickMyAvatar(e.currentTarget));
+  $('#btn-avatar-remove').addEventListener('click', removeAvatar);
+  $('#btn-group-avatar-pick').addEventListener('click', () => $('#group-avatar-input').click());
+  $('#group-avatar-input').addEventListener('change', (e) => pickGroupAvatar(e.currentTarget));
   $('#password-form').addEventListener('submit', changePassword);
   $('#btn-logout').addEventListener('click', () => open('#logout-dialog'));
   $('#logout-ok').addEventListener('click', async () => {
@@ -349,7 +417,14 @@ export function initPanels(app) {
     }
     if (ch.has('me')) {
       $('#me-name').textContent = state.me ? state.me.display_name : '';
-      $('#me-avatar').replaceChildren(state.me ? avatar(state.me.user_id, state.me.display_name) : '');
+      $('#me-avatar').replaceChildren(state.me ? avatar(state.me.user_id, state.me.display_name, '', state.me.avatar_url) : '');
+      if ($('#profile-dialog').open) renderProfileAvatar();
+      if ($('#group-info-dialog').open && groupMembers.length) renderMembers();
+    }
+    if (ch.has('list') && $('#group-info-dialog').open && groupInfoId) renderGroupAvatar();
+    if (ch.has('members') && $('#group-info-dialog').open && groupInfoId && state.members.has(groupInfoId)) {
+      groupMembers = state.members.get(groupInfoId);
+      renderMembers();
     }
   });
   changed('me');

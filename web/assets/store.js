@@ -8,12 +8,14 @@ export const state = {
   // GET /api/info: the server's rules; until it answers, assume the defaults allow everything.
   info: { allow_registration: true, recall_window_secs: null, max_message_chars: 5000 },
   clockOffset: 0, // server clock minus this device's, from the Date header of /api/info
-  me: null, // { user_id, username, display_name }
+  me: null, // { user_id, username, display_name, avatar_url }
   convs: new Map(), // conversation_id -> list item (+ previewSender, rank)
   order: [], // conversation ids as the list shows them
   listLoaded: false,
   chats: new Map(), // conversation_id -> { msgs: Map id -> message, ids: [] oldest first, hasMore, loading, loaded }
-  pendings: new Map(), // client_msg_id -> { clientId, convId, content, state: 'sending'|'failed', error, tries }
+  pendings: new Map(), // client_msg_id -> unsent message (send.js): { clientId, convId, kind, state: 'sending'|'failed', error, tries, … }
+  users: new Map(), // user_id -> { avatar_url }: from friends, members, requests, search, events
+  members: new Map(), // conversation_id -> members (groups: who the senders are, for avatars)
   current: null, // the open conversation's id
   friends: [],
   incoming: [],
@@ -107,6 +109,16 @@ const cut = (s, n) => {
   return chars.length > n ? chars.slice(0, n).join('') : String(s);
 };
 
+/** What the list shows for a message: its text, or `[图片]`, `[文件] name`, `[语音] 12"` (as
+ * the server renders `last_message_preview`). */
+export function previewText(m) {
+  const a = m.attachment;
+  if (m.type === 'image') return '[图片]';
+  if (m.type === 'file') return `[文件] ${a ? a.name : ''}`;
+  if (m.type === 'voice') return `[语音] ${a ? Math.round((a.duration_ms || 0) / 1000) : 0}"`;
+  return cut(m.content, 100);
+}
+
 /** A message became the newest of its conversation: preview, time and place in the list. */
 export function notePreview(convId, m) {
   const c = state.convs.get(convId);
@@ -114,7 +126,7 @@ export function notePreview(convId, m) {
   const system = m.status === statusOf().system;
   const own = state.me && m.sender_id === state.me.user_id;
   patchConv(convId, {
-    last_message_preview: cut(m.content, 100),
+    last_message_preview: cut(previewText(m), 100),
     last_message_time: m.created_at || c.last_message_time,
     previewSender: c.type === 'group' && !system && !own ? m.sender_name : null,
     rank: --rankSeq,
@@ -129,6 +141,40 @@ export function avatarKey(c) {
     if (f) return f.user_id;
   }
   return c ? c.conversation_id : '';
+}
+
+// ---------------------------------------------------------------- people's avatars
+
+/** Learns the avatars of users the server described (objects with `user_id` and, from
+ * servers that have avatars, `avatar_url`); whether any changed. */
+export function noteUsers(list) {
+  let any = false;
+  for (const u of list || []) {
+    if (!u || !u.user_id || !('avatar_url' in u)) continue;
+    any = setUserAvatar(u.user_id, u.avatar_url) || any;
+  }
+  return any;
+}
+
+/** One user's avatar (a URL, or null for none); whether it changed. */
+export function setUserAvatar(userId, url) {
+  const value = url || null;
+  if (state.me && userId === state.me.user_id && (state.me.avatar_url || null) !== value) {
+    state.me = { ...state.me, avatar_url: value };
+    changed('me');
+  }
+  const before = state.users.get(userId);
+  if (before && before.avatar_url === value) return false;
+  state.users.set(userId, { avatar_url: value });
+  changed('chat', 'list');
+  return true;
+}
+
+/** A user's avatar URL as far as this page knows, or null (the initials avatar). */
+export function userAvatar(userId) {
+  if (state.me && userId === state.me.user_id) return state.me.avatar_url || null;
+  const u = state.users.get(userId);
+  return u ? u.avatar_url : null;
 }
 
 export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0).length;

@@ -4,11 +4,15 @@
 // what is on screen in place).
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
-import { state, subscribe, changed, statusOf, avatarKey } from './store.js';
-import { loadOlder, recall, deleteForMe, sendPending, cancelPending, togglePin } from './actions.js';
+import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
+import { loadOlder, recall, deleteForMe, togglePin } from './actions.js';
+import { sendPending, cancelPending } from './send.js';
+import { attachmentContent, pendingContent, showProgress, toggleVoice } from './media.js';
+import { openViewer } from './viewer.js';
 
 const GAP = 5 * 60 * 1000;
 const rendered = new Map(); // key -> { el, sig }
+const mediaEls = new Map(); // message id -> { key, el }: a photo or voice note survives redraws of its message
 let shownConv = null;
 let shownLoaded = false;
 let menuFor = null; // id of the message whose menu is open
@@ -35,7 +39,7 @@ function renderHeader() {
   const title = c ? c.title : '会话';
   const group = c && c.type === 'group';
   $('#chat-title').textContent = group ? `${title}（${c.member_count}）` : title;
-  $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : ''));
+  $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : '', c && c.avatar_url));
   $('#btn-group-info').hidden = !group;
   const pin = $('#btn-pin');
   pin.textContent = c && c.is_pinned ? '取消置顶' : '置顶';
@@ -72,11 +76,37 @@ function entries(convId) {
     prevSender = system ? null : m.sender_id;
   }
   const pend = [...state.pendings.values()].filter((p) => p.convId === convId).sort((a, b) => a.at - b.at);
-  for (const p of pend) out.push({ key: p.clientId, kind: 'pending', p, sig: `${p.state}|${p.error}` });
+  for (const p of pend) out.push({ key: p.clientId, kind: 'pending', p, sig: `${p.state}|${p.error}|${p.phase}|${state.me && state.me.avatar_url}` });
   return out;
 }
 
 const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, text);
+
+/** A bubble holding a photo, file or voice note instead of text. */
+const mediaBubble = (type, inside) =>
+  h('div', { class: `bubble media media-${type}`, 'data-testid': 'message-content', 'data-type': type, tabindex: '0' }, inside);
+
+/** A message's attachment element, kept across redraws of the message (its menu opening,
+ * its sender's new avatar) so a loaded photo never blinks and a playing note plays on. */
+function mediaFor(m) {
+  const a = m.attachment;
+  const key = `${m.type}|${a.url}|${a.thumbnail_url}`;
+  const kept = mediaEls.get(m.id);
+  if (kept && kept.key === key) return kept.el;
+  const el = attachmentContent(m);
+  mediaEls.set(m.id, { key, el });
+  return el;
+}
+
+/** Whose picture shows beside a message: the sender's avatar as this page knows it (a
+ * private chat's other member's is also the chat's own). */
+function senderAvatar(m, own) {
+  if (own) return state.me && state.me.avatar_url;
+  const known = userAvatar(m.sender_id);
+  if (known) return known;
+  const c = state.convs.get(state.current);
+  return c && c.type === 'private' ? c.avatar_url : null;
+}
 
 function messageEl(e) {
   const m = e.m;
@@ -91,12 +121,13 @@ function messageEl(e) {
   const left = own && m.status === statusOf().normal ? recallLeft(m.created_at) : -1;
   const canRecall = left === null || left > 0;
   const group = (state.convs.get(state.current) || {}).type === 'group';
+  const text = !m.attachment;
   const menu =
     menuFor === m.id
       ? h(
           'div',
           { class: 'msg-menu', role: 'menu', 'data-testid': 'message-menu' },
-          h('button', { type: 'button', role: 'menuitem', 'data-act': 'copy', 'data-testid': 'message-copy' }, '复制'),
+          text ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'copy', 'data-testid': 'message-copy' }, '复制') : null,
           canRecall ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'recall', 'data-testid': 'message-recall' }, '撤回') : null,
           h('button', { type: 'button', role: 'menuitem', 'data-act': 'delete', 'data-testid': 'message-delete' }, '删除')
         )
@@ -113,36 +144,69 @@ function messageEl(e) {
       'data-id': m.id,
       'data-status': String(m.status),
       'data-own': own ? '1' : '0',
+      'data-type': m.type || 'text',
     },
-    avatar(m.sender_id, own && state.me ? state.me.display_name : m.sender_name, 'msg-avatar'),
+    avatar(m.sender_id, own && state.me ? state.me.display_name : m.sender_name, 'msg-avatar', senderAvatar(m, own)),
     h(
       'div',
       { class: 'msg-main' },
       h('span', { class: 'sender', 'data-testid': 'message-sender' }, own ? '我' : m.sender_name),
-      h('div', { class: 'msg-body', title: fmtFullTime(m.created_at) }, bubble(m.content)),
+      h('div', { class: 'msg-body', title: fmtFullTime(m.created_at) }, text ? bubble(m.content) : mediaBubble(m.type, mediaFor(m))),
       menu
     )
+  );
+}
+
+function pendingStatus(p) {
+  if (p.state === 'failed') {
+    return h(
+      'div',
+      { class: 'msg-status' },
+      h('span', { class: 'send-error', 'data-testid': 'message-send-error' }, p.error || '发送失败'),
+      h('button', { type: 'button', 'data-act': 'retry', 'data-testid': 'message-retry' }, '重试'),
+      h('button', { type: 'button', 'data-act': 'cancel', 'data-testid': 'message-cancel' }, '取消')
+    );
+  }
+  if (p.kind === 'text') return h('div', { class: 'msg-status' }, h('span', { class: 'muted small' }, '发送中…'));
+  const uploading = p.phase === 'uploading';
+  const waiting = !p.uploaded && !uploading;
+  const label = waiting ? '等待上传…' : uploading ? `上传中 ${Math.round((p.progress || 0) * 100)}%` : '发送中…';
+  return h(
+    'div',
+    { class: 'msg-status' },
+    h('span', { class: 'muted small', 'data-testid': 'upload-status', 'data-phase': uploading ? 'uploading' : waiting ? 'waiting' : 'sending' }, label),
+    p.uploaded ? null : h('button', { type: 'button', 'data-act': 'cancel', 'data-testid': 'message-cancel' }, '取消')
   );
 }
 
 function pendingEl(e) {
   const p = e.p;
   const failed = p.state === 'failed';
-  const info = failed
-    ? h(
-        'div',
-        { class: 'msg-status' },
-        h('span', { class: 'send-error', 'data-testid': 'message-send-error' }, p.error || '发送失败'),
-        h('button', { type: 'button', 'data-act': 'retry', 'data-testid': 'message-retry' }, '重试'),
-        h('button', { type: 'button', 'data-act': 'cancel' }, '取消')
-      )
-    : h('div', { class: 'msg-status' }, h('span', { class: 'muted small' }, '发送中…'));
-  return h(
+  const content = p.kind === 'text' ? bubble(p.content) : mediaBubble(p.kind, pendingContent(p));
+  const li = h(
     'li',
-    { class: `msg own pending ${p.state}`, 'data-testid': 'message-item', 'data-id': p.clientId, 'data-pending': p.clientId, 'data-status': failed ? 'failed' : 'sending', 'data-own': '1' },
-    avatar(state.me && state.me.user_id, state.me && state.me.display_name, 'msg-avatar'),
-    h('div', { class: 'msg-main' }, h('span', { class: 'sender', 'data-testid': 'message-sender' }, '我'), h('div', { class: 'msg-body' }, bubble(p.content)), info)
+    {
+      class: `msg own pending ${p.state}`,
+      'data-testid': 'message-item',
+      'data-id': p.clientId,
+      'data-pending': p.clientId,
+      'data-status': failed ? 'failed' : 'sending',
+      'data-own': '1',
+      'data-type': p.kind,
+    },
+    avatar(state.me && state.me.user_id, state.me && state.me.display_name, 'msg-avatar', state.me && state.me.avatar_url),
+    h('div', { class: 'msg-main' }, h('span', { class: 'sender', 'data-testid': 'message-sender' }, '我'), h('div', { class: 'msg-body' }, content), pendingStatus(p))
   );
+  if (p.kind !== 'text') showProgress(li, p.uploaded ? 1 : p.progress || 0);
+  return li;
+}
+
+/** Upload progress moves the bars in place (no redraw per progress event). */
+function renderProgress() {
+  for (const p of state.pendings.values()) {
+    const r = p.kind !== 'text' && rendered.get(p.clientId);
+    if (r) showProgress(r.el, p.uploaded ? 1 : p.progress || 0);
+  }
 }
 
 function entryEl(e) {
@@ -156,7 +220,9 @@ const msgSig = (e) => {
   const m = e.m;
   const own = state.me && m.sender_id === state.me.user_id;
   const left = own ? recallLeft(m.created_at) : -1;
-  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0]);
+  const a = m.attachment;
+  const media = a ? [m.type, a.url, a.thumbnail_url] : null;
+  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media, senderAvatar(m, own)]);
 };
 
 function renderMessages() {
@@ -168,6 +234,7 @@ function renderMessages() {
   if (switched) {
     ul.replaceChildren();
     rendered.clear();
+    mediaEls.clear();
     menuFor = null;
   }
   // Where the reader is: at the bottom (follow), or reading (keep the top message in place).
@@ -190,6 +257,7 @@ function renderMessages() {
     if (!keep.has(k)) {
       r.el.remove();
       rendered.delete(k);
+      mediaEls.delete(k);
     }
   }
   let i = 0;
@@ -227,6 +295,7 @@ function render(ch) {
     if (shownConv !== null) {
       $('#msg-list').replaceChildren();
       rendered.clear();
+      mediaEls.clear();
       shownConv = null;
       shownLoaded = false;
     }
@@ -252,9 +321,44 @@ function act(li, what) {
   const m = chat && chat.msgs.get(id);
   closeMenu();
   if (!m) return;
-  if (what === 'copy') copyText(m.content).then((ok) => toast(ok ? '已复制' : '复制失败', ok ? 'ok' : 'error'));
+  if (what === 'view' && m.attachment) openViewer(convId, id, m.attachment);
+  else if (what === 'play') toggleVoice(li.querySelector('.voice'));
+  else if (what === 'copy') copyText(m.content).then((ok) => toast(ok ? '已复制' : '复制失败', ok ? 'ok' : 'error'));
   else if (what === 'recall') recall(convId, id);
   else if (what === 'delete') deleteForMe(convId, id);
+}
+
+let pressed = false; // a long press just opened a menu
+
+/** Holding a bubble for half a second opens its menu on touch screens (iOS Safari has no
+ * context menu event for it; where one comes too, both open the same menu). */
+function longPress(ul) {
+  let timer = null;
+  let start = null;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  ul.addEventListener('pointerdown', (e) => {
+    if (e.pointerType !== 'touch') return;
+    const li = e.target.closest('li[data-testid="message-item"]');
+    if (!li || li.dataset.pending || !e.target.closest('.bubble')) return;
+    start = { x: e.clientX, y: e.clientY };
+    stop();
+    timer = setTimeout(() => {
+      timer = null;
+      pressed = true;
+      setTimeout(() => {
+        pressed = false;
+      }, 800);
+      menuFor = li.dataset.id;
+      changed('chat');
+    }, 500);
+  });
+  ul.addEventListener('pointermove', (e) => {
+    if (timer && start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > 10) stop();
+  });
+  for (const type of ['pointerup', 'pointercancel']) ul.addEventListener(type, stop);
 }
 
 export function initChat() {
@@ -262,8 +366,13 @@ export function initChat() {
   ul.addEventListener('click', (e) => {
     const li = e.target.closest('li[data-testid="message-item"]');
     if (!li) return;
+    if (pressed) {
+      pressed = false; // the click that ends a long press only opened the menu
+      return;
+    }
     const btn = e.target.closest('[data-act]');
     if (btn) return act(li, btn.dataset.act);
+    if (e.target.closest('a')) return; // a file's download link does its own thing
     if (e.target.closest('.bubble') && !li.dataset.pending) {
       menuFor = menuFor === li.dataset.id ? null : li.dataset.id;
       changed('chat');
@@ -277,10 +386,13 @@ export function initChat() {
     menuFor = li.dataset.id;
     changed('chat');
   });
+  longPress(ul);
   ul.addEventListener('keydown', (e) => {
     if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('bubble')) {
       e.preventDefault();
-      e.target.click();
+      // A photo opens, a voice note plays; text (and files) open the menu.
+      const inner = e.target.querySelector('[data-act="view"], [data-act="play"]');
+      (inner || e.target).click();
     }
   });
   document.addEventListener('click', (e) => {
@@ -295,6 +407,7 @@ export function initChat() {
   $('#btn-older').addEventListener('click', () => state.current && loadOlder(state.current));
   $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
   subscribe((ch) => {
-    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends')) render(ch);
+    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends') || ch.has('members')) render(ch);
+    else if (ch.has('progress') && state.current) renderProgress();
   });
 }

@@ -4,7 +4,7 @@
 
 import { $, toast } from './dom.js';
 import { state, subscribe, charCount } from './store.js';
-import { send } from './actions.js';
+import { send } from './send.js';
 
 const drafts = new Map(); // conversation_id -> unsent text
 let draftFor = null;

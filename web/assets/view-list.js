@@ -16,7 +16,7 @@ function itemContent(c) {
     h(
       'div',
       { class: 'conv-avatar' },
-      avatar(avatarKey(c), c.title, c.type === 'group' ? 'group' : ''),
+      avatar(avatarKey(c), c.title, c.type === 'group' ? 'group' : '', c.avatar_url),
       c.unread_count > 0
         ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${c.unread_count} 条未读` }, badgeText(c.unread_count))
         : null
@@ -56,7 +56,7 @@ function render() {
   for (const id of state.order) {
     const c = state.convs.get(id);
     const active = id === state.current;
-    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned]);
+    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned, c.avatar_url]);
     let it = items.get(id);
     if (!it) {
       const el = h('li', {
