@@ -245,7 +245,6 @@ fn media_photos_files_and_voice() {
 /// Avatars: one's own set from 我的 (cropped, uploaded) and a group's from 群信息, seen by the
 /// other side in the list, the chat and the panels without a reload; removing one's own.
 #[test]
-#[ignore = "needs the avatar endpoints"]
 fn avatars_set_and_seen_live() {
     let _one = serial();
     run_scenario("avatars.mjs", &[]);
