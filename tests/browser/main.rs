@@ -239,7 +239,7 @@ fn regressions_composer_and_panels() {
 #[test]
 fn media_photos_files_and_voice() {
     let _one = serial();
-    run_scenario("media.mjs", &[]);
+    run_scenario("media.mjs", &["max_upload_bytes=1048576"]);
 }
 
 /// Avatars: one's own set from 我的 (cropped, uploaded) and a group's from 群信息, seen by the

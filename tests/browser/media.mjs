@@ -198,6 +198,21 @@ await scenario(
     await a.page.unroute('**/api/auth/files');
     await a.page.unroute('**/api/auth/messages');
 
+    t.step("A drops a file over the server's limit (1 MiB in this run): refused at once, nothing uploaded");
+    let refusedUploads = 0;
+    await a.page.route('**/api/auth/files', async (route) => {
+      refusedUploads++;
+      await route.continue();
+    });
+    const tooBig = Buffer.alloc(1024 * 1024 + 1, 7);
+    await dropOrPaste(a, 'drop', [{ name: '太大了.bin', mimeType: 'application/octet-stream', buffer: tooBig }]);
+    await until('the refusal to show', async () => (await failed.count()) === 1);
+    assert.equal(await failed.getByTestId('message-send-error').textContent(), '文件过大（上限 1.0 MB）');
+    assert.equal(refusedUploads, 0, 'not a byte was sent');
+    await failed.getByTestId('message-cancel').click();
+    await until('the refused file to be gone', async () => (await failed.count()) === 0);
+    await a.page.unroute('**/api/auth/files');
+
     t.step('A records a voice note with the fake microphone (click to record, click to send)');
     await tid(a.page, 'voice-toggle').click();
     const record = tid(a.page, 'voice-record');

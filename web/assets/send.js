@@ -4,9 +4,9 @@
 // progress; a retry reuses the upload when it had succeeded and always the client_msg_id, so
 // the server stores one message however often it is tried.
 
-import { api, upload } from './api.js';
+import { api, upload, ApiError } from './api.js';
 import { state, changed, putMessages, notePreview, statusOf } from './store.js';
-import { keepPreview } from './media.js';
+import { keepPreview, humanSize } from './media.js';
 
 let order = 0; // unsent messages show in the order they were made
 
@@ -121,6 +121,9 @@ async function deliver(p) {
   changed('chat');
   try {
     if (p.kind !== 'text' && !p.uploaded) {
+      // Refused before a byte leaves when the server says it would refuse it (413).
+      const max = state.info.max_upload_bytes;
+      if (max > 0 && p.blob.size > max) throw new ApiError(413, `文件过大（上限 ${humanSize(max)}）`);
       p.phase = 'uploading';
       p.progress = 0;
       changed('chat');

@@ -269,6 +269,9 @@ pub struct ServerInfo {
     max_message_chars: usize,
     #[schema(minimum = 1)]
     max_group_members: usize,
+    /// The largest upload accepted (bytes); beyond it `413 文件过大`.
+    #[schema(minimum = 1)]
+    max_upload_bytes: u64,
     /// Every event kind a stream may carry (besides its `resync` control event).
     #[schema(schema_with = event_kinds)]
     event_kinds: &'static [&'static str],
@@ -308,6 +311,7 @@ fn info(config: &State<Config>) -> ApiResult<ServerInfo> {
         recall_window_secs: config.recall_window_secs,
         max_message_chars: config.max_message_chars,
         max_group_members: config.max_group_members,
+        max_upload_bytes: config.max_upload_bytes,
         event_kinds: kind::ALL,
         message_status: Status::ALL
             .iter()

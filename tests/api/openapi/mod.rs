@@ -107,6 +107,7 @@ fn info_tells_clients_the_settings_they_adapt_to_without_a_token() {
             "recall_window_secs": 120,
             "max_message_chars": 5000,
             "max_group_members": 500,
+            "max_upload_bytes": 104_857_600,
             "event_kinds": [
                 "message.created", "message.recalled", "conversation.created",
                 "conversation.updated", "conversation.removed", "friend.request",
@@ -120,11 +121,13 @@ fn info_tells_clients_the_settings_they_adapt_to_without_a_token() {
         ("allow_registration", Value::Bool(false)),
         ("recall_window_secs", 30.into()),
         ("max_message_chars", 100.into()),
+        ("max_upload_bytes", 1000.into()),
     ]);
     let data = app.call(Method::Get, "/api/info", None, None).body["data"].clone();
     assert_eq!(data["allow_registration"], false);
     assert_eq!(data["recall_window_secs"], 30);
     assert_eq!(data["max_message_chars"], 100);
+    assert_eq!(data["max_upload_bytes"], 1000);
     // Nothing secret or internal rides along.
     for key in ["jwt_secret", "database_path", "backup_dir"] {
         assert!(data.get(key).is_none(), "{key} must not be exposed");
