@@ -187,13 +187,20 @@ impl<'r> Responder<'r, 'static> for Opened {
         let mut response = match plan {
             Plan::Whole => {
                 let mut response = Response::build();
-                response.status(Status::Ok).max_chunk_size(CHUNK);
+                response.status(Status::Ok);
                 let len = usize::try_from(size).ok();
+                // The chunk size is set after the body (setting a body resets it). From
+                // memory: one piece of exactly its size, no 64 KiB buffer per answer.
                 match body {
-                    Body::Memory(bytes) => response.sized_body(len, Cursor::new(bytes)),
-                    Body::Disk(file) => {
-                        response.sized_body(len, rocket::tokio::fs::File::from_std(file))
+                    Body::Memory(bytes) => {
+                        let piece = bytes.len().max(1);
+                        response
+                            .sized_body(len, Cursor::new(bytes))
+                            .max_chunk_size(piece)
                     }
+                    Body::Disk(file) => response
+                        .sized_body(len, rocket::tokio::fs::File::from_std(file))
+                        .max_chunk_size(CHUNK),
                 };
                 let mut response = response.finalize();
                 // Rocket's server sets it from the body's size too; `rocket::local` does not.
@@ -204,14 +211,15 @@ impl<'r> Responder<'r, 'static> for Opened {
             Plan::Part { start, end } => {
                 let len = end - start + 1;
                 let mut response = Response::build();
-                response
-                    .status(Status::PartialContent)
-                    .max_chunk_size(CHUNK);
+                response.status(Status::PartialContent);
                 match body {
                     Body::Memory(bytes) => {
                         // `plan` keeps `start..=end` inside the file.
                         let part = bytes[start as usize..=end as usize].to_vec();
-                        response.sized_body(part.len(), Cursor::new(part));
+                        let piece = part.len();
+                        response
+                            .sized_body(piece, Cursor::new(part))
+                            .max_chunk_size(piece);
                     }
                     Body::Disk(mut file) => {
                         // `lseek` only moves the offset: no disk I/O on the async worker.
@@ -219,7 +227,9 @@ impl<'r> Responder<'r, 'static> for Opened {
                             let detail = format!("cannot seek in {}: {e}", download.path.display());
                             return Err(GuardError::stash(req, Error::Internal(detail)));
                         }
-                        response.streamed_body(rocket::tokio::fs::File::from_std(file).take(len));
+                        response
+                            .streamed_body(rocket::tokio::fs::File::from_std(file).take(len))
+                            .max_chunk_size(CHUNK);
                     }
                 };
                 let mut response = response.finalize();
