@@ -92,3 +92,59 @@ fn a_recalled_file_message_has_no_attachment_any_more() {
         "{shown:?}"
     );
 }
+
+/// A fixture under `tests/fixtures/` (see its README for where each comes from).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn voice_notes_as_browsers_record_them_are_sent_shown_and_seekable() {
+    let app = TestApp::spawn();
+    let (a, b, chat) = pair(&app);
+    for (name, mime) in [
+        ("voice-opus.webm", "video/webm"),
+        ("voice-aac.mp4", "video/mp4"),
+        ("voice-aac.m4a", "audio/mp4"),
+    ] {
+        let bytes = fixture(name);
+        let file = uploaded(&app, &a, name, &bytes);
+        assert_eq!(file["mime"], mime, "{name}: the type comes from the bytes");
+        assert_eq!(file["thumbnail_url"], Value::Null, "{name}");
+        let body = json!({"conversation_id": chat, "type": "voice",
+                          "file_id": file["file_id"], "duration_ms": 1500});
+        send(&app, &a, body).expect(201, "消息已发送");
+
+        let shown = app.messages(&b, &chat);
+        let m = shown.last().unwrap();
+        assert_eq!(m["type"], "voice", "{name}");
+        assert_eq!(m["attachment"]["duration_ms"], 1500, "{name}");
+        assert_eq!(m["attachment"]["mime"], mime, "{name}");
+        assert_eq!(
+            app.expect_entry(&b, &chat)["last_message_preview"],
+            "[语音] 2\""
+        );
+        // Plays in the page (inline) and seeks (Safari's probe first).
+        let url = m["attachment"]["url"].as_str().unwrap().to_string();
+        let whole = app.client.get(url.clone()).dispatch();
+        assert_eq!(
+            whole.headers().get_one("Content-Disposition"),
+            Some("inline")
+        );
+        assert_eq!(
+            whole.content_type().map(|t| t.to_string()),
+            Some(mime.to_string())
+        );
+        assert_eq!(whole.into_bytes().unwrap(), bytes, "{name}");
+        let probe = app
+            .client
+            .get(url)
+            .header(rocket::http::Header::new("Range", "bytes=0-1"))
+            .dispatch();
+        assert_eq!(probe.status(), rocket::http::Status::PartialContent);
+        assert_eq!(probe.into_bytes().unwrap(), bytes[..2], "{name}");
+    }
+}
