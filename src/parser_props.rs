@@ -35,7 +35,7 @@ proptest! {
         before in proptest::option::of("\\PC{0,8}|m_[0-9]{1,5}"),
         after in proptest::option::of("\\PC{0,8}|m_[0-9]{1,5}"),
     ) {
-        let query = PageQuery { limit: limit.as_deref(), before: before.as_deref(), after: after.as_deref() };
+        let query = PageQuery { limit: limit.as_deref(), before: before.as_deref(), after: after.as_deref(), around: None };
         if let Ok((_, n)) = parse_page(&query) {
             prop_assert!((1..=200).contains(&n));
             prop_assert!(before.is_none() || after.is_none());

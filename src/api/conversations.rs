@@ -65,6 +65,8 @@ async fn list(me: AuthUser, db: &State<Db>, links: &State<Links>) -> ApiResult<V
             description = "A message id (`m_…`) used as a position: the page before it. Malformed, or given with `after`, is `400`."),
         ("after" = Option<String>, Query,
             description = "A message id (`m_…`) used as a position: the page after it. Malformed, or given with `before`, is `400`."),
+        ("around" = Option<String>, Query,
+            description = "A message id (`m_…`) of this conversation: up to `limit` messages centred on it (opening a search result; no read marker moves). Malformed, not visible in this conversation, or given with `before`/`after`, is `400`."),
     ),
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<MessageView>>),
@@ -74,13 +76,15 @@ async fn list(me: AuthUser, db: &State<Db>, links: &State<Links>) -> ApiResult<V
         (status = 500, response = ServerError),          // 服务器错误
     )
 )]
-#[get("/auth/conversations/<id>?<limit>&<before>&<after>")]
+#[get("/auth/conversations/<id>?<limit>&<before>&<after>&<around>")]
+#[allow(clippy::too_many_arguments)] // one per path part, query parameter and guard
 async fn detail(
     me: AuthUser,
     id: Given<ConversationId>,
     limit: Option<&str>,
     before: Option<&str>,
     after: Option<&str>,
+    around: Option<&str>,
     db: &State<Db>,
     links: &State<Links>,
 ) -> ApiResult<Vec<MessageView>> {
@@ -88,6 +92,7 @@ async fn detail(
         limit,
         before,
         after,
+        around,
     };
     ok(conversations::messages(db, me.id, id.known()?, query, links).await?)
 }

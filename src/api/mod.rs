@@ -13,6 +13,7 @@ pub mod friends;
 pub mod groups;
 pub mod me;
 pub mod messages;
+pub mod search;
 
 use rocket::Route;
 
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(conversations::routes());
     routes.extend(groups::routes());
     routes.extend(messages::routes());
+    routes.extend(search::routes());
     routes.extend(events::routes());
     routes.extend(files::routes());
     routes.extend(docs::routes());
@@ -41,6 +43,7 @@ fn apis() -> Vec<utoipa::openapi::OpenApi> {
         conversations::api(),
         groups::api(),
         messages::api(),
+        search::api(),
         events::api(),
         files::api(),
         docs::api(),

@@ -86,13 +86,26 @@ pub struct Friend {
 }
 
 pub fn list(conn: &Connection, me: UserId) -> Result<Vec<Friend>, Error> {
+    search(conn, me, "%", u32::MAX)
+}
+
+/// Up to `limit` friends whose username or display name matches `contains` (a `LIKE …
+/// ESCAPE '\'` pattern), by username.
+pub fn search(
+    conn: &Connection,
+    me: UserId,
+    contains: &str,
+    limit: u32,
+) -> Result<Vec<Friend>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username, u.display_name, f.since, u.avatar_file_id
          FROM friendships f JOIN users u ON u.id = f.friend_id
          WHERE f.user_id = ?1
-         ORDER BY u.username",
+           AND (u.username LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?2 ESCAPE '\\')
+         ORDER BY u.username
+         LIMIT ?3",
     )?;
-    let rows = stmt.query_map([me.0], |r| {
+    let rows = stmt.query_map(params![me.0, contains, limit], |r| {
         Ok(Friend {
             id: UserId(r.get(0)?),
             username: r.get(1)?,

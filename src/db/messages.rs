@@ -50,7 +50,7 @@ stored_enum! {
     }
 }
 
-const ROW_COLUMNS: &str = concat!(
+pub(super) const ROW_COLUMNS: &str = concat!(
     "x.id, x.conversation_id, x.sender_id, u.display_name, x.content,
     x.status, x.action, x.action_targets, x.action_name, x.created_at, x.client_msg_id,
     x.type, x.duration_ms, ",
@@ -58,10 +58,10 @@ const ROW_COLUMNS: &str = concat!(
 );
 
 /// What every query of message rows reads from: the message, its sender and its upload.
-const ROW_SOURCES: &str = "messages x JOIN users u ON u.id = x.sender_id
+pub(super) const ROW_SOURCES: &str = "messages x JOIN users u ON u.id = x.sender_id
     LEFT JOIN files f ON f.id = x.file_id";
 
-fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+pub(super) fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let targets: Option<Vec<i64>> = super::json_column(7, r.get(7)?)?;
     let targets = targets
         .unwrap_or_default()

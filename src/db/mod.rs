@@ -126,6 +126,7 @@ pub mod friends;
 pub mod messages;
 pub mod migrate;
 pub mod reserve;
+pub mod search;
 pub mod users;
 mod writer;
 

@@ -173,16 +173,15 @@ pub struct Found {
     pub is_friend: bool,
 }
 
-/// Up to `limit` users whose username starts with, or whose display name contains, `q`
-/// (case-insensitive; `%`, `_` and `\` in `q` are literal), excluding `me`. Prefix matches on
-/// the username come first, then by username.
-pub fn search(conn: &Connection, me: UserId, q: &str, limit: u32) -> Result<Vec<Found>, Error> {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let prefix = format!("{escaped}%");
-    let contains = format!("%{escaped}%");
+/// Up to `limit` users whose username matches `prefix` or whose display name matches
+/// `contains` (`LIKE … ESCAPE` patterns made by `SearchText`; ASCII case-insensitive),
+/// excluding `me`. Prefix matches on the username come first, then by username.
+pub fn search(
+    conn: &Connection,
+    me: UserId,
+    (prefix, contains): (&str, &str),
+    limit: u32,
+) -> Result<Vec<Found>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username, u.display_name, u.created_at, u.avatar_file_id,
                 EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ?1 AND f.friend_id = u.id),

@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::files::Links;
-use super::validate::{DisplayName, Password, Username};
+use super::validate::{DisplayName, Password, SearchText, Username};
 use crate::auth::{Issued, LoginThrottle, Tokens};
 use crate::config::Config;
 use crate::db::events::{self, kind, NewEvent};
@@ -280,16 +280,10 @@ pub async fn search(
     me: UserId,
     q: Option<&str>,
 ) -> Result<Vec<SearchHit>, Error> {
-    let q = q.map(str::trim).unwrap_or_default();
-    if q.is_empty() {
-        return Err(Error::bad_request("q 不能为空"));
-    }
-    if q.chars().count() > 64 {
-        return Err(Error::bad_request("q 过长"));
-    }
-    let q = q.to_string();
+    let q = SearchText::parse(q)?;
+    let (prefix, contains) = (q.prefix_pattern(), q.contains_pattern());
     let found = db
-        .read(move |conn| db::users::search(conn, me, &q, 20))
+        .read(move |conn| db::users::search(conn, me, (&prefix, &contains), 20))
         .await?;
     let links = links.for_viewer(me);
     Ok(found

@@ -126,6 +126,28 @@ pub struct PageQuery<'a> {
     pub limit: Option<&'a str>,
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
+    pub around: Option<&'a str>,
+}
+
+/// Where a requested page lies.
+#[derive(Debug, Clone, Copy)]
+pub enum Position {
+    Page(Cursor),
+    /// Centred on this message (opening a search result).
+    Around(MessageId),
+}
+
+pub fn parse_position(q: &PageQuery<'_>) -> Result<(Position, u32), Error> {
+    let Some(raw) = q.around else {
+        let (cursor, limit) = parse_page(q)?;
+        return Ok((Position::Page(cursor), limit));
+    };
+    if q.before.is_some() || q.after.is_some() {
+        return Err(Error::bad_request("around 不能与 before、after 同时使用"));
+    }
+    let (_, limit) = parse_page(q)?;
+    let id = MessageId::parse(raw).ok_or_else(|| Error::bad_request("around 不是有效的消息 id"))?;
+    Ok((Position::Around(id), limit))
 }
 
 pub fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
@@ -158,7 +180,19 @@ pub async fn messages(
     query: PageQuery<'_>,
     links: &Links,
 ) -> Result<Vec<MessageView>, Error> {
-    let (cursor, limit) = parse_page(&query)?;
+    let (cursor, limit) = match parse_position(&query)? {
+        (Position::Page(cursor), limit) => (cursor, limit),
+        (Position::Around(target), limit) => {
+            let links = links.clone();
+            return db
+                .read(move |conn| {
+                    super::member_of(conn, id, me)?;
+                    let rows = around(conn, id, me, target, limit)?;
+                    render::messages_for(conn, me, rows, &links)
+                })
+                .await;
+        }
+    };
     let links = links.clone();
     let (views, read_to) = db
         .read(move |conn| {
@@ -183,6 +217,35 @@ pub async fn messages(
         .await?;
     }
     Ok(views)
+}
+
+/// Up to `limit` messages centred on `target` (older half first), oldest first; `400` when
+/// `target` is not a message of this conversation the viewer can see. Moves no read marker.
+fn around(
+    conn: &Connection,
+    id: ConversationId,
+    me: UserId,
+    target: MessageId,
+    limit: u32,
+) -> Result<Vec<messages::MessageRow>, Error> {
+    let older_count = (limit - 1) / 2;
+    let newer = messages::page(
+        conn,
+        id,
+        me,
+        Cursor::After(MessageId(target.0 - 1)),
+        limit - older_count,
+    )?;
+    if newer.first().map(|m| m.id) != Some(target) {
+        return Err(Error::bad_request("around 不是此会话的消息"));
+    }
+    let mut rows = if older_count == 0 {
+        Vec::new()
+    } else {
+        messages::page(conn, id, me, Cursor::Before(target), older_count)?
+    };
+    rows.extend(newer);
+    Ok(rows)
 }
 
 /// Tells the caller's devices their unread count for `id` is now `unread`.

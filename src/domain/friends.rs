@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::files::Links;
+use super::files::{Links, ViewerLinks};
 use super::validate::RequestNote;
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, Db};
@@ -27,18 +27,24 @@ pub struct FriendView {
     pub avatar_url: Option<String>,
 }
 
-pub async fn list(db: &Db, links: &Links, me: UserId) -> Result<Vec<FriendView>, Error> {
-    let friends = db.read(move |conn| db::friends::list(conn, me)).await?;
-    let links = links.for_viewer(me);
-    Ok(friends
-        .into_iter()
-        .map(|f| FriendView {
+impl FriendView {
+    pub fn of(f: db::friends::Friend, links: &ViewerLinks<'_>) -> FriendView {
+        FriendView {
             avatar_url: links.avatar(f.avatar),
             user_id: f.id,
             username: f.username,
             display_name: f.display_name,
             since: rfc3339_ms(f.since),
-        })
+        }
+    }
+}
+
+pub async fn list(db: &Db, links: &Links, me: UserId) -> Result<Vec<FriendView>, Error> {
+    let friends = db.read(move |conn| db::friends::list(conn, me)).await?;
+    let links = links.for_viewer(me);
+    Ok(friends
+        .into_iter()
+        .map(|f| FriendView::of(f, &links))
         .collect())
 }
 

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod members;
 pub mod messages;
 pub mod render;
+pub mod search;
 pub mod validate;
 
 use crate::db::conversations::{self as convs, Membership};

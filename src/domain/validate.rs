@@ -38,6 +38,45 @@ checked_text! {
     ClientMsgId;
     /// A friend request's note: at most 200 characters.
     RequestNote;
+    /// What a search looks for (`q`): 1–64 characters after trimming; kept trimmed.
+    SearchText;
+}
+
+impl SearchText {
+    /// A missing `q` reads as empty.
+    pub fn parse(raw: Option<&str>) -> Result<SearchText, Error> {
+        let q = raw.map(str::trim).unwrap_or_default();
+        if q.is_empty() {
+            return Err(Error::bad_request("q 不能为空"));
+        }
+        if q.chars().count() > 64 {
+            return Err(Error::bad_request("q 过长"));
+        }
+        // SQLite reads match expressions and LIKE patterns as C strings: a NUL would cut
+        // the text short (and an FTS5 phrase unterminated).
+        if q.contains('\0') {
+            return Err(Error::bad_request("q 含有无效字符"));
+        }
+        Ok(SearchText(q.to_string()))
+    }
+
+    /// A `LIKE … ESCAPE '\'` pattern matching any text that contains it, with `%`, `_` and
+    /// `\` taken literally.
+    pub fn contains_pattern(&self) -> String {
+        format!("%{}%", self.escaped())
+    }
+
+    /// The same for text that starts with it.
+    pub fn prefix_pattern(&self) -> String {
+        format!("{}%", self.escaped())
+    }
+
+    fn escaped(&self) -> String {
+        self.0
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    }
 }
 
 impl Username {

@@ -29,6 +29,7 @@ mod limits;
 mod messages;
 mod openapi;
 mod profile_events;
+mod search;
 mod sessions;
 mod web;
 mod writer;

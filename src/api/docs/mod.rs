@@ -66,6 +66,14 @@ const TAGS: &[(&str, &str)] = &[
     ),
     ("messages", "Sending, recalling and deleting messages."),
     ("events", "Real-time events (Server-Sent Events)."),
+    (
+        "files",
+        "Uploads and downloads: photos, files, voice notes.",
+    ),
+    (
+        "search",
+        "Finding friends, groups and messages (substrings, any language).",
+    ),
     ("meta", "This document and the server's settings."),
 ];
 

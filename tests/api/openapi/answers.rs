@@ -125,6 +125,16 @@ fn every_operation_answers_as_documented() {
     let delete = Some(json!({ "id": m2 }));
     c.expect(200, Delete, "/api/auth/messages/delete", a, delete);
 
+    // Search: everywhere (the found group's list item included), in one conversation, and
+    // a result opened in context. `大家` percent-encoded.
+    let found = c.expect(200, Get, "/api/auth/search?q=%E5%A4%A7%E5%AE%B6", a, None);
+    assert_eq!(found.data()["conversations"].as_array().unwrap().len(), 1);
+    c.expect(200, Get, "/api/auth/search?q=bob", a, None);
+    let in_group = format!("/api/auth/conversations/{g}/search?q=%E5%A4%A7&limit=5");
+    assert_eq!(c.expect(200, Get, &in_group, a, None).list().len(), 1);
+    let around = format!("/api/auth/conversations/{g}?around={m3}&limit=5");
+    c.expect(200, Get, &around, a, None);
+
     // Reading: the list (with previews), pages with normal, recalled and system messages.
     assert_eq!(
         c.expect(200, Get, "/api/auth/conversations", a, None)
