@@ -39,9 +39,15 @@ pub struct SeedArgs {
     /// Messages in each synthetic conversation.
     #[arg(long, default_value_t = 0)]
     pub messages: u32,
+    /// Compose the synthetic messages from this file's phrases (one per line, `#` lines
+    /// skipped; e.g. bench/corpus/family-chat.txt) instead of "测试消息 N": one to three
+    /// phrases, sometimes with a number, a time or an English word. Always the same text for
+    /// the same file.
+    #[arg(long, value_name = "FILE")]
+    pub corpus: Option<std::path::PathBuf>,
     /// Take the demo accounts out again: they can no longer log in (disabled, with a random
     /// password replacing the public one); the chats they were in stay.
-    #[arg(long, conflicts_with_all = ["users", "conversations", "messages"])]
+    #[arg(long, conflicts_with_all = ["users", "conversations", "messages", "corpus"])]
     pub remove: bool,
 }
 
@@ -152,6 +158,69 @@ fn remove_demo(conn: &mut Connection) -> Result<(), Error> {
     Ok(())
 }
 
+/// What synthetic messages say.
+enum Text {
+    /// "测试消息 1", "测试消息 2", …
+    Numbered,
+    Corpus(Corpus),
+}
+
+impl Text {
+    fn next(&mut self, m: usize) -> String {
+        match self {
+            Text::Numbered => format!("测试消息 {}", m + 1),
+            Text::Corpus(corpus) => corpus.compose(),
+        }
+    }
+}
+
+/// Phrases to make messages of, and a seeded generator so a corpus always gives the same
+/// messages.
+struct Corpus {
+    phrases: Vec<String>,
+    rng: rand::rngs::StdRng,
+}
+
+impl Corpus {
+    fn read(path: &Path) -> Result<Corpus, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::bad_request(format!("cannot read {}: {e}", path.display())))?;
+        let phrases: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        if phrases.is_empty() {
+            return Err(Error::bad_request(format!(
+                "{} has no phrases",
+                path.display()
+            )));
+        }
+        Ok(Corpus {
+            phrases,
+            rng: rand::SeedableRng::seed_from_u64(20261127),
+        })
+    }
+
+    fn compose(&mut self) -> String {
+        use rand::Rng;
+        const WORDS: [&str; 8] = ["OK", "WiFi", "iPad", "KFC", "PPT", "Excel", "bye", "Taobao"];
+        let count = self.rng.random_range(1..=3);
+        let mut parts = Vec::with_capacity(count + 1);
+        for _ in 0..count {
+            parts.push(self.phrases[self.rng.random_range(0..self.phrases.len())].clone());
+        }
+        match self.rng.random_range(0..10) {
+            0 => parts.push(self.rng.random_range(1..1000).to_string()),
+            1 => parts.push(format!("{}点", self.rng.random_range(1..=12))),
+            2 => parts.push(WORDS[self.rng.random_range(0..WORDS.len())].to_string()),
+            _ => {}
+        }
+        parts.join("，")
+    }
+}
+
 /// Messages per transaction while loading synthetic data.
 const CHUNK: u64 = 50_000;
 
@@ -166,6 +235,10 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         args.users, args.conversations, args.messages
     );
     let started = Instant::now();
+    let mut text = match &args.corpus {
+        Some(path) => Text::Corpus(Corpus::read(path)?),
+        None => Text::Numbered,
+    };
     // One hash for every synthetic account: argon2 is slow by design, and these accounts
     // exist only for benchmarks.
     let hash = crate::passwords::hash_password_now(SYNTHETIC_PASSWORD)?;
@@ -224,7 +297,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
                 insert.execute(params![
                     group.0,
                     sender.0,
-                    format!("测试消息 {}", m + 1),
+                    text.next(m),
                     Status::Normal,
                     now
                 ])?;

@@ -174,6 +174,66 @@ fn synthetic_seed_creates_the_requested_data_once() {
 }
 
 #[test]
+fn a_synthetic_seed_can_speak_from_a_corpus_and_is_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/chat.db");
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/corpus/family-chat.txt");
+    let args = [
+        "seed",
+        "--users",
+        "3",
+        "--conversations",
+        "1",
+        "--messages",
+        "200",
+        "--corpus",
+        corpus,
+    ];
+    assert_succeeds(&chatd(dir.path(), &args, &[]));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let texts: Vec<String> = conn
+        .prepare("SELECT content FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(texts.len(), 200);
+    let phrases = std::fs::read_to_string(corpus).unwrap();
+    for text in &texts {
+        assert!(
+            phrases
+                .lines()
+                .any(|l| !l.starts_with('#') && text.starts_with(l)),
+            "{text:?} starts with a phrase of the corpus"
+        );
+    }
+    // Every seeded message is in the search index (the triggers run for bulk loads too).
+    let indexed: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM message_search WHERE message_search MATCH '\"起吃饭\"'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let expected = texts.iter().filter(|t| t.contains("起吃饭")).count() as i64;
+    assert!(expected > 0);
+    assert_eq!(indexed, expected);
+    // The same file gives the same messages.
+    let again = tempfile::tempdir().unwrap();
+    assert_succeeds(&chatd(again.path(), &args, &[]));
+    let first_again: String = rusqlite::Connection::open(again.path().join("data/chat.db"))
+        .unwrap()
+        .query_row(
+            "SELECT content FROM messages ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(first_again, texts[0]);
+}
+
+#[test]
 fn help_teaches_the_commands() {
     let dir = tempfile::tempdir().unwrap();
     let out = chatd(dir.path(), &["--help"], &[]);
