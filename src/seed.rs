@@ -158,22 +158,6 @@ fn remove_demo(conn: &mut Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// What synthetic messages say.
-enum Text {
-    /// "测试消息 1", "测试消息 2", …
-    Numbered,
-    Corpus(Corpus),
-}
-
-impl Text {
-    fn next(&mut self, m: usize) -> String {
-        match self {
-            Text::Numbered => format!("测试消息 {}", m + 1),
-            Text::Corpus(corpus) => corpus.compose(),
-        }
-    }
-}
-
 /// Phrases to make messages of, and a seeded generator so a corpus always gives the same
 /// messages.
 struct Corpus {
@@ -235,10 +219,8 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         args.users, args.conversations, args.messages
     );
     let started = Instant::now();
-    let mut text = match &args.corpus {
-        Some(path) => Text::Corpus(Corpus::read(path)?),
-        None => Text::Numbered,
-    };
+    // What the messages say: phrases of the corpus, or "测试消息 1", "测试消息 2", …
+    let mut corpus = args.corpus.as_deref().map(Corpus::read).transpose()?;
     // One hash for every synthetic account: argon2 is slow by design, and these accounts
     // exist only for benchmarks.
     let hash = crate::passwords::hash_password_now(SYNTHETIC_PASSWORD)?;
@@ -297,7 +279,9 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
                 insert.execute(params![
                     group.0,
                     sender.0,
-                    text.next(m),
+                    corpus
+                        .as_mut()
+                        .map_or_else(|| format!("测试消息 {}", m + 1), Corpus::compose),
                     Status::Normal,
                     now
                 ])?;
