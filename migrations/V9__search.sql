@@ -16,14 +16,20 @@ CREATE VIRTUAL TABLE message_search USING fts5(
 INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 
 -- What finds a message: a text message's text, a file message's file name. Only normal
--- messages are in the index; recalling one (status 0 → 1) or deleting it removes it in the
--- same transaction, whoever writes it (sends, recalls, the seed, a deleted group).
+-- messages are in the index.
+--
+-- A new message is queued, and the writer adds the queue to the index once per group
+-- commit, just before COMMIT (`db::search::index_queued`): the same transaction as the
+-- send, but not inside each send's savepoint, where FTS5 would write a segment of its own
+-- for every message. Recalling (status 0 → 1) or deleting a message takes it out of the
+-- queue or the index in its own statement, whoever writes it (sends, recalls, the seed, a
+-- deleted group).
+CREATE TABLE message_search_queue (id INTEGER PRIMARY KEY);
+
 CREATE TRIGGER message_search_add AFTER INSERT ON messages
 WHEN new.status = 0 AND new.type IN ('text', 'file')
 BEGIN
-    INSERT INTO message_search (rowid, text)
-    SELECT new.id, CASE new.type WHEN 'text' THEN new.content
-                   ELSE (SELECT name FROM files WHERE id = new.file_id) END;
+    INSERT INTO message_search_queue (id) VALUES (new.id);
 END;
 
 CREATE TRIGGER message_search_recall AFTER UPDATE OF status ON messages
@@ -31,7 +37,9 @@ WHEN old.status = 0 AND new.status != 0 AND old.type IN ('text', 'file')
 BEGIN
     INSERT INTO message_search (message_search, rowid, text)
     SELECT 'delete', old.id, CASE old.type WHEN 'text' THEN old.content
-                             ELSE (SELECT name FROM files WHERE id = old.file_id) END;
+                             ELSE (SELECT name FROM files WHERE id = old.file_id) END
+    WHERE NOT EXISTS (SELECT 1 FROM message_search_queue WHERE id = old.id);
+    DELETE FROM message_search_queue WHERE id = old.id;
 END;
 
 CREATE TRIGGER message_search_remove AFTER DELETE ON messages
@@ -39,7 +47,9 @@ WHEN old.status = 0 AND old.type IN ('text', 'file')
 BEGIN
     INSERT INTO message_search (message_search, rowid, text)
     SELECT 'delete', old.id, CASE old.type WHEN 'text' THEN old.content
-                             ELSE (SELECT name FROM files WHERE id = old.file_id) END;
+                             ELSE (SELECT name FROM files WHERE id = old.file_id) END
+    WHERE NOT EXISTS (SELECT 1 FROM message_search_queue WHERE id = old.id);
+    DELETE FROM message_search_queue WHERE id = old.id;
 END;
 
 -- The messages already stored.

@@ -122,6 +122,7 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
     say(group, zhang, "这周六中午聚餐，大家有空吗？")?;
     say(group, wang, "有空！")?;
     say(group, li, "我也可以，去哪家？")?;
+    db::search::index_queued(&tx)?;
     tx.commit()?;
     println!(
         "demo data loaded: users {} (password \"{DEMO_PASSWORD}\")",
@@ -290,6 +291,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         done += u64::from(args.messages);
         in_tx += u64::from(args.messages);
         if in_tx >= CHUNK {
+            db::search::index_queued(&tx)?;
             tx.commit()?;
             tx = conn.transaction()?;
             in_tx = 0;
@@ -311,6 +313,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         ),
         [first_conversation],
     )?;
+    db::search::index_queued(&tx)?;
     tx.commit()?;
     println!(
         "synthetic data loaded: {} users, {} conversations, {} messages in {:.1}s \

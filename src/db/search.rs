@@ -19,6 +19,27 @@ use super::messages::{row_from, MessageRow, ROW_COLUMNS, ROW_SOURCES};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
 
+/// SQL: what message `x` is found by (with `files f` joined).
+macro_rules! found_by {
+    () => {
+        "CASE x.type WHEN 'text' THEN x.content ELSE f.name END"
+    };
+}
+
+/// Adds the queued messages (migration V9's triggers queue every new normal text or file
+/// message) to the index and empties the queue. Every writer runs it just before it
+/// commits, so a committed message is always searchable.
+pub fn index_queued(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(concat!(
+        "INSERT INTO message_search (rowid, text)
+         SELECT x.id, ",
+        found_by!(),
+        " FROM message_search_queue q JOIN messages x ON x.id = q.id
+         LEFT JOIN files f ON f.id = x.file_id;
+         DELETE FROM message_search_queue;"
+    ))
+}
+
 /// How a search text is looked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Needle {
@@ -46,13 +67,6 @@ impl Needle {
     }
 }
 
-/// SQL: what message `x` is found by (with `files f` joined).
-macro_rules! found_by {
-    () => {
-        "CASE x.type WHEN 'text' THEN x.content ELSE f.name END"
-    };
-}
-
 /// SQL: `x` is a normal text or file message that `?2` has not deleted.
 macro_rules! searchable {
     () => {
@@ -76,7 +90,7 @@ pub fn in_conversation(
     let sql = match needle {
         Needle::Index(_) => format!(
             concat!(
-                "SELECT {columns} FROM message_search s, {sources}
+                "SELECT {columns} FROM message_search s CROSS JOIN {sources}
                  WHERE message_search MATCH ?1 AND s.rowid < ?4 AND x.id = s.rowid
                    AND x.conversation_id = ?3 AND ",
                 searchable!(),
@@ -129,7 +143,7 @@ pub fn conversations(
     let sql = match needle {
         Needle::Index(_) => concat!(
             "SELECT x.conversation_id, MAX(x.id), COUNT(*) FROM message_search s
-             JOIN messages x ON x.id = s.rowid
+             CROSS JOIN messages x ON x.id = s.rowid
              JOIN members mb ON mb.conversation_id = x.conversation_id AND mb.user_id = ?2
              WHERE message_search MATCH ?1 AND ",
             searchable!(),
@@ -176,4 +190,77 @@ pub fn groups(
         r.get(0).map(ConversationId)
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(conn: &Connection, phrase: &str) -> Vec<i64> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT rowid FROM message_search WHERE message_search MATCH ?1 ORDER BY rowid",
+            )
+            .unwrap();
+        let rows = stmt.query_map([phrase], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn the_queue_reaches_the_index_at_commit_and_a_recall_in_between_never_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        crate::db::migrate::run(&path).unwrap();
+        let conn = crate::db::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (username, display_name, password_hash, created_at)
+               VALUES ('a', 'a', 'x', 0);
+             INSERT INTO conversations (kind, name, created_at) VALUES ('group', 'g', 0);
+             BEGIN;
+             INSERT INTO messages (conversation_id, sender_id, content, status, created_at)
+               VALUES (1, 1, '一起吃饭吧', 0, 0), (1, 1, '一起吃饭吗', 0, 0),
+                      (1, 1, '一起吃饭呀', 0, 0);
+             UPDATE messages SET status = 1, content = '' WHERE id = 2;
+             DELETE FROM messages WHERE id = 3;",
+        )
+        .unwrap();
+        assert!(
+            matches(&conn, "\"一起吃饭\"").is_empty(),
+            "queued, not indexed yet"
+        );
+        index_queued(&conn).unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+        assert_eq!(matches(&conn, "\"一起吃饭\""), [1]);
+        let queued: i64 = conn
+            .query_row("SELECT COUNT(*) FROM message_search_queue", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(queued, 0);
+
+        // Recalled once indexed: out of the index, which stays consistent.
+        conn.execute_batch("UPDATE messages SET status = 1, content = '' WHERE id = 1")
+            .unwrap();
+        assert!(matches(&conn, "\"一起吃饭\"").is_empty());
+        conn.execute_batch(
+            "INSERT INTO message_search (message_search) VALUES ('integrity-check')",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn short_texts_scan_and_longer_ones_use_the_index() {
+        assert_eq!(
+            Needle::for_text("饭", "%饭%".into()),
+            Needle::Scan("%饭%".into())
+        );
+        assert_eq!(
+            Needle::for_text("吃饭", "%吃饭%".into()),
+            Needle::Scan("%吃饭%".into())
+        );
+        assert_eq!(
+            Needle::for_text("说\"好\"", String::new()),
+            Needle::Index("\"说\"\"好\"\"\"".into())
+        );
+    }
 }

@@ -112,6 +112,10 @@ impl Writer {
 
 /// The thread's body; whether the WAL was folded in at the end.
 fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscribers) -> bool {
+    // A tool that wrote messages without indexing them (none should) is caught up here.
+    if let Err(e) = super::search::index_queued(&conn) {
+        tracing::error!("writer cannot update the search index: {e}");
+    }
     let mut closing = false;
     while !closing {
         let Ok(Message::Job(first)) = queue.recv() else {
@@ -170,7 +174,12 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
         }
         replies.push(reply);
     }
-    match conn.exec("COMMIT", []) {
+    // Messages this batch sent go into the search index here, once for the whole batch.
+    let indexed = super::search::index_queued(conn);
+    if let Err(e) = &indexed {
+        tracing::error!("writer cannot update the search index: {e}");
+    }
+    match indexed.and_then(|_| conn.exec("COMMIT", [])) {
         Ok(_) => (true, replies),
         Err(e) => {
             tracing::error!("writer commit failed: {e}");

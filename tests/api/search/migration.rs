@@ -28,6 +28,7 @@ fn upgrading_indexes_the_messages_already_stored_with_a_progress_line() {
         .execute_batch(
             "DROP TRIGGER message_search_add; DROP TRIGGER message_search_recall;
              DROP TRIGGER message_search_remove; DROP TABLE message_search;
+             DROP TABLE message_search_queue;
              DELETE FROM refinery_schema_history WHERE version = 9;",
         )
         .unwrap();

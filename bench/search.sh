@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Search benchmark (issue 16): `chatd seed` with realistic Chinese text (the phrases of
+# bench/corpus/family-chat.txt), then
+#   * the index's size against the messages' text, and what building it costs (migration V9
+#     rebuilt on a copy of the data set);
+#   * p50/p99 of the global and the in-conversation search for 1, 2 and 3+ character queries,
+#     as bench_1, who is in every conversation and so sees every message (the worst case for
+#     the 1–2 character scan);
+#   * sending with and without the index, in the same run (wrk, 64 connections).
+#
+#   bench/search.sh [CONVERSATIONS] [MESSAGES_EACH] [ROUNDS]    (default 200 × 5000 = 1M, 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONVS="${1:-200}"
+EACH="${2:-5000}"
+ROUNDS="${3:-10}"
+command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+cargo build --release --quiet
+PORT=18761
+source bench/common.sh
+DB="$WORK/data/chat.db"
+CORPUS="$PWD/bench/corpus/family-chat.txt"
+mkdir -p "$WORK/data"
+
+echo "== seeding $CONVS conversations × $EACH messages (index kept by the triggers as they go)"
+START=$(date +%s.%N)
+(cd "$WORK" && ROCKET_DATABASE_PATH="$DB" "$BIN" seed --users 50 --conversations "$CONVS" \
+  --messages "$EACH" --corpus "$CORPUS" 2>&1 | tail -1)
+python3 -c "print(f'seed with the index: {$(date +%s.%N) - $START:.1f} s')"
+
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n, text = c.execute("SELECT COUNT(*), SUM(LENGTH(CAST(content AS BLOB))) FROM messages").fetchone()
+index = c.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'message_search%'").fetchone()[0]
+total = c.execute("SELECT SUM(pgsize) FROM dbstat").fetchone()[0]
+mib = 1024 * 1024
+print(f"messages: {n:,}; their text {text / mib:.1f} MiB; search index {index / mib:.1f} MiB "
+      f"= {index / text:.2f}× the text ({index / mib * 1e6 / n:.1f} MiB per million messages); "
+      f"whole database {total / mib:.1f} MiB")
+PY
+
+echo "== building the index for stored messages (migration V9 on a copy)"
+cp "$DB" "$WORK/data/rebuild.db"
+python3 - "$WORK/data/rebuild.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript("""DROP TRIGGER message_search_add; DROP TRIGGER message_search_recall;
+DROP TRIGGER message_search_remove; DROP TABLE message_search; DROP TABLE message_search_queue;
+DELETE FROM refinery_schema_history WHERE version = 9; VACUUM;""")
+PY
+(cd "$WORK" && ROCKET_DATABASE_PATH="$WORK/data/rebuild.db" "$BIN" migrate 2>&1 | grep -E "search index" | sed 's/^.*INFO //')
+
+echo "== search latency (sequential, keep-alive; $ROUNDS rounds of 8 words per class)"
+launch "$DB" ROCKET_RATE_LIMITS="$LIMITS_OFF"
+BASE="http://127.0.0.1:$PORT"
+TOKEN=$(curl -fs "$BASE/api/login" -H 'Content-Type: application/json' \
+  -d '{"username":"bench_1","password":"password123"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["data"]["token"])')
+CONV=$(curl -fs "$BASE/api/auth/conversations" -H "Authorization: Bearer $TOKEN" |
+  python3 -c 'import sys,json; print(json.load(sys.stdin)["data"][0]["conversation_id"])')
+python3 bench/search_client.py "$PORT" "$TOKEN" "$CONV" "$ROUNDS"
+
+echo "== sending with and without the index (same data, 64 connections, 8 s each, alternated)"
+cat >"$WORK/send.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"conversation_id":"$CONV","content":"明天下午一起去公园散步，记得带伞"}'
+LUA
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+cp "$DB" "$WORK/data/plain.db"
+python3 -c "
+import sqlite3; c = sqlite3.connect('$WORK/data/plain.db')
+c.executescript('DROP TRIGGER message_search_add; DROP TRIGGER message_search_recall; DROP TRIGGER message_search_remove;')"
+for round in 1 2; do
+  for which in chat plain; do
+    launch "$WORK/data/$which.db" ROCKET_RATE_LIMITS="$LIMITS_OFF"
+    printf '%-28s ' "send, $([ $which = chat ] && echo 'with the index' || echo 'without the index') #$round"
+    wrk -t2 -c64 -d8s -s "$WORK/send.lua" "$BASE/api/auth/messages" | awk '/Requests\/sec/ {print $2 " req/s"}'
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  done
+done
