@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::files::Links;
 use super::members;
 use super::render::{self, MessageView};
-use super::validate::GroupName;
+use super::validate::{page_limit, GroupName};
 use crate::config::Config;
 use crate::db::conversations::{self as convs, Kind, Role};
 use crate::db::events::{self, kind, NewEvent};
@@ -151,14 +151,7 @@ pub fn parse_position(q: &PageQuery<'_>) -> Result<(Position, u32), Error> {
 }
 
 pub fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
-    let limit = match q.limit {
-        None => 50,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| Error::bad_request("limit 须为1–200"))?,
-    };
+    let limit = page_limit(q.limit, 50, 200)?;
     let id = |raw: &str, name: &str| {
         MessageId::parse(raw).ok_or_else(|| Error::bad_request(format!("{name} 不是有效的消息 id")))
     };

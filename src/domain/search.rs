@@ -12,7 +12,7 @@ use super::files::Links;
 use super::friends::FriendView;
 use super::member_of;
 use super::render::{self, MessageView};
-use super::validate::SearchText;
+use super::validate::{page_limit, SearchText};
 use crate::db::conversations::{self as convs, Kind};
 use crate::db::search::{self as find, Needle};
 use crate::db::{self, messages, Db};
@@ -138,14 +138,7 @@ pub async fn in_conversation(
 ) -> Result<Vec<MessageView>, Error> {
     let q = SearchText::parse(query.q)?;
     let needle = Needle::for_text(q.as_str(), q.contains_pattern());
-    let limit = match query.limit {
-        None => 20,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| Error::bad_request("limit 须为1–100"))?,
-    };
+    let limit = page_limit(query.limit, 20, 100)?;
     let before = query
         .before
         .map(|raw| {

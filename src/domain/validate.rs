@@ -42,6 +42,18 @@ checked_text! {
     SearchText;
 }
 
+/// A page size given as `limit`: `default` when absent, else 1–`max`.
+pub fn page_limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, Error> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Error::bad_request(format!("limit 须为1–{max}"))),
+    }
+}
+
 impl SearchText {
     /// A missing `q` reads as empty.
     pub fn parse(raw: Option<&str>) -> Result<SearchText, Error> {
