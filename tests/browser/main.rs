@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use server::Server;
 
-const SOURCES: [&str; 10] = [
+const SOURCES: [&str; 11] = [
     "package.json",
     "package-lock.json",
     "lib.mjs",
@@ -34,6 +34,7 @@ const SOURCES: [&str; 10] = [
     "regressions_compose.mjs",
     "media.mjs",
     "avatars.mjs",
+    "search.mjs",
 ];
 
 /// One scenario may take this long before it is stopped and the test fails.
@@ -248,4 +249,15 @@ fn media_photos_files_and_voice() {
 fn avatars_set_and_seen_live() {
     let _one = serial();
     run_scenario("avatars.mjs", &[]);
+}
+
+/// Issue 16's search: results in place of the list (friends, groups, chats with counts, the
+/// query marked; stale answers dropped; 无结果, 重试), a chat's matches paged, a chat opened
+/// at a message 40 back and scrolled both ways to the newest with a live message kept for the
+/// end, one-character, mixed-case and long queries, the chat's own search with 回到最新, and
+/// the flow on a phone with the back button.
+#[test]
+fn search_finds_and_opens_messages() {
+    let _one = serial();
+    run_scenario("search.mjs", &[]);
 }

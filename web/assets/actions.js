@@ -9,6 +9,7 @@ import {
   patchConv,
   removeConv,
   chatOf,
+  resetChat,
   putMessages,
   dropMessage,
   newestMessage,
@@ -82,14 +83,29 @@ export function loadMembers(id) {
 
 // ---------------------------------------------------------------- opening and reading
 
-export function openChat(id) {
-  const again = state.current === id;
+/** Shows a conversation (the list, a search result): the chat's window, its header and, for
+ * a group, who its senders are. */
+export function showChat(id) {
   state.current = id;
   changed('chat', 'list', 'nav');
-  const chat = chatOf(id);
   const c = state.convs.get(id);
   // A group's senders may be strangers: their avatars come from the member list.
   if (c && c.type === 'group' && !state.members.has(id)) loadMembers(id).catch(() => {});
+}
+
+export function openChat(id) {
+  const again = state.current === id;
+  showChat(id);
+  let chat = chatOf(id);
+  const c = state.convs.get(id);
+  // Left in a stretch of history (a search result): opened from the list, it starts at the
+  // newest again.
+  if (chat.detached) {
+    chat = resetChat(id);
+    if (c && c.unread_count) patchConv(id, { unread_count: 0 });
+    loadNewest(id);
+    return;
+  }
   if (!again && chat.ids.length > PAGE) {
     // Reopened: start from the newest page again (older ones load when scrolling up).
     for (const old of chat.ids.slice(0, chat.ids.length - PAGE)) chat.msgs.delete(old);
@@ -111,12 +127,13 @@ export function closeChat() {
   changed('chat', 'list', 'nav');
 }
 
-async function loadNewest(id) {
+export async function loadNewest(id) {
   const chat = chatOf(id);
   chat.loading = true;
   changed('chat');
   try {
     const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=${PAGE}`)) || [];
+    if (state.chats.get(id) !== chat) return; // reset meanwhile (a search result opened)
     putMessages(id, page);
     chat.hasMore = page.length >= PAGE;
     chat.loaded = true;
@@ -139,6 +156,7 @@ export async function loadOlder(id) {
   changed('chat');
   try {
     const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=${PAGE}&before=${seg(chat.ids[0])}`)) || [];
+    if (state.chats.get(id) !== chat) return;
     chat.hasMore = page.length >= PAGE;
     putMessages(id, page);
   } catch (e) {
@@ -153,6 +171,7 @@ export async function loadOlder(id) {
 export async function catchUp(id) {
   const chat = state.chats.get(id);
   const newest = newestMessage(id);
+  if (chat && chat.detached) return; // it loads newer pages as the reader scrolls down
   if (!chat || !chat.loaded || !newest) {
     if (chat) chat.loaded = false;
     return loadNewest(id);
@@ -160,6 +179,7 @@ export async function catchUp(id) {
   try {
     for (let after = newest.id, n = 0; n < 10; n++) {
       const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=200&after=${seg(after)}`)) || [];
+      if (state.chats.get(id) !== chat) return;
       putMessages(id, page);
       if (page.length < 200) break;
       after = page[page.length - 1].id;
@@ -221,7 +241,7 @@ export function afterDelete(convId, id) {
     return;
   }
   dropMessage(convId, id);
-  if (!wasNewest) return;
+  if (!wasNewest || chat.detached) return; // a detached chat's newest loaded is not the newest
   const now = newestMessage(convId);
   if (now) patchConv(convId, { last_message_preview: previewText(now), previewSender: null });
   else loadListSoon();

@@ -7,6 +7,8 @@
 //   view-*.js         list, chat, composer, attachments, voice, auth; panels.js the dialogs;
 //                     media.js attachments in bubbles, viewer.js the photo viewer,
 //                     avatars.js pictures and setting them; nav.js the back button
+//   search.js         searching (the list's box, one conversation's matches); view-search.js
+//                     shows them; jump.js opens a result (a chat at a message, detached)
 
 import { request, getToken, clearToken, onUnauthorized } from './api.js';
 import { EventStream } from './events.js';
@@ -24,6 +26,8 @@ import { dropPendings } from './send.js';
 import { initAttach } from './view-attach.js';
 import { initVoice } from './view-voice.js';
 import { initViewer } from './viewer.js';
+import { initSearch } from './view-search.js';
+import { clearSearch, closeHits } from './search.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
 
@@ -62,6 +66,8 @@ async function enter() {
 function teardown() {
   stream.stop();
   closeAllDialogs();
+  clearSearch();
+  closeHits();
   clearDrafts();
   dropPendings();
   Object.assign(state, {
@@ -79,7 +85,7 @@ function teardown() {
     outgoing: [],
     conn: 'idle',
   });
-  changed('me', 'auth', 'list', 'chat', 'friends', 'conn', 'nav');
+  changed('me', 'auth', 'list', 'chat', 'friends', 'conn', 'nav', 'search', 'hits');
 }
 
 function logoutLocal(message) {
@@ -116,6 +122,7 @@ async function main() {
   initAttach();
   initVoice();
   initViewer();
+  initSearch();
   initPanels({ logout });
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();

@@ -33,6 +33,44 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Lower case where that keeps the length (so positions match the original text): ASCII
+ * and most scripts' letters, as the server's search folds them. */
+const fold = (s) =>
+  s.replace(/./gsu, (c) => {
+    const l = c.toLowerCase();
+    return l.length === c.length ? l : c;
+  });
+
+/** Whether `text` contains `q`, case-insensitive as marked() marks it. */
+export const contains = (text, q) => !!q && fold(String(text ?? '')).includes(fold(q));
+
+/** `text` with each occurrence of `q` in a <mark> (case-insensitive), as nodes and strings
+ * for h(). When the first starts further in than twice `lead` (where a one-line excerpt
+ * would hide it), the text starts `lead` characters before it, after a `…`. Never HTML:
+ * the parts are text. */
+export function marked(text, q, lead = Infinity) {
+  let t = String(text ?? '');
+  if (!q) return [t];
+  const needle = fold(q);
+  let hay = fold(t);
+  const first = hay.indexOf(needle);
+  if (first > lead * 2) {
+    let from = first - lead;
+    if (/[\udc00-\udfff]/.test(t[from])) from--; // not in the middle of a surrogate pair
+    t = `…${t.slice(from)}`;
+    hay = fold(t);
+  }
+  const out = [];
+  let i = 0;
+  for (let at = hay.indexOf(needle); at >= 0 && needle; at = hay.indexOf(needle, at + needle.length)) {
+    if (at > i) out.push(t.slice(i, at));
+    out.push(h('mark', {}, t.slice(at, at + needle.length)));
+    i = at + needle.length;
+  }
+  if (i < t.length) out.push(t.slice(i));
+  return out;
+}
+
 const pad = (n) => String(n).padStart(2, '0');
 
 /** List time: HH:MM today, 昨天, M月D日 this year, else YYYY/M/D. */

@@ -8,7 +8,8 @@ import {
   upsertConv,
   patchConv,
   removeConv,
-  putMessages,
+  putLive,
+  isDetached,
   dropMessage,
   notePreview,
   renameUser,
@@ -31,11 +32,12 @@ const handlers = {
     if (!m) return;
     if (d.client_msg_id) settle(d.client_msg_id); // our own send, confirmed: matched by key
     if (!state.convs.has(id)) loadListSoon();
-    if (state.chats.has(id)) putMessages(id, [m]);
+    putLive(id, [m]);
     notePreview(id, m);
     const own = state.me && m.sender_id === state.me.user_id;
     if (own || m.status !== statusOf().normal) return;
-    if (id === state.current && state.visible) {
+    // A detached chat (opened at a search result) does not show it yet: it counts as unread.
+    if (id === state.current && state.visible && !isDetached(id)) {
       markReadSoon();
     } else {
       const c = state.convs.get(id);
@@ -49,7 +51,7 @@ const handlers = {
     const was = chat && chat.msgs.get(d.message_id);
     dropMessage(id, d.message_id);
     if (d.system_message) {
-      if (state.chats.has(id)) putMessages(id, [d.system_message]);
+      putLive(id, [d.system_message]);
       notePreview(id, d.system_message);
     }
     // A recalled unread message no longer counts: only the server knows whether it did.
@@ -68,7 +70,7 @@ const handlers = {
     if (d.name !== undefined) patch.title = d.name;
     for (const k of ['member_count', 'is_pinned', 'unread_count', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
     // The open chat in a visible page stays read; a hidden one counts what arrives.
-    if (patch.unread_count > 0 && id === state.current && state.visible) markReadSoon();
+    if (patch.unread_count > 0 && id === state.current && state.visible && !isDetached(id)) markReadSoon();
     if (!patchConv(id, patch)) loadListSoon();
     if (d.deleted_message_id) afterDelete(id, d.deleted_message_id);
     if (d.member_count !== undefined && state.members.has(id)) {
@@ -194,7 +196,7 @@ export function firstLoadOnConnect() {
 export function onVisibility() {
   state.visible = document.visibilityState === 'visible';
   const c = state.current && state.convs.get(state.current);
-  if (state.visible && c && c.unread_count > 0) {
+  if (state.visible && c && c.unread_count > 0 && !isDetached(c.conversation_id)) {
     patchConv(c.conversation_id, { unread_count: 0 });
     markReadSoon();
   }

@@ -5,7 +5,8 @@
 // the server stores one message however often it is tried.
 
 import { api, upload, ApiError } from './api.js';
-import { state, changed, putMessages, notePreview, statusOf } from './store.js';
+import { state, changed, putLive, notePreview, statusOf, isDetached } from './store.js';
+import { returnToLatest } from './jump.js';
 import { keepPreview, humanSize } from './media.js';
 
 let order = 0; // unsent messages show in the order they were made
@@ -19,6 +20,8 @@ function newClientId() {
 const unsent = (convId, kind) => ({ clientId: newClientId(), convId, kind, state: 'sending', error: '', tries: 0, at: ++order });
 
 function add(p) {
+  // Sent from a stretch of history (a search result): back to the newest, where it goes.
+  if (isDetached(p.convId)) returnToLatest(p.convId);
   state.pendings.set(p.clientId, p);
   changed('chat', 'sent');
   sendPending(p);
@@ -175,7 +178,7 @@ function confirmed(p, d, sent) {
     status: statusOf().normal,
     created_at: d.created_at,
   };
-  if (state.chats.has(p.convId)) putMessages(p.convId, [m]);
+  putLive(p.convId, [m]);
   const c = state.convs.get(p.convId);
   if (c && Date.parse(d.created_at) >= (Date.parse(c.last_message_time) || 0)) notePreview(p.convId, m);
 }

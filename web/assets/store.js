@@ -1,6 +1,7 @@
 // The client's one state object. Views subscribe and render from it; nothing is read back
 // from the DOM. Every change names what it touched (`list`, `chat`, `friends`, `me`, `conn`,
-// `auth`), and subscribers run once per batch (a microtask, so hidden tabs update too).
+// `auth`, `search`, `hits`), and subscribers run once per batch (a microtask, so hidden tabs
+// update too).
 
 import { idNum } from './dom.js';
 
@@ -12,7 +13,10 @@ export const state = {
   convs: new Map(), // conversation_id -> list item (+ previewSender, rank)
   order: [], // conversation ids as the list shows them
   listLoaded: false,
-  chats: new Map(), // conversation_id -> { msgs: Map id -> message, ids: [] oldest first, hasMore, loading, loaded }
+  // conversation_id -> { msgs: Map id -> message, ids: [] oldest first, hasMore, loading,
+  // loaded, detached (opened at a search result: newer messages exist that are not loaded, so
+  // live ones wait), loadingNewer, newerFailed, focus (a message id to scroll to and flash) }
+  chats: new Map(),
   pendings: new Map(), // client_msg_id -> unsent message (send.js): { clientId, convId, kind, state: 'sending'|'failed', error, tries, … }
   users: new Map(), // user_id -> { avatar_url }: from friends, members, requests, search, events
   members: new Map(), // conversation_id -> members (groups: who the senders are, for avatars)
@@ -21,6 +25,10 @@ export const state = {
   incoming: [],
   outgoing: [],
   conn: 'idle', // idle | connecting | connected | disconnected
+  // The list's search box (search.js): status idle | loading | done | failed.
+  search: { q: '', status: 'idle', results: null },
+  // One conversation's matches (search.js): the panel of a chat's search, or a result's.
+  hits: { convId: null, q: '', status: 'idle', list: [], hasMore: false, more: 'idle', total: 0 },
   visible: document.visibilityState === 'visible',
 };
 
@@ -181,13 +189,34 @@ export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unrea
 
 // ---------------------------------------------------------------- messages
 
+const freshChat = () => ({ msgs: new Map(), ids: [], hasMore: false, loading: false, loaded: false, detached: false, focus: null });
+
 export function chatOf(convId) {
   let chat = state.chats.get(convId);
   if (!chat) {
-    chat = { msgs: new Map(), ids: [], hasMore: false, loading: false, loaded: false };
+    chat = freshChat();
     state.chats.set(convId, chat);
   }
   return chat;
+}
+
+/** Forgets what a chat has loaded (to open it elsewhere in its history): a new object, so a
+ * page still on its way to the old one is recognised and dropped by its loader. */
+export function resetChat(convId) {
+  const chat = freshChat();
+  state.chats.set(convId, chat);
+  changed('chat');
+  return chat;
+}
+
+/** Whether a chat shows a stretch of its history without its newest messages. */
+export const isDetached = (convId) => !!(state.chats.get(convId) || {}).detached;
+
+/** Messages from live events or one's own sends: appended unless the chat is detached (they
+ * are newer than anything loaded, and would sit after a gap). */
+export function putLive(convId, list) {
+  if (!state.chats.has(convId) || isDetached(convId)) return;
+  putMessages(convId, list);
 }
 
 /** Adds or replaces messages (any order); recalled ones show only through their notice. */

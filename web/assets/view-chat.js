@@ -1,12 +1,15 @@
 // The chat window: header, messages (keyed: a message is drawn once and redrawn only when it
 // changes; date separators and 5-minute time marks between them), the message menu, and
 // scrolling (new messages follow only when the reader is at the bottom; older pages keep
-// what is on screen in place).
+// what is on screen in place). A chat opened at a search result (jump.js) scrolls to that
+// message and flashes it, and loads newer pages when scrolled to the end.
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
 import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
 import { loadOlder, recall, deleteForMe, togglePin } from './actions.js';
 import { sendPending, cancelPending } from './send.js';
+import { loadNewer, returnToLatest } from './jump.js';
+import { openHits } from './search.js';
 import { attachmentContent, pendingContent, showProgress, toggleVoice } from './media.js';
 import { openViewer } from './viewer.js';
 
@@ -15,6 +18,7 @@ const rendered = new Map(); // key -> { el, sig }
 const mediaEls = new Map(); // message id -> { key, el }: a photo or voice note survives redraws of its message
 let shownConv = null;
 let shownLoaded = false;
+let shownDetached = false;
 let menuFor = null; // id of the message whose menu is open
 let recallTimer = null;
 
@@ -75,7 +79,8 @@ function entries(convId) {
     prevTime = t;
     prevSender = system ? null : m.sender_id;
   }
-  const pend = [...state.pendings.values()].filter((p) => p.convId === convId).sort((a, b) => a.at - b.at);
+  // Unsent messages go after the newest, which a detached chat does not show.
+  const pend = chat && chat.detached ? [] : [...state.pendings.values()].filter((p) => p.convId === convId).sort((a, b) => a.at - b.at);
   for (const p of pend) out.push({ key: p.clientId, kind: 'pending', p, sig: `${p.state}|${p.error}|${p.phase}|${state.me && state.me.avatar_url}` });
   return out;
 }
@@ -238,10 +243,13 @@ function renderMessages() {
     menuFor = null;
   }
   // Where the reader is: at the bottom (follow), or reading (keep the top message in place).
+  // The end of a detached chat is not the newest: pages added below it stay below.
+  const detached = !!(chat && chat.detached);
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+  const follow = atBottom && !detached && !shownDetached;
   let anchor = null;
   let anchorTop = 0;
-  if (!atBottom) {
+  if (!follow) {
     // A message, not a separator: a day's separator moves up when older messages come.
     for (const li of ul.children) {
       if (li.dataset.id && li.offsetTop + li.offsetHeight > scroller.scrollTop) {
@@ -266,6 +274,7 @@ function renderMessages() {
     let r = rendered.get(e.key);
     if (!r || r.sig !== sig) {
       const el = entryEl(e);
+      if (e.kind === 'msg') keepFlash(e.key, el);
       if (r) r.el.replaceWith(el);
       r = { el, sig };
       rendered.set(e.key, r);
@@ -277,11 +286,50 @@ function renderMessages() {
   const loaded = !!(chat && chat.loaded);
   $('#btn-older').hidden = !(loaded && chat.hasMore && !chat.loading);
   $('#older-status').textContent = chat && chat.loading ? '加载中…' : loaded && !chat.hasMore ? '没有更多消息了' : '';
-  if (switched || (loaded && !shownLoaded) || atBottom || justSent) scroller.scrollTop = scroller.scrollHeight;
+  renderNewer(chat, loaded && detached);
+  const focus = loaded && chat.focus;
+  if (focus) {
+    chat.focus = null;
+    if (rendered.has(focus)) {
+      const el = rendered.get(focus).el;
+      scroller.scrollTop = el.offsetTop - (scroller.clientHeight - el.offsetHeight) / 2;
+      flash(focus, el);
+    }
+  } else if (switched || (loaded && !shownLoaded) || follow || justSent) scroller.scrollTop = scroller.scrollHeight;
   else if (anchor && rendered.has(anchor)) scroller.scrollTop = rendered.get(anchor).el.offsetTop - anchorTop;
   shownConv = convId;
   shownLoaded = loaded;
+  shownDetached = detached;
   justSent = false;
+}
+
+/** The end of a detached chat: newer pages loading (or failed), and 「回到最新」. */
+function renderNewer(chat, detached) {
+  const loading = detached && chat.loadingNewer;
+  $('#btn-newer').hidden = !detached || loading;
+  $('#btn-newer').textContent = chat && chat.newerFailed ? '加载失败，点击重试' : '加载更新的消息';
+  $('#newer-status').textContent = loading ? '加载中…' : '';
+  $('#btn-latest').hidden = !detached;
+}
+
+const FLASH_MS = 2500; // as long as the `highlight` animation in style.css
+let flashed = { id: null, at: 0 }; // the message found by a search, and when it was shown
+
+/** A message found by a search: highlighted for a moment (a CSS animation fading out). */
+function flash(id, el) {
+  flashed = { id, at: Date.now() };
+  el.classList.remove('highlight');
+  void el.offsetWidth; // restarts the animation when the same message is found again
+  keepFlash(id, el);
+}
+
+/** A redrawn message (its sender's avatar arrived, say) keeps the highlight where it was. */
+function keepFlash(id, el) {
+  const spent = Date.now() - flashed.at;
+  if (id !== flashed.id || spent >= FLASH_MS) return;
+  el.style.animationDelay = `-${spent}ms`;
+  el.classList.add('highlight');
+  el.addEventListener('animationend', () => el.classList.remove('highlight'), { once: true });
 }
 
 let justSent = false;
@@ -298,6 +346,7 @@ function render(ch) {
       mediaEls.clear();
       shownConv = null;
       shownLoaded = false;
+      shownDetached = false;
     }
     return;
   }
@@ -401,10 +450,16 @@ export function initChat() {
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeMenu();
   });
-  $('#msg-scroll').addEventListener('scroll', () => {
-    if ($('#msg-scroll').scrollTop < 60 && state.current) loadOlder(state.current);
+  const scroller = $('#msg-scroll');
+  scroller.addEventListener('scroll', () => {
+    if (!state.current) return;
+    if (scroller.scrollTop < 60) loadOlder(state.current);
+    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 60) loadNewer(state.current);
   });
   $('#btn-older').addEventListener('click', () => state.current && loadOlder(state.current));
+  $('#btn-newer').addEventListener('click', () => state.current && loadNewer(state.current));
+  $('#btn-latest').addEventListener('click', () => state.current && returnToLatest(state.current));
+  $('#btn-chat-search').addEventListener('click', () => state.current && openHits(state.current));
   $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
   subscribe((ch) => {
     if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends') || ch.has('members')) render(ch);
