@@ -69,6 +69,7 @@ wrk.body = '{"conversation_id":"$CONV","content":"明天下午一起去公园散
 LUA
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 cp "$DB" "$WORK/data/plain.db"
+cp "$DB.jwt-secret" "$WORK/data/plain.db.jwt-secret"   # the same tokens work on the copy
 python3 -c "
 import sqlite3; c = sqlite3.connect('$WORK/data/plain.db')
 c.executescript('DROP TRIGGER message_search_add; DROP TRIGGER message_search_recall; DROP TRIGGER message_search_remove;')"
@@ -76,7 +77,8 @@ for round in 1 2; do
   for which in chat plain; do
     launch "$WORK/data/$which.db" ROCKET_RATE_LIMITS="$LIMITS_OFF"
     printf '%-28s ' "send, $([ $which = chat ] && echo 'with the index' || echo 'without the index') #$round"
-    wrk -t2 -c64 -d8s -s "$WORK/send.lua" "$BASE/api/auth/messages" | awk '/Requests\/sec/ {print $2 " req/s"}'
+    wrk -t2 -c64 -d8s -s "$WORK/send.lua" "$BASE/api/auth/messages" |
+      awk '/Requests\/sec/ {r = $2} /Non-2xx/ {bad = $NF} END {print r " req/s" (bad ? "  (" bad " failed!)" : "")}'
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   done
 done

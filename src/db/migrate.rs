@@ -18,7 +18,7 @@ pub fn run(path: &Path) -> Result<Vec<String>, String> {
         messages_to_index(&conn).map_err(|e| format!("reading {} failed: {e}", path.display()))?;
     if let Some(count) = indexing {
         tracing::info!(
-            "building the message search index over {count} messages (about 40 s per million)…"
+            "building the message search index over {count} messages (about 15 s per million on a small machine)…"
         );
     }
     let started = std::time::Instant::now();
