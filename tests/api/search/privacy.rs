@@ -100,6 +100,22 @@ fn bad_input_is_400_and_never_a_500() {
     app.get("/api/auth/search", &b.token).expect_bad_request();
     // Exactly 64 is fine; so are LIKE's metacharacters alone.
     search(&app, &b, &"长".repeat(64)).expect(200, "success");
+    // FTS5's own syntax is plain text too.
+    app.send(&a, &chat, "说\"好\"吧 NOT x* (y) ^z col:v");
+    for q in [
+        "说\"好\"",
+        "\"\"\"",
+        "NOT x*",
+        "x* (y)",
+        "(y) ^z",
+        "col:v",
+        "\" OR \"",
+    ] {
+        let found = found_in(&app, &b, &chat, q);
+        let expected = usize::from(q != "\"\"\"" && q != "\" OR \"");
+        assert_eq!(found.len(), expected, "{q:?}: {found:?}");
+        search(&app, &b, q).expect(200, "success");
+    }
     for q in ["%", "_", "\\", "%%", "__", "\\\\", "%_\\"] {
         assert!(found_in(&app, &b, &chat, q).is_empty(), "{q:?}");
         search(&app, &b, q).expect(200, "success");
