@@ -37,6 +37,13 @@ pub struct NewFile {
     pub thumb_size: Option<i64>,
 }
 
+impl FileRow {
+    /// An image chatd decoded: it has a size and a thumbnail (both come from the decode).
+    pub fn is_image(&self) -> bool {
+        self.thumb_sha256.is_some()
+    }
+}
+
 macro_rules! file_columns {
     () => {
         "f.id, f.uploader_id, f.name, f.mime, f.size, f.sha256, f.width, f.height, \

@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::{user_updated, Profile};
-use super::files::{remove_contents, Links};
+use super::files::{own_upload, remove_contents, Links, NOT_YOUR_UPLOAD};
 use super::groups::group_member;
 use super::render::action;
 use crate::db::conversations as convs;
@@ -22,14 +22,8 @@ use crate::media::store::MediaStore;
 /// `file` when it can be the caller's avatar: their own upload, an image chatd decoded
 /// (so it has a thumbnail). A malformed (`None`), unknown or someone else's id reads the same.
 fn usable(conn: &Connection, me: UserId, file: Option<FileId>) -> Result<FileId, Error> {
-    let row = match file {
-        Some(id) => files::find(conn, id)?,
-        None => None,
-    };
-    let row = row
-        .filter(|f| f.uploader == me)
-        .ok_or_else(|| Error::bad_request("文件不存在或不是你上传的"))?;
-    if row.thumb_sha256.is_none() {
+    let row = own_upload(conn, me, file)?.ok_or_else(|| Error::bad_request(NOT_YOUR_UPLOAD))?;
+    if !row.is_image() {
         return Err(Error::bad_request("头像须为图片"));
     }
     Ok(row.id)

@@ -64,14 +64,15 @@ impl ViewerLinks<'_> {
     /// An avatar's URL (`avatar_url`): its thumbnail; an avatar is always an image chatd
     /// decoded.
     pub fn avatar(&self, avatar: Option<FileId>) -> Option<String> {
-        avatar.map(|id| self.signer.url(id.0, true, self.viewer.0, self.expires_at))
+        avatar.map(|id| self.thumbnail_of(id))
     }
 
     pub fn thumbnail(&self, file: &FileRow) -> Option<String> {
-        file.thumb_sha256.as_ref().map(|_| {
-            self.signer
-                .url(file.id.0, true, self.viewer.0, self.expires_at)
-        })
+        file.is_image().then(|| self.thumbnail_of(file.id))
+    }
+
+    fn thumbnail_of(&self, id: FileId) -> String {
+        self.signer.url(id.0, true, self.viewer.0, self.expires_at)
     }
 }
 
@@ -114,6 +115,23 @@ pub fn file_view(links: &ViewerLinks<'_>, file: &FileRow) -> FileView {
         url: links.file(file.id),
         thumbnail_url: links.thumbnail(file),
     }
+}
+
+/// Why an upload cannot be used: it is unknown, malformed or someone else's (one answer for
+/// all three).
+pub const NOT_YOUR_UPLOAD: &str = "文件不存在或不是你上传的";
+
+/// Upload `file` (as given; `None` when the id was malformed) when `me` uploaded it: what a
+/// message may carry and what may become an avatar.
+pub fn own_upload(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    file: Option<FileId>,
+) -> Result<Option<FileRow>, Error> {
+    Ok(match file {
+        Some(id) => files::find(conn, id)?.filter(|f| f.uploader == me),
+        None => None,
+    })
 }
 
 /// A file name as stored: the last path component, no control characters, at most 255

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::files::{own_upload, NOT_YOUR_UPLOAD};
 use super::render;
 use super::validate::{ClientMsgId, Content};
 use crate::config::Config;
@@ -113,17 +114,11 @@ fn attachable(
     kind: MessageType,
     file: Option<FileId>,
 ) -> Result<FileId, Error> {
-    let row = match file {
-        Some(id) => db::files::find(conn, id)?,
-        None => None,
-    };
-    let row = row
-        .filter(|f| f.uploader == me)
-        .ok_or_else(|| Error::send_failed("文件不存在或不是你上传的"))?;
+    let row = own_upload(conn, me, file)?.ok_or_else(|| Error::send_failed(NOT_YOUR_UPLOAD))?;
     let audio =
         row.mime.starts_with("audio/") || matches!(row.mime.as_str(), "video/webm" | "video/mp4");
     match kind {
-        MessageType::Image if row.width.is_none() => Err(Error::send_failed("不是图片")),
+        MessageType::Image if !row.is_image() => Err(Error::send_failed("不是图片")),
         MessageType::Voice if !audio => Err(Error::send_failed("不是音频")),
         _ => Ok(row.id),
     }
