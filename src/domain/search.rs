@@ -77,40 +77,28 @@ pub async fn everywhere(
         let latest = render::messages_for(conn, me, messages::by_ids(conn, &latest_ids)?, &links)?;
         let mut latest: HashMap<MessageId, MessageView> =
             latest.into_iter().map(|view| (view.id, view)).collect();
-        let mut items: HashMap<ConversationId, ListItem> = HashMap::new();
-        let mut groups = Vec::new();
-        for item in list_items(conn, me, None, &links)? {
-            if item.kind == Kind::Group
-                && named.contains(&item.conversation_id)
-                && groups.len() < PEOPLE_LIMIT
-            {
-                groups.push(item);
-            } else {
-                items.insert(item.conversation_id, item);
-            }
-        }
-        let item_of = |id: &ConversationId| {
-            items
-                .get(id)
-                .or_else(|| groups.iter().find(|g| g.conversation_id == *id))
-                .map(|i| (i.title.clone(), i.kind, i.avatar_url.clone()))
-        };
-        let mut conversations = Vec::with_capacity(matches.len());
-        for m in matches {
-            let (Some((title, kind, avatar_url)), Some(view)) =
-                (item_of(&m.conversation), latest.remove(&m.latest))
-            else {
-                continue;
-            };
-            conversations.push(ConversationHit {
-                conversation_id: m.conversation,
-                title,
-                kind,
-                avatar_url,
-                match_count: m.count,
-                latest: view,
-            });
-        }
+        let list = list_items(conn, me, None, &links)?;
+        let by_id: HashMap<ConversationId, &ListItem> =
+            list.iter().map(|i| (i.conversation_id, i)).collect();
+        let conversations = matches
+            .into_iter()
+            .filter_map(|m| {
+                let item = by_id.get(&m.conversation)?;
+                Some(ConversationHit {
+                    conversation_id: m.conversation,
+                    title: item.title.clone(),
+                    kind: item.kind,
+                    avatar_url: item.avatar_url.clone(),
+                    match_count: m.count,
+                    latest: latest.remove(&m.latest)?,
+                })
+            })
+            .collect();
+        let groups = list
+            .into_iter()
+            .filter(|i| i.kind == Kind::Group && named.contains(&i.conversation_id))
+            .take(PEOPLE_LIMIT)
+            .collect();
         Ok(Found {
             friends,
             groups,
