@@ -180,12 +180,7 @@ fn recalling_erases_the_file_from_disk_and_every_url_stops() {
     app.recall(&a, &message).expect(200, "消息已撤回");
     not_found(get(&app, &b_url, &[]));
     not_found(get(&app, file["url"].as_str().unwrap(), &[]));
-    let (kept, temporary) = media_files(&app);
-    assert!(
-        kept.is_empty() && temporary.is_empty(),
-        "{kept:?} {temporary:?}"
-    );
-    assert_eq!(app.count("SELECT COUNT(*) FROM files"), 0);
+    assert_nothing_stored(&app);
 }
 
 #[test]

@@ -35,6 +35,17 @@ fn media_files(app: &TestApp) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBu
     (kept, temporary)
 }
 
+/// Nothing of any upload is left: no content, no temporary file, no row.
+#[track_caller]
+fn assert_nothing_stored(app: &TestApp) {
+    let (kept, temporary) = media_files(app);
+    assert!(
+        kept.is_empty() && temporary.is_empty(),
+        "{kept:?} {temporary:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM files"), 0);
+}
+
 /// Uploads `bytes` as `name` for `who`; the answer's data.
 #[track_caller]
 fn uploaded(app: &TestApp, who: &User, name: &str, bytes: &[u8]) -> Value {

@@ -75,12 +75,7 @@ fn bad_uploads_are_400_and_leave_nothing() {
     let other = ContentType::new("multipart", "form-data").with_params(("boundary", "nope"));
     send(other, body).expect_prefix(400, "参数错误");
 
-    let (kept, temporary) = media_files(&app);
-    assert!(
-        kept.is_empty() && temporary.is_empty(),
-        "{kept:?} {temporary:?}"
-    );
-    assert_eq!(app.count("SELECT COUNT(*) FROM files"), 0);
+    assert_nothing_stored(&app);
 }
 
 #[test]
