@@ -1,4 +1,6 @@
-//! The migration that builds the index reads every message already stored, and says so.
+//! Upgrading a database the release before avatars and search left (migrations up to V7):
+//! V8 and V9 apply, the index covers every message already stored (with a progress line),
+//! and a backup of the upgraded database restores with its index and takes avatars.
 
 use serde_json::json;
 
@@ -6,10 +8,10 @@ use super::*;
 use crate::server::chatd_command;
 
 #[test]
-fn upgrading_indexes_the_messages_already_stored_with_a_progress_line() {
+fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("data/chat.db");
-    let (b, chat) = {
+    let (a, b, chat) = {
         let app = TestApp::spawn_on(&db);
         let (a, b, chat) = app.friends_with_a_chat("alice", "bob");
         app.send(&a, &chat, "老照片在相册里");
@@ -20,16 +22,19 @@ fn upgrading_indexes_the_messages_already_stored_with_a_progress_line() {
             json!({"conversation_id": chat, "type": "file", "file_id": up.data()["file_id"]});
         app.post("/api/auth/messages", &a.token, body)
             .expect(201, "消息已发送");
-        (b, chat)
+        (a, b, chat)
     };
-    // The database as the release before search left it.
+    // The database as the release before avatars and search left it.
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
             "DROP TRIGGER message_search_add; DROP TRIGGER message_search_recall;
              DROP TRIGGER message_search_remove; DROP TABLE message_search;
              DROP TABLE message_search_queue;
-             DELETE FROM refinery_schema_history WHERE version = 9;",
+             DROP INDEX users_by_avatar; DROP INDEX conversations_by_avatar;
+             ALTER TABLE users DROP COLUMN avatar_file_id;
+             ALTER TABLE conversations DROP COLUMN avatar_file_id;
+             DELETE FROM refinery_schema_history WHERE version IN (8, 9);",
         )
         .unwrap();
 
@@ -46,7 +51,34 @@ fn upgrading_indexes_the_messages_already_stored_with_a_progress_line() {
         "{said}"
     );
     assert!(said.contains("search index built in"), "{said}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("V9__search"));
+    let applied = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        applied.contains("V8__avatars") && applied.contains("V9__search"),
+        "{applied}"
+    );
+
+    // A backup of the upgraded database, restored, is what gets searched.
+    let run = |args: &[&str]| {
+        let out = chatd_command()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "chatd {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = run(&["backup", "--to", "safe"]);
+    let backup = said
+        .split_whitespace()
+        .find(|w| w.ends_with(".db"))
+        .expect("the backup's path")
+        .to_string();
+    std::fs::remove_file(&db).unwrap();
+    run(&["restore", &backup]);
 
     let app = TestApp::spawn_on(&db);
     assert_eq!(
@@ -56,4 +88,10 @@ fn upgrading_indexes_the_messages_already_stored_with_a_progress_line() {
     );
     assert_eq!(found_in(&app, &b, &chat, "相册目录").len(), 1);
     assert!(found_in(&app, &b, &chat, "密码").is_empty());
+    // The new columns work on the upgraded data.
+    let pic = app.upload(&a.token, "a.png", &crate::helpers::png(20, 20));
+    let body = json!({"file_id": pic.data()["file_id"]});
+    app.put("/api/auth/me/avatar", &a.token, body)
+        .expect(200, "头像已修改");
+    assert!(app.expect_entry(&b, &chat)["avatar_url"].is_string());
 }
