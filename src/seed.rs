@@ -315,6 +315,16 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     )?;
     db::search::index_queued(&tx)?;
     tx.commit()?;
+    // The search index is merged as a server would once idle (it does not merge as it goes).
+    eprintln!("seed: merging the search index…");
+    loop {
+        let tx = conn.transaction()?;
+        let merged = db::search::merge_step(&tx)?;
+        tx.commit()?;
+        if !merged {
+            break;
+        }
+    }
     println!(
         "synthetic data loaded: {} users, {} conversations, {} messages in {:.1}s \
          (log in as bench_1 / \"{SYNTHETIC_PASSWORD}\")",

@@ -172,7 +172,8 @@ const LIST_SQL: &str = concat!(
     hidden_from!("?1", "x.id"),
     " ORDER BY x.id DESC LIMIT 1)
          FROM members m JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conversation_id = ?2)"
+         WHERE m.user_id = ?1
+           AND (?2 IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?2)))"
 );
 
 /// One row of the conversation list, before rendering.
@@ -198,10 +199,11 @@ pub struct ListRow {
 pub fn list_for_user(
     conn: &Connection,
     me: UserId,
-    only: Option<ConversationId>,
+    only: Option<&[ConversationId]>,
 ) -> Result<Vec<ListRow>, Error> {
     let mut stmt = conn.prepare_cached(LIST_SQL)?;
-    let rows = stmt.query_map(params![me.0, only.map(|c| c.0)], |r| {
+    let only = only.map(|ids| super::json_ids(ids.iter().map(|c| c.0)));
+    let rows = stmt.query_map(params![me.0, only], |r| {
         Ok(ListRow {
             id: ConversationId(r.get(0)?),
             kind: r.get::<_, Kind>(1)?,

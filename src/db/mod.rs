@@ -192,6 +192,7 @@ pub struct Db {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    search::define_functions(conn)?;
     // mmap: reads of a database larger than the page cache come from the OS's cache without
     // a read() per page (the 1M-message benchmark lost a third of its list throughput to
     // them). 256 MiB of address space, not of memory.

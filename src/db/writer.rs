@@ -10,6 +10,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 use rocket::tokio::sync::oneshot;
 use rusqlite::Connection;
@@ -29,6 +30,10 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
 
 /// Most jobs in one transaction: bounds the latency a batch adds to its first job.
 const MAX_BATCH: usize = 512;
+
+/// How long the writer waits, with search index work to do, before it does it (`Upkeep`; a
+/// busy writer indexes every `search::INDEX_BATCH` messages instead).
+const UPKEEP_WHEN_IDLE: Duration = Duration::from_millis(500);
 
 /// What the writer thread is sent: work, or "finish what is queued and stop".
 enum Message {
@@ -112,13 +117,27 @@ impl Writer {
 
 /// The thread's body; whether the WAL was folded in at the end.
 fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscribers) -> bool {
-    // A tool that wrote messages without indexing them (none should) is caught up here.
-    if let Err(e) = super::search::index_queued(&conn) {
-        tracing::error!("writer cannot update the search index: {e}");
-    }
+    // Messages queued for the search index when the last run stopped are indexed first.
+    let mut upkeep = Upkeep {
+        queued: true,
+        unmerged: true,
+    };
+    let mut waiting = None;
     let mut closing = false;
     while !closing {
-        let Ok(Message::Job(first)) = queue.recv() else {
+        let next = match waiting.take() {
+            Some(message) => Ok(message),
+            None if upkeep.due() => match queue.recv_timeout(UPKEEP_WHEN_IDLE) {
+                Ok(message) => Ok(message),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    waiting = upkeep.run(&conn, &queue);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Err(()),
+            },
+            None => queue.recv().map_err(|_| ()),
+        };
+        let Ok(Message::Job(first)) = next else {
             break;
         };
         let mut batch = vec![first];
@@ -132,20 +151,83 @@ fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscriber
                 Err(_) => break,
             }
         }
-        let replies = run_batch(&conn, batch);
-        let committed = replies.0;
-        for reply in replies.1 {
+        let (committed, replies) = run_batch(&conn, batch);
+        for reply in replies {
             reply(committed);
         }
         if committed {
             subscribers.recover().retain(|tx| tx.send(()).is_ok());
         }
+        upkeep.after_batch(&conn);
     }
     subscribers.recover().clear();
+    in_transaction(&conn, super::search::index_queued);
     // Fold the WAL into the database file, so a stopped server leaves one self-contained
     // file; readers finishing a last snapshot may delay it briefly.
     let pause = std::time::Duration::from_millis(40);
     super::checkpoint_truncate(&conn, 50, pause, super::CheckpointError::Retry).unwrap_or(false)
+}
+
+/// The search index's work the writer does when it has nothing else to do: index the
+/// messages still queued, then merge the index's segments (`search::merge_step`), a step
+/// at a time, stopping for any job that arrives.
+struct Upkeep {
+    queued: bool,
+    unmerged: bool,
+}
+
+impl Upkeep {
+    fn due(&self) -> bool {
+        self.queued || self.unmerged
+    }
+
+    fn after_batch(&mut self, conn: &Connection) {
+        let queued = super::search::queued(conn).unwrap_or(1);
+        // A batch that emptied the queue indexed it (`run_batch`): merging may be due.
+        if queued == 0 && self.queued {
+            self.unmerged = true;
+        }
+        self.queued = queued > 0;
+    }
+
+    /// Does the work until done or a message arrives, which it returns.
+    fn run(&mut self, conn: &Connection, queue: &mpsc::Receiver<Message>) -> Option<Message> {
+        if self.queued {
+            self.queued = !in_transaction(conn, super::search::index_queued);
+            self.unmerged = true;
+        }
+        while self.unmerged {
+            let mut merged = false;
+            let done = in_transaction(conn, |conn| {
+                merged = super::search::merge_step(conn)?;
+                Ok(())
+            });
+            self.unmerged = done && merged;
+            match queue.try_recv() {
+                Ok(message) => return Some(message),
+                Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+            }
+        }
+        None
+    }
+}
+
+/// Runs `work` in a transaction of its own; whether it was committed.
+fn in_transaction(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+) -> bool {
+    let done = conn
+        .exec("BEGIN IMMEDIATE", [])
+        .and_then(|_| work(conn))
+        .and_then(|_| conn.exec("COMMIT", []));
+    if let Err(e) = done {
+        tracing::error!("writer cannot update the search index: {e}");
+        let _ = conn.execute_batch("ROLLBACK");
+        return false;
+    }
+    true
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
@@ -174,8 +256,14 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
         }
         replies.push(reply);
     }
-    // Messages this batch sent go into the search index here, once for the whole batch.
-    let indexed = super::search::index_queued(conn);
+    // Once enough sent messages wait for the search index, they go in with this batch.
+    let indexed = super::search::queued(conn).and_then(|n| {
+        if n >= super::search::INDEX_BATCH {
+            super::search::index_queued(conn)
+        } else {
+            Ok(())
+        }
+    });
     if let Err(e) = &indexed {
         tracing::error!("writer cannot update the search index: {e}");
     }

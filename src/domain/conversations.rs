@@ -61,13 +61,13 @@ pub async fn list(db: &Db, me: UserId, links: &Links) -> Result<Vec<ListItem>, E
         .await
 }
 
-/// The list (or, with `only`, the one entry of a conversation), sorted: pinned first, then
+/// The list (or, with `only`, the entries of those conversations), sorted: pinned first, then
 /// newest by the shown whole-second time; within one second the newer message id wins (ids,
 /// not clocks, decide order), then the conversation id.
 pub fn list_items(
     conn: &Connection,
     me: UserId,
-    only: Option<ConversationId>,
+    only: Option<&[ConversationId]>,
     links: &Links,
 ) -> Result<Vec<ListItem>, Error> {
     let rows = convs::list_for_user(conn, me, only)?;

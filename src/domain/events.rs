@@ -137,7 +137,7 @@ pub fn render_batch(
             kind::CONVERSATION_CREATED => {
                 let Some(item) = row
                     .conversation
-                    .map(|c| list_items(conn, viewer, Some(c), links))
+                    .map(|c| list_items(conn, viewer, Some(&[c]), links))
                     .transpose()?
                     .and_then(|items| items.into_iter().next())
                 else {

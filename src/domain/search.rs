@@ -62,7 +62,7 @@ pub async fn everywhere(
 ) -> Result<Found, Error> {
     let q = SearchText::parse(q)?;
     let contains = q.contains_pattern();
-    let needle = Needle::for_text(q.as_str(), contains.clone());
+    let needle = Needle::for_text(q.as_str());
     let links = links.clone();
     db.read(move |conn| {
         let viewer_links = links.for_viewer(me);
@@ -77,7 +77,13 @@ pub async fn everywhere(
         let latest = render::messages_for(conn, me, messages::by_ids(conn, &latest_ids)?, &links)?;
         let mut latest: HashMap<MessageId, MessageView> =
             latest.into_iter().map(|view| (view.id, view)).collect();
-        let list = list_items(conn, me, None, &links)?;
+        // List items of just the conversations shown.
+        let shown: Vec<ConversationId> = matches
+            .iter()
+            .map(|m| m.conversation)
+            .chain(named.iter().copied())
+            .collect();
+        let list = list_items(conn, me, Some(&shown), &links)?;
         let by_id: HashMap<ConversationId, &ListItem> =
             list.iter().map(|i| (i.conversation_id, i)).collect();
         let conversations = matches
@@ -125,7 +131,7 @@ pub async fn in_conversation(
     query: InConversation<'_>,
 ) -> Result<Vec<MessageView>, Error> {
     let q = SearchText::parse(query.q)?;
-    let needle = Needle::for_text(q.as_str(), q.contains_pattern());
+    let needle = Needle::for_text(q.as_str());
     let limit = page_limit(query.limit, 20, 100)?;
     let before = query
         .before

@@ -1,5 +1,5 @@
 //! Upgrading a database the release before avatars and search left (migrations up to V7):
-//! V8 and V9 apply, the index covers every message already stored (with a progress line),
+//! V8, V9 and V10 apply, the index covers every message already stored (with a progress line),
 //! and a backup of the upgraded database restores with its index and takes avatars.
 
 use serde_json::json;
@@ -28,13 +28,13 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
-            "DROP TRIGGER message_search_add; DROP TRIGGER message_search_recall;
-             DROP TRIGGER message_search_remove; DROP TABLE message_search;
-             DROP TABLE message_search_queue;
+            "DROP TRIGGER message_search_recall; DROP TRIGGER message_search_remove;
+             DROP TABLE message_search;
+             DROP TABLE message_grams; DROP TABLE message_search_state;
              DROP INDEX users_by_avatar; DROP INDEX conversations_by_avatar;
              ALTER TABLE users DROP COLUMN avatar_file_id;
              ALTER TABLE conversations DROP COLUMN avatar_file_id;
-             DELETE FROM refinery_schema_history WHERE version IN (8, 9);",
+             DELETE FROM refinery_schema_history WHERE version IN (8, 9, 10);",
         )
         .unwrap();
 
@@ -53,7 +53,9 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
     assert!(said.contains("search index built in"), "{said}");
     let applied = String::from_utf8_lossy(&out.stdout);
     assert!(
-        applied.contains("V8__avatars") && applied.contains("V9__search"),
+        ["V8__avatars", "V9__search", "V10__search_by_conversation"]
+            .iter()
+            .all(|m| applied.contains(m)),
         "{applied}"
     );
 

@@ -11,6 +11,28 @@ use serde_json::Value;
 
 use crate::helpers::{Api, Resp, TestApp, User};
 
+/// Waits until the writer has indexed every message (it does once idle for half a second).
+/// Searches read the messages not indexed yet and the indexes alike: tests check both,
+/// before and after this.
+fn indexed(app: &TestApp) {
+    let conn = rusqlite::Connection::open(&app.db_path).unwrap();
+    for _ in 0..200 {
+        let queued: i64 = conn
+            .query_row(
+                "SELECT IFNULL(MAX(id), 0) - (SELECT indexed_upto FROM message_search_state)
+                 FROM messages",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if queued <= 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("messages still queued for the search index after 10 s");
+}
+
 /// `GET /api/auth/search?q=…` (the text URL-encoded).
 fn search(app: &TestApp, who: &User, q: &str) -> Resp {
     app.call(

@@ -7,7 +7,17 @@ use serde_json::json;
 use super::*;
 
 #[test]
-fn only_what_the_caller_may_see_is_found() {
+fn only_what_the_caller_may_see_is_found_while_queued() {
+    only_what_the_caller_may_see_is_found(false);
+}
+
+#[test]
+fn only_what_the_caller_may_see_is_found_once_indexed() {
+    only_what_the_caller_may_see_is_found(true);
+}
+
+/// The recall and the deletion come before or after the messages are indexed.
+fn only_what_the_caller_may_see_is_found(index_first: bool) {
     let app = TestApp::spawn();
     let a = app.user_named("mama", "妈妈");
     let b = app.user_named("baba", "爸爸");
@@ -20,6 +30,9 @@ fn only_what_the_caller_may_see_is_found() {
     let kept = app.send(&a, &family, "周末聚餐在奶奶家");
     let recalled = app.send(&a, &family, "周末聚餐取消了");
     let deleted = app.send(&a, &family, "周末聚餐带水果");
+    if index_first {
+        indexed(&app);
+    }
     app.recall(&a, &recalled).expect(200, "消息已撤回");
     app.delete_for_me(&b, &deleted).expect(200, "已删除");
     // A system message's text ("妈妈修改群名为「周末聚餐群」") is not searchable either.
@@ -53,20 +66,59 @@ fn a_recalled_message_leaves_the_index_at_once_and_no_trace_on_disk() {
     let (a, b, chat) = app.friends_with_a_chat("alice", "bob");
     app.send(&a, &chat, "你好");
     let secret = app.send(&a, &chat, "暗号zqxjkv");
+    indexed(&app);
     assert_eq!(found_in(&app, &b, &chat, "zqxjk"), ["暗号zqxjkv"]);
-    // The index holds the text's trigrams: this checks they can be seen in the files…
+    assert_eq!(found_in(&app, &b, &chat, "zq"), ["暗号zqxjkv"]);
+    // The indexes hold the text's trigrams, and its characters and pairs (in hex, per
+    // conversation): this checks they can be seen…
     let trigrams = ["zqx", "qxj", "xjk", "jkv"];
     assert!(on_disk(&app, &trigrams), "the check must be able to fail");
+    let grams: Vec<String> = ["z", "zq", "jkv"[..2].as_ref(), "暗", "暗号"]
+        .iter()
+        .map(|g| format!("{}x{}", chat.trim_start_matches("c_"), hex(g)))
+        .collect();
+    assert_eq!(
+        gram_terms(&app, &grams),
+        grams,
+        "the check must be able to fail"
+    );
 
     app.recall(&a, &secret).expect(200, "消息已撤回");
-    for q in ["zqxjk", "zq", "暗号"] {
+    for q in ["zqxjk", "zq", "暗号", "暗"] {
         assert!(found_in(&app, &b, &chat, q).is_empty(), "{q}");
     }
-    // …and that after the recall none is left in the database, its WAL or its shm file.
+    // …and that after the recall none is left in the database, its WAL or its shm file,
+    // nor a term of it in the gram index.
     assert!(
         !on_disk(&app, &trigrams),
         "a trigram of the recalled text is still on disk"
     );
+    assert!(gram_terms(&app, &grams).is_empty());
+}
+
+/// UTF-8 in lowercase hex.
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Which of `terms` the gram index holds (read through FTS5's vocabulary table).
+fn gram_terms(app: &TestApp, terms: &[String]) -> Vec<String> {
+    let conn = rusqlite::Connection::open(&app.db_path).unwrap();
+    conn.execute_batch("CREATE VIRTUAL TABLE temp.grams USING fts5vocab(main, message_grams, row)")
+        .unwrap();
+    terms
+        .iter()
+        .filter(|t| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM temp.grams WHERE term = ?1",
+                [t],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+                > 0
+        })
+        .cloned()
+        .collect()
 }
 
 /// Whether any of `needles` occurs in a file of the test's database folder.
