@@ -45,7 +45,7 @@ impl<'r> FromRequest<'r> for LastEventId {
 /// `client_msg_id` on the sender's own devices when the send carried one);
 /// `message.recalled` `{conversation_id, message_id, system_message}`;
 /// `conversation.created` (the conversation as in the list); `conversation.updated`
-/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned`, `unread_count` or `avatar_url` (a
+/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned`, `is_muted`, `unread_count` or `avatar_url` (a
 /// delete-for-me also carries `deleted_message_id`); `conversation.removed`
 /// `{conversation_id}`; `friend.request`
 /// `{user_id, username, display_name, avatar_url, request_id, message, direction}`; `friend.added` and
@@ -127,7 +127,7 @@ fn ticket(
 /// `client_msg_id` on the sender's own devices when the send carried one);
 /// `message.recalled` `{conversation_id, message_id, system_message}`;
 /// `conversation.created` (the conversation as in the list); `conversation.updated`
-/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned`, `unread_count` or `avatar_url` (a
+/// `{conversation_id, …}` with `name`, `member_count`, `is_pinned`, `is_muted`, `unread_count` or `avatar_url` (a
 /// delete-for-me also carries `deleted_message_id`); `conversation.removed`
 /// `{conversation_id}`; `friend.request`
 /// `{user_id, username, display_name, avatar_url, request_id, message, direction}`; `friend.added` and

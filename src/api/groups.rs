@@ -1,4 +1,4 @@
-//! Managing a conversation: pin, read, members, invite, remove/leave, rename.
+//! Managing a conversation: pin, mute, read, members, invite, remove/leave, rename.
 
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
@@ -18,13 +18,13 @@ use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{ConversationId, Given, MessageId, UserId};
 
 pub fn routes() -> Vec<Route> {
-    routes![pin, read, members, invite, remove_member, rename]
+    routes![pin, mute, read, members, invite, remove_member, rename]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(pin, read, members, invite, remove_member, rename))]
+    #[openapi(paths(pin, mute, read, members, invite, remove_member, rename))]
     struct Api;
     Api::openapi()
 }
@@ -60,6 +60,40 @@ async fn pin(
 ) -> ApiResult<Pin> {
     let is_pinned = groups::pin(db, me.id, id.known()?, body.is_pinned).await?;
     ok(Pin { is_pinned })
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+struct Mute {
+    is_muted: bool,
+}
+
+/// Mute or unmute a conversation for the caller (消息免打扰): its unread count still counts,
+/// and it notifies only for mentions.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "muteConversation",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    request_body = Mute,
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Mute>),
+        (status = 400, response = BadRequest),           // 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 500, response = ServerError),          // 服务器错误
+        (status = 507, response = StorageFull),          // 存储空间不足
+    )
+)]
+#[put("/auth/conversations/<id>/mute", data = "<body>")]
+async fn mute(
+    me: AuthUser,
+    id: Given<ConversationId>,
+    body: Body<Mute>,
+    db: &State<Db>,
+) -> ApiResult<Mute> {
+    let is_muted = groups::mute(db, me.id, id.known()?, body.is_muted).await?;
+    ok(Mute { is_muted })
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -170,7 +170,8 @@ const LIST_SQL: &str = concat!(
            (SELECT x.id FROM messages x
             WHERE x.conversation_id = c.id AND NOT ",
     hidden_from!("?1", "x.id"),
-    " ORDER BY x.id DESC LIMIT 1)
+    " ORDER BY x.id DESC LIMIT 1),
+           m.is_muted
          FROM members m JOIN conversations c ON c.id = m.conversation_id
          WHERE m.user_id = ?1
            AND (?2 IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?2)))"
@@ -185,6 +186,7 @@ pub struct ListRow {
     pub other_name: Option<String>,
     pub created_at: i64,
     pub is_pinned: bool,
+    pub is_muted: bool,
     pub member_count: i64,
     pub unread_count: i64,
     pub last_message_id: Option<MessageId>,
@@ -215,6 +217,7 @@ pub fn list_for_user(
             unread_count: r.get(7)?,
             avatar: r.get::<_, Option<i64>>(8)?.map(FileId),
             last_message_id: r.get::<_, Option<i64>>(9)?.map(MessageId),
+            is_muted: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -229,6 +232,19 @@ pub fn set_pinned(
     conn.exec(
         "UPDATE members SET is_pinned = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
         params![id.0, user.0, pinned],
+    )?;
+    Ok(())
+}
+
+pub fn set_muted(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+    muted: bool,
+) -> Result<(), Error> {
+    conn.exec(
+        "UPDATE members SET is_muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+        params![id.0, user.0, muted],
     )?;
     Ok(())
 }

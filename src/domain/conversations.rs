@@ -44,6 +44,8 @@ pub struct ListItem {
     #[schema(minimum = 0, example = 2)]
     pub unread_count: i64,
     pub is_pinned: bool,
+    /// 消息免打扰: muted by the caller (the unread count still counts).
+    pub is_muted: bool,
     #[serde(rename = "type")]
     pub kind: Kind,
     #[schema(minimum = 1, example = 2)]
@@ -104,6 +106,7 @@ pub fn list_items(
                 last_message_time: rfc3339_ms(sort_ms),
                 unread_count: row.unread_count,
                 is_pinned: row.is_pinned,
+                is_muted: row.is_muted,
                 kind: row.kind,
                 member_count: row.member_count,
                 avatar_url: viewer_links.avatar(row.avatar),

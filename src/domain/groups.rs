@@ -47,6 +47,22 @@ pub async fn pin(db: &Db, me: UserId, id: ConversationId, pinned: bool) -> Resul
     .await
 }
 
+/// Mutes or unmutes a conversation for the caller (API.md §14); the caller's other devices
+/// learn it from `conversation.updated`.
+pub async fn mute(db: &Db, me: UserId, id: ConversationId, muted: bool) -> Result<bool, Error> {
+    let clock = db.clock();
+    db.write(move |conn| {
+        member_of(conn, id, me)?;
+        convs::set_muted(conn, id, me, muted)?;
+        let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+            .conversation(id)
+            .data(json!({ "is_muted": muted }));
+        events::to_users(conn, &[me], &event, clock.now_ms())?;
+        Ok(muted)
+    })
+    .await
+}
+
 /// Moves the read marker to `message` (default: the newest message), never backwards, and
 /// returns the caller's unread count afterwards.
 pub async fn mark_read(

@@ -36,6 +36,7 @@ fn creating_a_group_answers_201_and_lists_it_for_every_member() {
                 "last_message_time": time,
                 "unread_count": 0,
                 "is_pinned": false,
+                "is_muted": false,
                 "type": "group",
                 "member_count": 3,
                 "avatar_url": null,

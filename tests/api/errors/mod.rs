@@ -61,6 +61,11 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
             Some(json!({"is_pinned": true})),
         ),
         (
+            Method::Put,
+            "/api/auth/conversations/c_1/mute",
+            Some(json!({"is_muted": true})),
+        ),
+        (
             Method::Post,
             "/api/auth/conversations/c_1/read",
             Some(json!({})),

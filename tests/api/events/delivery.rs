@@ -114,6 +114,11 @@ fn conversation_and_friend_events_reach_both_sides() {
     app.pin(&a, &conv, json!(true));
     let pinned = next_data(&sa, "conversation.updated");
     assert_eq!(pinned, json!({"conversation_id": conv, "is_pinned": true}));
+    let path = format!("/api/auth/conversations/{conv}/mute");
+    app.put(&path, &a.token, json!({"is_muted": true}))
+        .expect(200, "success");
+    let muted = next_data(&sa, "conversation.updated");
+    assert_eq!(muted, json!({"conversation_id": conv, "is_muted": true}));
 
     app.send(&a, &conv, "one");
     next_data(&sb, "message.created");

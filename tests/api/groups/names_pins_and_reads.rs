@@ -1,4 +1,4 @@
-//! Renaming, pins, read markers and unread counts.
+//! Renaming, pins, mute, read markers and unread counts.
 
 use super::*;
 
@@ -48,6 +48,40 @@ fn pinned_conversations_come_first_and_pins_are_per_user() {
     assert_eq!(app.conversations(&a)[0]["conversation_id"], json!(chat));
     app.pin(&a, &group, json!("yes"))
         .expect_prefix(400, "参数错误");
+}
+
+#[test]
+fn mute_is_per_user_and_keeps_counting() {
+    let app = TestApp::spawn();
+    let (a, b, _, _, group) = family(&app);
+    let chat = app.private_chat(&a, &b);
+    assert_eq!(app.expect_entry(&b, &group)["is_muted"], false);
+    let mute = |who: &User, conversation: &str, value: Value| {
+        app.put(
+            &format!("/api/auth/conversations/{conversation}/mute"),
+            &who.token,
+            json!({ "is_muted": value }),
+        )
+    };
+    let res = mute(&b, &group, json!(true));
+    res.expect(200, "success");
+    assert_eq!(res.data(), &json!({"is_muted": true}));
+    assert_eq!(app.expect_entry(&b, &group)["is_muted"], true);
+    assert_eq!(app.expect_entry(&a, &group)["is_muted"], false, "per user");
+    assert_eq!(app.expect_entry(&b, &chat)["is_muted"], false);
+    // Muted still counts unread messages.
+    app.send_all(&a, &group, ["1", "2"]);
+    assert_eq!(app.unread(&b, &group), 2);
+    mute(&b, &chat, json!(true)).expect(200, "success");
+    mute(&b, &group, json!(false)).expect(200, "success");
+    assert_eq!(app.expect_entry(&b, &group)["is_muted"], false);
+    assert_eq!(app.expect_entry(&b, &chat)["is_muted"], true);
+    // Bad bodies, and conversations the caller is not in.
+    mute(&b, &group, json!("yes")).expect_prefix(400, "参数错误");
+    let carol_alone = app.user("dora");
+    mute(&carol_alone, &group, json!(true)).expect(404, "会话不存在");
+    mute(&b, "c_999", json!(true)).expect(404, "会话不存在");
+    mute(&b, "nonsense", json!(true)).expect(404, "会话不存在");
 }
 
 #[test]

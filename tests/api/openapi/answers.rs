@@ -152,6 +152,7 @@ fn every_operation_answers_as_documented() {
     // Managing the group.
     let at = |rest: &str| format!("/api/auth/conversations/{g}{rest}");
     c.expect(200, Put, &at("/pin"), a, Some(json!({"is_pinned": true})));
+    c.expect(200, Put, &at("/mute"), a, Some(json!({"is_muted": true})));
     let read = Some(json!({ "message_id": m3 }));
     c.expect(200, Post, &at("/read"), Some(&bob), read);
     c.expect(200, Post, &at("/read"), Some(&carol), None);
