@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::files::Links;
-use crate::domain::groups::{self, MemberView, Removal};
+use crate::domain::groups::{self, MemberFlag, MemberView, Removal};
 use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{ConversationId, Given, MessageId, UserId};
 
@@ -58,7 +58,8 @@ async fn pin(
     body: Body<Pin>,
     db: &State<Db>,
 ) -> ApiResult<Pin> {
-    let is_pinned = groups::pin(db, me.id, id.known()?, body.is_pinned).await?;
+    let is_pinned =
+        groups::set_flag(db, me.id, id.known()?, MemberFlag::Pinned, body.is_pinned).await?;
     ok(Pin { is_pinned })
 }
 
@@ -92,7 +93,8 @@ async fn mute(
     body: Body<Mute>,
     db: &State<Db>,
 ) -> ApiResult<Mute> {
-    let is_muted = groups::mute(db, me.id, id.known()?, body.is_muted).await?;
+    let is_muted =
+        groups::set_flag(db, me.id, id.known()?, MemberFlag::Muted, body.is_muted).await?;
     ok(Mute { is_muted })
 }
 

@@ -223,29 +223,41 @@ pub fn list_for_user(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn set_pinned(
-    conn: &Connection,
-    id: ConversationId,
-    user: UserId,
-    pinned: bool,
-) -> Result<(), Error> {
-    conn.exec(
-        "UPDATE members SET is_pinned = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-        params![id.0, user.0, pinned],
-    )?;
-    Ok(())
+/// A switch each member sets for themselves on a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberFlag {
+    /// 置顶 (API.md §5).
+    Pinned,
+    /// 消息免打扰 (API.md §14).
+    Muted,
 }
 
-pub fn set_muted(
+impl MemberFlag {
+    /// Its name in list items, responses and `conversation.updated`.
+    pub fn field(self) -> &'static str {
+        match self {
+            MemberFlag::Pinned => "is_pinned",
+            MemberFlag::Muted => "is_muted",
+        }
+    }
+}
+
+pub fn set_flag(
     conn: &Connection,
     id: ConversationId,
     user: UserId,
-    muted: bool,
+    flag: MemberFlag,
+    on: bool,
 ) -> Result<(), Error> {
-    conn.exec(
-        "UPDATE members SET is_muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-        params![id.0, user.0, muted],
-    )?;
+    let sql = match flag {
+        MemberFlag::Pinned => {
+            "UPDATE members SET is_pinned = ?3 WHERE conversation_id = ?1 AND user_id = ?2"
+        }
+        MemberFlag::Muted => {
+            "UPDATE members SET is_muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2"
+        }
+    };
+    conn.exec(sql, params![id.0, user.0, on])?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use super::files::Links;
 use super::render::action;
 use super::validate::GroupName;
 use crate::config::Config;
+pub use crate::db::conversations::MemberFlag;
 use crate::db::conversations::{self as convs, Kind, Membership, Role};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{messages, Db};
@@ -33,32 +34,24 @@ pub(super) fn group_member(
     Ok(member)
 }
 
-pub async fn pin(db: &Db, me: UserId, id: ConversationId, pinned: bool) -> Result<bool, Error> {
-    let clock = db.clock();
-    db.write(move |conn| {
-        member_of(conn, id, me)?;
-        convs::set_pinned(conn, id, me, pinned)?;
-        let event = NewEvent::new(kind::CONVERSATION_UPDATED)
-            .conversation(id)
-            .data(json!({ "is_pinned": pinned }));
-        events::to_users(conn, &[me], &event, clock.now_ms())?;
-        Ok(pinned)
-    })
-    .await
-}
-
-/// Mutes or unmutes a conversation for the caller (API.md §14); the caller's other devices
+/// Pins or mutes (or undoes it) a conversation for the caller; the caller's other devices
 /// learn it from `conversation.updated`.
-pub async fn mute(db: &Db, me: UserId, id: ConversationId, muted: bool) -> Result<bool, Error> {
+pub async fn set_flag(
+    db: &Db,
+    me: UserId,
+    id: ConversationId,
+    flag: MemberFlag,
+    on: bool,
+) -> Result<bool, Error> {
     let clock = db.clock();
     db.write(move |conn| {
         member_of(conn, id, me)?;
-        convs::set_muted(conn, id, me, muted)?;
+        convs::set_flag(conn, id, me, flag, on)?;
         let event = NewEvent::new(kind::CONVERSATION_UPDATED)
             .conversation(id)
-            .data(json!({ "is_muted": muted }));
+            .data(json!({ flag.field(): on }));
         events::to_users(conn, &[me], &event, clock.now_ms())?;
-        Ok(muted)
+        Ok(on)
     })
     .await
 }

@@ -2,7 +2,7 @@
 //
 // Three users, each in a browser context of their own (separate storage, separate event
 // streams; one is phone-sized): register, become friends, chat, recall, a message of HTML,
-// history paging, delete-for-me, pinning, a group of three created and renamed, reload,
+// history paging, delete-for-me, pinning, muting, a group of three created and renamed, reload,
 // logout. With CHATD_SCREENSHOTS set it also takes the README's screenshots.
 
 import {
@@ -171,6 +171,10 @@ await scenario('family', async (t) => {
   await tid(b.page, 'pin-button').click();
   await until('the pin to take', async () => (await tid(b.page, 'pin-button').textContent()) === '取消置顶');
 
+  t.step('消息免打扰: B mutes the chat with A');
+  await tid(b.page, 'mute-button').click();
+  await until('the mute to take', async () => (await tid(b.page, 'mute-button').getAttribute('aria-pressed')) === 'true');
+
   t.step('reload keeps the session');
   await b.page.reload();
   await until("B signed in after reload", async () => (await tid(b.page, 'me-name').textContent()) === b.displayName);
@@ -184,6 +188,18 @@ await scenario('family', async (t) => {
   const newest = await apiFromPage(a, 'GET', `/api/auth/conversations/${privateId}?limit=1`);
   assert.equal(newest.body.data[0].content, '第59条', 'A still has the message B deleted');
   await backToList(b);
+
+  t.step('a muted chat shows a grey dot, not a count, and stays out of the tab title');
+  const muted = tid(b.page, 'conversation-item').filter({ hasText: a.displayName });
+  assert.equal(await muted.getByTestId('mute-mark').count(), 1, 'the muted bell, after the reload too');
+  for (const content of ['免打扰时的消息1', '免打扰时的消息2']) {
+    const res = await apiFromPage(a, 'POST', '/api/auth/messages', { conversation_id: privateId, content });
+    assert.equal(res.status, 201);
+  }
+  await until('a grey dot on the muted chat', async () => (await muted.getByTestId('unread-dot').count()) === 1);
+  assert.equal(await muted.getByTestId('unread-badge').count(), 0, 'no count on a muted chat');
+  const counted = await tid(b.page, 'unread-badge').count();
+  assert.equal(await b.page.title(), counted ? `(${counted}) chatd` : 'chatd', 'the title counts only unmuted chats');
 
   if (SHOTS) {
     t.step('screenshots');

@@ -207,14 +207,19 @@ export function markReadSoon() {
   }, 300);
 }
 
-export async function togglePin(id, btn) {
+/** Flips one of the caller's switches on a conversation: `pin` (置顶, `is_pinned`) or `mute`
+ *  (消息免打扰, `is_muted`: the list then shows a grey dot, and the tab title leaves it out). */
+async function toggleFlag(id, btn, path, field) {
   const c = state.convs.get(id);
   if (!c) return;
   await busy(btn, async () => {
-    const d = await api('PUT', `/api/auth/conversations/${seg(id)}/pin`, { is_pinned: !c.is_pinned });
-    patchConv(id, { is_pinned: d ? d.is_pinned : !c.is_pinned });
+    const d = await api('PUT', `/api/auth/conversations/${seg(id)}/${path}`, { [field]: !c[field] });
+    patchConv(id, { [field]: d ? d[field] : !c[field] });
   });
 }
+
+export const togglePin = (id, btn) => toggleFlag(id, btn, 'pin', 'is_pinned');
+export const toggleMute = (id, btn) => toggleFlag(id, btn, 'mute', 'is_muted');
 
 // ---------------------------------------------------------------- recall and delete
 

@@ -68,7 +68,7 @@ const handlers = {
     const id = d.conversation_id;
     const patch = {};
     if (d.name !== undefined) patch.title = d.name;
-    for (const k of ['member_count', 'is_pinned', 'unread_count', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
+    for (const k of ['member_count', 'is_pinned', 'is_muted', 'unread_count', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
     // The open chat in a visible page stays read; a hidden one counts what arrives.
     if (patch.unread_count > 0 && id === state.current && state.visible && !isDetached(id)) markReadSoon();
     if (!patchConv(id, patch)) loadListSoon();

@@ -185,7 +185,8 @@ export function userAvatar(userId) {
   return u ? u.avatar_url : null;
 }
 
-export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0).length;
+/** Conversations with unread messages, for the tab title: muted ones are left out (消息免打扰). */
+export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0 && !c.is_muted).length;
 
 // ---------------------------------------------------------------- messages
 

@@ -6,7 +6,7 @@
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
 import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
-import { loadOlder, recall, deleteForMe, togglePin } from './actions.js';
+import { loadOlder, recall, deleteForMe, togglePin, toggleMute } from './actions.js';
 import { sendPending, cancelPending } from './send.js';
 import { loadNewer, returnToLatest } from './jump.js';
 import { openHits } from './search.js';
@@ -46,8 +46,14 @@ function renderHeader() {
   $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : '', c && c.avatar_url));
   $('#btn-group-info').hidden = !group;
   const pin = $('#btn-pin');
-  pin.textContent = c && c.is_pinned ? '取消置顶' : '置顶';
+  pin.querySelector('.pin-label').textContent = c && c.is_pinned ? '取消置顶' : '置顶';
   pin.setAttribute('aria-pressed', c && c.is_pinned ? 'true' : 'false');
+  const mute = $('#btn-mute');
+  const muted = !!(c && c.is_muted);
+  mute.setAttribute('aria-pressed', muted ? 'true' : 'false');
+  mute.setAttribute('aria-label', muted ? '取消消息免打扰' : '消息免打扰');
+  mute.title = muted ? '已开启消息免打扰，点击取消' : '消息免打扰';
+  mute.firstElementChild.className = `icon ${muted ? 'icon-mute' : 'icon-bell'}`;
 }
 
 // ---------------------------------------------------------------- messages
@@ -461,6 +467,7 @@ export function initChat() {
   $('#btn-latest').addEventListener('click', () => state.current && returnToLatest(state.current));
   $('#btn-chat-search').addEventListener('click', () => state.current && openHits(state.current));
   $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
+  $('#btn-mute').addEventListener('click', (e) => state.current && toggleMute(state.current, e.currentTarget));
   subscribe((ch) => {
     if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends') || ch.has('members')) render(ch);
     else if (ch.has('progress') && state.current) renderProgress();

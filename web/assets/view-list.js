@@ -17,9 +17,11 @@ function itemContent(c) {
       'div',
       { class: 'conv-avatar' },
       avatar(avatarKey(c), c.title, c.type === 'group' ? 'group' : '', c.avatar_url),
-      c.unread_count > 0
-        ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${c.unread_count} 条未读` }, badgeText(c.unread_count))
-        : null
+      c.unread_count > 0 && c.is_muted
+        ? h('span', { class: 'badge dot', 'data-testid': 'unread-dot', 'aria-label': `${c.unread_count} 条未读（免打扰）` })
+        : c.unread_count > 0
+          ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${c.unread_count} 条未读` }, badgeText(c.unread_count))
+          : null
     ),
     h(
       'div',
@@ -35,6 +37,7 @@ function itemContent(c) {
         'div',
         { class: 'conv-line' },
         h('span', { class: 'conv-preview', 'data-testid': 'conversation-preview' }, preview),
+        c.is_muted ? h('span', { class: 'icon icon-mute mute-mark', role: 'img', 'aria-label': '消息免打扰', title: '消息免打扰', 'data-testid': 'mute-mark' }) : null,
         c.is_pinned ? h('img', { class: 'pin-mark', src: PIN_ICON, alt: '已置顶', title: '已置顶', 'data-testid': 'pin-mark' }) : null
       )
     ),
@@ -56,7 +59,7 @@ function render() {
   for (const id of state.order) {
     const c = state.convs.get(id);
     const active = id === state.current;
-    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned, c.avatar_url]);
+    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned, c.is_muted, c.avatar_url]);
     let it = items.get(id);
     if (!it) {
       const el = h('li', {
