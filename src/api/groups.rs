@@ -1,4 +1,5 @@
-//! Managing a conversation: pin, mute, read, members, invite, remove/leave, rename.
+//! Managing a conversation: pin, mute, read, members, invite, remove/leave, rename,
+//! announcement.
 
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
@@ -18,13 +19,22 @@ use crate::error::{ok, ok_msg, ApiResult, Envelope, Null};
 use crate::ids::{ConversationId, Given, MessageId, UserId};
 
 pub fn routes() -> Vec<Route> {
-    routes![pin, mute, read, members, invite, remove_member, rename]
+    routes![
+        pin,
+        mute,
+        read,
+        members,
+        invite,
+        remove_member,
+        rename,
+        announce
+    ]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(pin, mute, read, members, invite, remove_member, rename))]
+    #[openapi(paths(pin, mute, read, members, invite, remove_member, rename, announce))]
     struct Api;
     Api::openapi()
 }
@@ -287,4 +297,50 @@ async fn rename(
 ) -> ApiResult<()> {
     groups::rename(db, me.id, id.known()?, &body.name).await?;
     ok_msg("群名已修改", ())
+}
+
+#[derive(Deserialize, ToSchema)]
+struct AnnouncementText {
+    /// At most 2,000 characters after trimming (line breaks kept); blank clears it.
+    #[schema(max_length = 2000, example = "周六晚上六点在奶奶家吃饭，别迟到")]
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct AnnouncementView {
+    /// The announcement now, or `null` once cleared.
+    announcement: Option<String>,
+}
+
+/// Set or clear a group's announcement (群公告).
+///
+/// The owner only; every member gets the system message `{actor}更新了群公告` (or
+/// `{actor}清除了群公告`) and `conversation.updated` with `announcement`.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "setAnnouncement",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    request_body = AnnouncementText,
+    responses(
+        (status = 200, description = "`群公告已更新`", body = Envelope<AnnouncementView>,
+            example = json!({"code": 200, "message": "群公告已更新", "data": {"announcement": "周六晚上六点在奶奶家吃饭，别迟到"}})),
+        (status = 400, response = BadRequest),           // 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 403, response = Forbidden),            // 无权限
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 500, response = ServerError),          // 服务器错误
+        (status = 507, response = StorageFull),          // 存储空间不足
+    )
+)]
+#[put("/auth/conversations/<id>/announcement", data = "<body>")]
+async fn announce(
+    me: AuthUser,
+    id: Given<ConversationId>,
+    body: Body<AnnouncementText>,
+    db: &State<Db>,
+) -> ApiResult<AnnouncementView> {
+    let announcement = groups::announce(db, me.id, id.known()?, &body.text).await?;
+    ok_msg("群公告已更新", AnnouncementView { announcement })
 }

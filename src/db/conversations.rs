@@ -384,6 +384,19 @@ pub fn rename(conn: &Connection, id: ConversationId, name: &str) -> Result<(), E
     Ok(())
 }
 
+/// Sets (or, with `None`, clears) a group's announcement.
+pub fn set_announcement(
+    conn: &Connection,
+    id: ConversationId,
+    text: Option<&str>,
+) -> Result<(), Error> {
+    conn.exec(
+        "UPDATE conversations SET announcement = ?2 WHERE id = ?1",
+        params![id.0, text],
+    )?;
+    Ok(())
+}
+
 /// Sets a group's avatar; the one it replaces, if any.
 pub fn set_avatar(
     conn: &Connection,

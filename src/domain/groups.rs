@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::files::Links;
 use super::render::action;
-use super::validate::GroupName;
+use super::validate::{Announcement, GroupName};
 use crate::config::Config;
 pub use crate::db::conversations::MemberFlag;
 use crate::db::conversations::{self as convs, Kind, Membership, Role};
@@ -248,6 +248,38 @@ fn members_changed(
         .conversation(id)
         .data(json!({ "member_count": count }));
     events::to_members_except(conn, id, joined, &event, now)
+}
+
+/// Sets or (with a blank text) clears a group's announcement: the owner only. Every member
+/// gets a system message and `conversation.updated` with `announcement`; the new text, or
+/// `None`.
+pub async fn announce(
+    db: &Db,
+    me: UserId,
+    id: ConversationId,
+    text: &str,
+) -> Result<Option<String>, Error> {
+    let text = Announcement::parse(text)?.map(Announcement::into_string);
+    let clock = db.clock();
+    db.write(move |conn| {
+        if group_member(conn, id, me)?.role != Role::Owner {
+            return Err(Error::Forbidden);
+        }
+        convs::set_announcement(conn, id, text.as_deref())?;
+        let now = clock.now_ms();
+        let what = match text {
+            Some(_) => action::ANNOUNCED,
+            None => action::ANNOUNCEMENT_CLEARED,
+        };
+        let system = messages::insert_system(conn, id, me, what, &[], None, now)?;
+        let event = NewEvent::new(kind::CONVERSATION_UPDATED)
+            .conversation(id)
+            .data(json!({ "announcement": text }));
+        events::to_members(conn, id, &event, now)?;
+        events::message_created(conn, id, system, now)?;
+        Ok(text)
+    })
+    .await
 }
 
 pub async fn rename(db: &Db, me: UserId, id: ConversationId, name: &str) -> Result<(), Error> {

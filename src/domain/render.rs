@@ -47,6 +47,8 @@ pub mod action {
     pub const OWNER_CHANGED: &str = "owner_changed";
     pub const RECALLED: &str = "recalled";
     pub const AVATAR_CHANGED: &str = "avatar_changed";
+    pub const ANNOUNCED: &str = "announcement_changed";
+    pub const ANNOUNCEMENT_CLEARED: &str = "announcement_cleared";
 }
 
 /// Renders rows for `viewer`, looking up every name the system messages need in one query.
@@ -160,6 +162,8 @@ pub fn system_text(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, Str
         action::OWNER_CHANGED => format!("{targets}已成为新群主"),
         action::RECALLED => format!("{actor}撤回了一条消息"),
         action::AVATAR_CHANGED => format!("{actor}修改了群头像"),
+        action::ANNOUNCED => format!("{actor}更新了群公告"),
+        action::ANNOUNCEMENT_CLEARED => format!("{actor}清除了群公告"),
         _ => String::new(),
     }
 }
@@ -229,6 +233,11 @@ mod tests {
             "张三修改群名为「家」"
         );
         assert_eq!(text(action::OWNER_CHANGED, &[3], None), "王五已成为新群主");
+        assert_eq!(text(action::ANNOUNCED, &[], None), "张三更新了群公告");
+        assert_eq!(
+            text(action::ANNOUNCEMENT_CLEARED, &[], None),
+            "张三清除了群公告"
+        );
         assert_eq!(text(action::RECALLED, &[], None), "张三撤回了一条消息");
         assert_eq!(text(action::AVATAR_CHANGED, &[], None), "张三修改了群头像");
         let mine = system_text(UserId(1), &system(1, action::RECALLED, &[], None), &n);

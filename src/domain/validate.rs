@@ -40,6 +40,9 @@ checked_text! {
     RequestNote;
     /// What a search looks for (`q`): 1–64 characters after trimming; kept trimmed.
     SearchText;
+    /// A group announcement: at most 2,000 characters after trimming, never empty (an empty
+    /// text clears the announcement instead); line breaks and tabs kept.
+    Announcement;
 }
 
 /// A page size given as `limit`: `default` when absent, else 1–`max`.
@@ -168,6 +171,23 @@ impl RequestNote {
         } else {
             Ok(RequestNote(raw.to_string()))
         }
+    }
+}
+
+impl Announcement {
+    /// `None` for a blank text: the announcement is cleared.
+    pub fn parse(raw: &str) -> Result<Option<Announcement>, Error> {
+        let text = raw.trim();
+        if text.chars().count() > 2000 {
+            return Err(Error::bad_request("群公告不能超过2000个字符"));
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(Error::bad_request("群公告含有无效字符"));
+        }
+        Ok((!text.is_empty()).then(|| Announcement(text.to_string())))
     }
 }
 

@@ -43,7 +43,7 @@ error_responses! {
     BadCredentials = [Error::BadCredentials],
         "`用户名或密码错误` — the same answer whether the user exists or not.";
     Forbidden = [Error::Forbidden],
-        "`无权限` — only the owner may remove another member.";
+        "`无权限` — only the owner may do this: remove another member, set the announcement.";
     RegistrationClosed = [Error::RegistrationClosed],
         "`注册已关闭` — the server runs with `allow_registration = false`.";
     WrongOldPassword = [Error::WrongOldPassword],

@@ -66,6 +66,11 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
             Some(json!({"is_muted": true})),
         ),
         (
+            Method::Put,
+            "/api/auth/conversations/c_1/announcement",
+            Some(json!({"text": "x"})),
+        ),
+        (
             Method::Post,
             "/api/auth/conversations/c_1/read",
             Some(json!({})),

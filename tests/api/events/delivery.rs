@@ -161,6 +161,18 @@ fn group_changes_are_events_with_system_messages_rendered_per_viewer() {
         "bob修改群名为「新家」"
     );
 
+    let path = format!("/api/auth/conversations/{conv}/announcement");
+    app.put(&path, &a.token, json!({"text": "周六聚餐"}))
+        .expect(200, "群公告已更新");
+    assert_eq!(
+        next_data(&sc, "conversation.updated"),
+        json!({"conversation_id": conv, "announcement": "周六聚餐"})
+    );
+    assert_eq!(
+        next_data(&sc, "message.created")["message"]["content"],
+        "alice更新了群公告"
+    );
+
     let id = app.send(&b, &conv, "秘密");
     next_data(&sc, "message.created");
     let res = app.recall(&b, &id);

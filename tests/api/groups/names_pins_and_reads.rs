@@ -1,4 +1,4 @@
-//! Renaming, pins, mute, read markers and unread counts.
+//! Renaming, pins, mute, the announcement, read markers and unread counts.
 
 use super::*;
 
@@ -82,6 +82,51 @@ fn mute_is_per_user_and_keeps_counting() {
     mute(&carol_alone, &group, json!(true)).expect(404, "会话不存在");
     mute(&b, "c_999", json!(true)).expect(404, "会话不存在");
     mute(&b, "nonsense", json!(true)).expect(404, "会话不存在");
+}
+
+#[test]
+fn the_owner_sets_and_clears_the_announcement_and_everyone_is_told() {
+    let app = TestApp::spawn();
+    let (a, b, c, d, group) = family(&app);
+    let announce = |who: &User, conversation: &str, body: Value| {
+        app.put(
+            &format!("/api/auth/conversations/{conversation}/announcement"),
+            &who.token,
+            body,
+        )
+    };
+    let text = "  周六晚上六点\n在奶奶家吃饭  ";
+    let res = announce(&a, &group, json!({ "text": text }));
+    res.expect(200, "群公告已更新");
+    assert_eq!(
+        res.data(),
+        &json!({"announcement": "周六晚上六点\n在奶奶家吃饭"}),
+        "trimmed, the line break kept"
+    );
+    assert_eq!(last_text(&app, &a, &group), "你更新了群公告");
+    assert_eq!(last_text(&app, &b, &group), "爱丽丝更新了群公告");
+    // 2,000 characters is the most.
+    announce(&a, &group, json!({ "text": "公".repeat(2000) })).expect(200, "群公告已更新");
+    let before = app.messages(&c, &group).len();
+    for bad in [
+        json!({ "text": "公".repeat(2001) }),
+        json!({ "text": "a\u{0}b" }),
+        json!({ "text": 5 }),
+        json!({}),
+    ] {
+        announce(&a, &group, bad).expect_prefix(400, "参数错误");
+    }
+    // Not the owner, not a group, not a member: nothing written.
+    announce(&b, &group, json!({"text": "我来"})).expect(403, "无权限");
+    let chat = app.private_chat(&a, &b);
+    announce(&a, &chat, json!({"text": "x"})).expect_prefix(400, "参数错误");
+    announce(&d, &group, json!({"text": "x"})).expect(404, "会话不存在");
+    assert_eq!(app.messages(&c, &group).len(), before);
+    // Blank clears it.
+    let res = announce(&a, &group, json!({"text": "   "}));
+    res.expect(200, "群公告已更新");
+    assert_eq!(res.data(), &json!({"announcement": null}));
+    assert_eq!(last_text(&app, &c, &group), "爱丽丝清除了群公告");
 }
 
 #[test]

@@ -153,6 +153,13 @@ fn every_operation_answers_as_documented() {
     let at = |rest: &str| format!("/api/auth/conversations/{g}{rest}");
     c.expect(200, Put, &at("/pin"), a, Some(json!({"is_pinned": true})));
     c.expect(200, Put, &at("/mute"), a, Some(json!({"is_muted": true})));
+    c.expect(
+        200,
+        Put,
+        &at("/announcement"),
+        a,
+        Some(json!({"text": "周六聚餐"})),
+    );
     let read = Some(json!({ "message_id": m3 }));
     c.expect(200, Post, &at("/read"), Some(&bob), read);
     c.expect(200, Post, &at("/read"), Some(&carol), None);
