@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::conversations::{self, ListItem, PageQuery};
+use crate::domain::conversations::{self, Info, ListItem, PageQuery};
 use crate::domain::files::Links;
 use crate::domain::render::MessageView;
 use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Error};
@@ -22,13 +22,13 @@ use crate::ids::{ConversationId, Given, UserId};
 use crate::limits::{Limits, PerUser};
 
 pub fn routes() -> Vec<Route> {
-    routes![list, detail, create_private, create_group]
+    routes![list, detail, info, create_private, create_group]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list, detail, create_private, create_group))]
+    #[openapi(paths(list, detail, info, create_private, create_group))]
     struct Api;
     Api::openapi()
 }
@@ -46,6 +46,29 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
 #[get("/auth/conversations")]
 async fn list(me: AuthUser, db: &State<Db>, links: &State<Links>) -> ApiResult<Vec<ListItem>> {
     ok(conversations::list(db, me.id, links).await?)
+}
+
+/// A conversation's info (for its settings panel): the list item's facts, the group's
+/// announcement and owner, when it was created.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "getConversationInfo",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Info>),
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 500, response = ServerError),          // 服务器错误
+    )
+)]
+#[get("/auth/conversations/<id>/info")]
+async fn info(
+    me: AuthUser,
+    id: Given<ConversationId>,
+    db: &State<Db>,
+    links: &State<Links>,
+) -> ApiResult<Info> {
+    ok(conversations::info(db, me.id, id.known()?, links).await?)
 }
 
 /// A page of a conversation's messages.

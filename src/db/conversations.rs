@@ -384,6 +384,28 @@ pub fn rename(conn: &Connection, id: ConversationId, name: &str) -> Result<(), E
     Ok(())
 }
 
+/// What a conversation's info adds to its list item: when it was created, its announcement
+/// and its owner (a group's).
+pub fn info_extras(
+    conn: &Connection,
+    id: ConversationId,
+) -> Result<(i64, Option<String>, Option<UserId>), Error> {
+    Ok(conn.row(
+        "SELECT c.created_at, c.announcement,
+                (SELECT m.user_id FROM members m
+                 WHERE m.conversation_id = c.id AND m.role = 'owner')
+         FROM conversations c WHERE c.id = ?1",
+        [id.0],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, Option<i64>>(2)?.map(UserId),
+            ))
+        },
+    )?)
+}
+
 /// Sets (or, with `None`, clears) a group's announcement.
 pub fn set_announcement(
     conn: &Connection,

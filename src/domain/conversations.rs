@@ -63,6 +63,53 @@ pub async fn list(db: &Db, me: UserId, links: &Links) -> Result<Vec<ListItem>, E
         .await
 }
 
+/// A conversation's info (API.md §14): its list item's facts and what the list leaves out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Info {
+    pub conversation_id: ConversationId,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// As in the list.
+    #[schema(example = "相亲相爱一家人")]
+    pub title: String,
+    pub avatar_url: Option<String>,
+    /// A group's announcement (群公告), or `null`.
+    pub announcement: Option<String>,
+    /// A group's owner; `null` for a private chat.
+    #[schema(value_type = Option<String>, example = "u_1")]
+    pub owner_id: Option<UserId>,
+    #[schema(minimum = 1, example = 3)]
+    pub member_count: i64,
+    pub is_pinned: bool,
+    pub is_muted: bool,
+    #[schema(value_type = crate::time::Timestamp)]
+    pub created_at: String,
+}
+
+pub async fn info(db: &Db, me: UserId, id: ConversationId, links: &Links) -> Result<Info, Error> {
+    let links = links.clone();
+    db.read(move |conn| {
+        super::member_of(conn, id, me)?;
+        let item = list_items(conn, me, Some(&[id]), &links)?
+            .pop()
+            .ok_or(Error::ConversationNotFound)?;
+        let (created_at, announcement, owner) = convs::info_extras(conn, id)?;
+        Ok(Info {
+            conversation_id: id,
+            kind: item.kind,
+            title: item.title,
+            avatar_url: item.avatar_url,
+            announcement,
+            owner_id: owner.filter(|_| item.kind == Kind::Group),
+            member_count: item.member_count,
+            is_pinned: item.is_pinned,
+            is_muted: item.is_muted,
+            created_at: rfc3339_ms(created_at),
+        })
+    })
+    .await
+}
+
 /// The list (or, with `only`, the entries of those conversations), sorted: pinned first, then
 /// newest by the shown whole-second time; within one second the newer message id wins (ids,
 /// not clocks, decide order), then the conversation id.

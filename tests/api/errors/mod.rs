@@ -75,6 +75,7 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
             "/api/auth/conversations/c_1/read",
             Some(json!({})),
         ),
+        (Method::Get, "/api/auth/conversations/c_1/info", None),
         (Method::Get, "/api/auth/conversations/c_1/members", None),
         (
             Method::Post,

@@ -130,6 +130,59 @@ fn the_owner_sets_and_clears_the_announcement_and_everyone_is_told() {
 }
 
 #[test]
+fn a_conversations_info_gathers_its_settings_per_viewer() {
+    let app = TestApp::spawn();
+    let (a, b, _, d, group) = family(&app);
+    let info = |who: &User, conversation: &str| {
+        app.get(
+            &format!("/api/auth/conversations/{conversation}/info"),
+            &who.token,
+        )
+    };
+    let path = format!("/api/auth/conversations/{group}/announcement");
+    app.put(&path, &a.token, json!({"text": "周六聚餐"}))
+        .expect(200, "群公告已更新");
+    app.put(
+        &format!("/api/auth/conversations/{group}/mute"),
+        &b.token,
+        json!({"is_muted": true}),
+    )
+    .expect(200, "success");
+    let res = info(&b, &group);
+    res.expect(200, "success");
+    let data = res.data().clone();
+    assert!(data["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        data,
+        json!({
+            "conversation_id": group,
+            "type": "group",
+            "title": "家庭群",
+            "avatar_url": null,
+            "announcement": "周六聚餐",
+            "owner_id": a.id,
+            "member_count": 3,
+            "is_pinned": false,
+            "is_muted": true,
+            "created_at": data["created_at"],
+        })
+    );
+    assert_eq!(info(&a, &group).data()["is_muted"], false, "per viewer");
+    // A private chat: the other's name, no owner, no announcement.
+    let chat = app.private_chat(&a, &b);
+    let data = info(&a, &chat).data().clone();
+    assert_eq!(data["type"], "private");
+    assert_eq!(data["title"], "鲍勃");
+    assert_eq!(data["owner_id"], Value::Null);
+    assert_eq!(data["announcement"], Value::Null);
+    assert_eq!(data["member_count"], 2);
+    // Not a member, unknown, malformed: as if it did not exist.
+    info(&d, &group).expect(404, "会话不存在");
+    info(&a, "c_999").expect(404, "会话不存在");
+    info(&a, "x").expect(404, "会话不存在");
+}
+
+#[test]
 fn read_without_a_message_id_clears_the_unread_count() {
     let app = TestApp::spawn();
     let (a, b, _, _, group) = family(&app);

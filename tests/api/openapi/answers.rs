@@ -160,6 +160,7 @@ fn every_operation_answers_as_documented() {
         a,
         Some(json!({"text": "周六聚餐"})),
     );
+    c.expect(200, Get, &at("/info"), a, None);
     let read = Some(json!({ "message_id": m3 }));
     c.expect(200, Post, &at("/read"), Some(&bob), read);
     c.expect(200, Post, &at("/read"), Some(&carol), None);
