@@ -77,6 +77,30 @@ await scenario('groups', async (t) => {
   await send(c, '大家好');
   await waitForMessage(b, '大家好');
 
+  t.step('群公告: A (the owner) publishes one; B and C see it above the chat, live; dismissed, it stays hidden');
+  await inGroupPanel(a, async () => {
+    await until('the announcement section', async () => (await tid(a.page, 'group-announcement').textContent()) === '暂无群公告');
+    await tid(a.page, 'group-announcement-input').fill('周六晚上六点\n在奶奶家吃饭');
+    await tid(a.page, 'group-announcement-submit').click();
+    await until('the panel to show it', async () => (await tid(a.page, 'group-announcement').textContent()) === '周六晚上六点\n在奶奶家吃饭');
+  });
+  await waitForMessage(a, '你更新了群公告');
+  for (const u of [b, c]) {
+    await waitForMessage(u, `${a.displayName}更新了群公告`);
+    await until('the banner', async () => (await tid(u.page, 'announcement-text').textContent()) === '周六晚上六点\n在奶奶家吃饭');
+    assert.equal(await tid(u.page, 'announcement-banner').isVisible(), true);
+  }
+  await tid(c.page, 'group-info-button').click();
+  await until("C's panel to show it", async () => (await tid(c.page, 'group-announcement').textContent()) === '周六晚上六点\n在奶奶家吃饭');
+  assert.equal(await tid(c.page, 'group-announcement-input').isVisible(), false, 'only the owner edits it');
+  await c.page.keyboard.press('Escape');
+  await tid(b.page, 'announcement-dismiss').click();
+  await until('the banner to go', async () => !(await tid(b.page, 'announcement-banner').isVisible()));
+  await b.page.reload();
+  await openChat(b, '表亲群');
+  await waitForMessage(b, `${a.displayName}更新了群公告`);
+  assert.equal(await tid(b.page, 'announcement-banner').isVisible(), false, 'dismissed stays dismissed');
+
   t.step("A removes B: B's chat closes and the group leaves B's list");
   await inGroupPanel(a, async () => {
     await tid(a.page, 'group-member-item').filter({ hasText: `@${b.username}` }).getByTestId('group-remove-member').click();

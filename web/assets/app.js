@@ -21,6 +21,7 @@ import { initComposer, clearDrafts } from './view-composer.js';
 import { initAuth, showAuth, showApp } from './view-auth.js';
 import { initPanels, closeAllDialogs } from './panels.js';
 import { initNav } from './nav.js';
+import { initAnnouncements } from './announce.js';
 import { closeChat } from './actions.js';
 import { dropPendings } from './send.js';
 import { initAttach } from './view-attach.js';
@@ -115,6 +116,7 @@ function renderConnection() {
 
 async function main() {
   initNav();
+  initAnnouncements();
   initAuth({ enter });
   initList();
   initChat();

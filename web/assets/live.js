@@ -23,7 +23,7 @@ import { retryPending, settle } from './send.js';
 export const leaving = new Set();
 
 /** Hooks the panels register (group info refresh, closing dialogs). */
-export const hooks = { groupChanged: () => {}, removedFrom: () => {} };
+export const hooks = { groupChanged: () => {}, removedFrom: () => {}, announcementChanged: () => {} };
 
 const handlers = {
   'message.created'(d) {
@@ -72,6 +72,7 @@ const handlers = {
     // The open chat in a visible page stays read; a hidden one counts what arrives.
     if (patch.unread_count > 0 && id === state.current && state.visible && !isDetached(id)) markReadSoon();
     if (!patchConv(id, patch)) loadListSoon();
+    if (d.announcement !== undefined) hooks.announcementChanged(id, d.announcement);
     if (d.deleted_message_id) afterDelete(id, d.deleted_message_id);
     if (d.member_count !== undefined && state.members.has(id)) {
       state.members.delete(id); // who the senders are: asked again when it matters

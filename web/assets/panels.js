@@ -8,6 +8,7 @@ import { loadList, loadFriends, loadMembers as fetchMembers, openChat, closeChat
 import { setAvatar, removeMyAvatar } from './avatars.js';
 import { leaving, hooks } from './live.js';
 import { navSync } from './nav.js';
+import { showInPanel, announcementChanged } from './announce.js';
 
 let ctx = null; // from app.js: logout()
 let searchResults = null; // the last user search's answer, drawn against the current friends
@@ -186,6 +187,7 @@ function openGroupInfo() {
   $('#group-members').replaceChildren(empty('加载中…'));
   $('#group-invite-friends').replaceChildren();
   open('#group-info-dialog');
+  showInPanel(groupInfoId);
   loadMembers();
 }
 
@@ -402,6 +404,7 @@ export function initPanels(app) {
     await ctx.logout();
     btn.disabled = false;
   });
+  hooks.announcementChanged = announcementChanged;
   hooks.groupChanged = (id) => {
     if ($('#group-info-dialog').open && id && groupInfoId === id) loadMembers();
   };
