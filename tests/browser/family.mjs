@@ -1,7 +1,7 @@
 // A family's first evening with chatd's web client, in real headless Chromium.
 //
 // Three users, each in a browser context of their own (separate storage, separate event
-// streams; one is phone-sized): register, become friends, chat, recall, a message of HTML,
+// streams; one is phone-sized): register, become friends, chat, recall, a message of HTML, links,
 // history paging, delete-for-me, pinning, muting, a group of three created and renamed, reload,
 // logout. With CHATD_SCREENSHOTS set it also takes the README's screenshots.
 
@@ -116,6 +116,20 @@ await scenario('family', async (t) => {
   }
   const preview = await convItem(b.page, a.displayName).getByTestId('conversation-preview').textContent();
   assert.equal(preview, xss.slice(0, 100), 'the list preview is text too');
+
+  t.step('web addresses become links to a new tab, never javascript:');
+  const withLinks = '看看 https://example.com/a?b=1。还有 javascript:alert(1) 和 www.example.org.';
+  await send(a, withLinks);
+  await waitForMessage(b, withLinks);
+  const bubbleOf = tid(b.page, 'message-item').filter({ hasText: '看看' }).getByTestId('message-content');
+  const links = await bubbleOf.getByTestId('message-link').evaluateAll((as) =>
+    as.map((x) => ({ href: x.getAttribute('href'), text: x.textContent, target: x.target, rel: x.rel }))
+  );
+  assert.deepEqual(links, [
+    { href: 'https://example.com/a?b=1', text: 'https://example.com/a?b=1', target: '_blank', rel: 'noopener noreferrer' },
+    { href: 'https://www.example.org/', text: 'www.example.org', target: '_blank', rel: 'noopener noreferrer' },
+  ]);
+  assert.equal(await bubbleOf.textContent(), withLinks, 'the text reads as sent');
 
   t.step('A and C become friends');
   await befriend(a, c);

@@ -205,3 +205,31 @@ export async function busy(button, fn) {
     if (button) button.disabled = false;
   }
 }
+
+/** Web addresses in a message's text (http, https, or starting www.), up to white space,
+ *  quotes, angle brackets or CJK punctuation. */
+const URL_IN_TEXT = /(?:https?:\/\/|www\.)[^\s<>"'\u3000-\u303f\uff00-\uffef]+/gi;
+
+/** `text` as text nodes and links: each web address opens in a new tab, with no opener and
+ *  no referrer. Only http(s) addresses become links (never `javascript:` or the like). */
+export function linkify(text) {
+  const out = [];
+  let at = 0;
+  for (const match of text.matchAll(URL_IN_TEXT)) {
+    let url = match[0];
+    const tail = /[.,;:!?)\]}]+$/.exec(url); // sentence punctuation after the address
+    if (tail) url = url.slice(0, -tail[0].length);
+    let href;
+    try {
+      href = new URL(/^www\./i.test(url) ? `https://${url}` : url).href;
+    } catch {
+      continue;
+    }
+    if (!/^https?:$/.test(new URL(href).protocol)) continue;
+    if (match.index > at) out.push(text.slice(at, match.index));
+    out.push(h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'msg-link', 'data-testid': 'message-link' }, url));
+    at = match.index + url.length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}

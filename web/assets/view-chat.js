@@ -4,7 +4,7 @@
 // what is on screen in place). A chat opened at a search result (jump.js) scrolls to that
 // message and flashes it, and loads newer pages when scrolled to the end.
 
-import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime } from './dom.js';
+import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime, linkify } from './dom.js';
 import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
 import { loadOlder, recall, deleteForMe, togglePin, toggleMute } from './actions.js';
 import { sendPending, cancelPending } from './send.js';
@@ -91,7 +91,7 @@ function entries(convId) {
   return out;
 }
 
-const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, text);
+const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, linkify(text));
 
 /** A bubble holding a photo, file or voice note instead of text. */
 const mediaBubble = (type, inside) =>
