@@ -1,7 +1,7 @@
 // A family's first evening with chatd's web client, in real headless Chromium.
 //
 // Three users, each in a browser context of their own (separate storage, separate event
-// streams; one is phone-sized): register, become friends, chat, recall, a message of HTML, links,
+// streams; one is phone-sized): register, become friends, chat, recall, a message of HTML, links, emoji,
 // history paging, delete-for-me, pinning, muting, a group of three created and renamed, reload,
 // logout. With CHATD_SCREENSHOTS set it also takes the README's screenshots.
 
@@ -130,6 +130,17 @@ await scenario('family', async (t) => {
     { href: 'https://www.example.org/', text: 'www.example.org', target: '_blank', rel: 'noopener noreferrer' },
   ]);
   assert.equal(await bubbleOf.textContent(), withLinks, 'the text reads as sent');
+
+  t.step('the emoji picker puts emoji where the cursor is');
+  await tid(a.page, 'message-input').fill('好的');
+  await tid(a.page, 'emoji-button').click();
+  assert.equal(await tid(a.page, 'emoji-menu').isVisible(), true);
+  await tid(a.page, 'emoji-choice').filter({ hasText: '👍' }).click();
+  await tid(a.page, 'emoji-choice').filter({ hasText: '🎉' }).click();
+  assert.equal(await tid(a.page, 'message-input').inputValue(), '好的👍🎉');
+  await tid(a.page, 'send-button').click();
+  await waitForMessage(b, '好的👍🎉');
+  assert.equal(await tid(a.page, 'emoji-menu').isVisible(), false, 'sending closes it');
 
   t.step('A and C become friends');
   await befriend(a, c);

@@ -26,6 +26,7 @@ import { closeChat } from './actions.js';
 import { dropPendings } from './send.js';
 import { initAttach } from './view-attach.js';
 import { initVoice } from './view-voice.js';
+import { initEmoji } from './view-emoji.js';
 import { initViewer } from './viewer.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
@@ -123,6 +124,7 @@ async function main() {
   initComposer();
   initAttach();
   initVoice();
+  initEmoji();
   initViewer();
   initSearch();
   initPanels({ logout });
