@@ -370,11 +370,6 @@ pub fn conversations(
     // The indexes and the messages after the mark, as of one moment: one transaction.
     let snapshot = conn.unchecked_transaction()?;
     let mut found: HashMap<i64, (i64, i64)> = HashMap::new();
-    let mut add = |conversation: i64, latest: i64, count: i64| {
-        let entry = found.entry(conversation).or_insert((latest, 0));
-        entry.0 = entry.0.max(latest);
-        entry.1 += count;
-    };
     // ?1 the index's text, ?2 the viewer.
     let indexed = match needle.index {
         Index::Trigrams(_) => concat!(
@@ -397,26 +392,27 @@ pub fn conversations(
                FROM members m WHERE m.user_id = ?2) WHERE latest IS NOT NULL"
         ),
     };
-    let mut stmt = conn.prepare_cached(indexed)?;
-    let rows = stmt.query_map(params![needle.indexed(), viewer.0], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
-    for row in rows {
-        let (conversation, latest, count) = row?;
-        add(conversation, latest, count);
-    }
-    let mut stmt = conn.prepare_cached(concat!(
+    let queued = concat!(
         "SELECT x.conversation_id, MAX(x.id), COUNT(*) FROM ",
         queued_matches!(),
         " AND x.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?2)
          GROUP BY 1"
-    ))?;
-    let rows = stmt.query_map(params![needle.folded, viewer.0], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
-    for row in rows {
-        let (conversation, latest, count) = row?;
-        add(conversation, latest, count);
+    );
+    // Both answer (conversation, newest match, count): the index's, then the queue's.
+    for (sql, text) in [
+        (indexed, needle.indexed()),
+        (queued, needle.folded.as_str()),
+    ] {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![text, viewer.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        for row in rows {
+            let (conversation, latest, count): (i64, i64, i64) = row?;
+            let entry = found.entry(conversation).or_insert((latest, 0));
+            entry.0 = entry.0.max(latest);
+            entry.1 += count;
+        }
     }
     let mut found: Vec<ConversationMatches> = found
         .into_iter()

@@ -151,14 +151,14 @@ fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscriber
                 Err(_) => break,
             }
         }
-        let (committed, replies) = run_batch(&conn, batch);
+        let (committed, replies, indexing) = run_batch(&conn, batch);
         for reply in replies {
             reply(committed);
         }
         if committed {
             subscribers.recover().retain(|tx| tx.send(()).is_ok());
         }
-        upkeep.after_batch(&conn);
+        upkeep.after_batch(indexing);
     }
     subscribers.recover().clear();
     in_transaction(&conn, super::search::index_queued);
@@ -181,13 +181,9 @@ impl Upkeep {
         self.queued || self.unmerged
     }
 
-    fn after_batch(&mut self, conn: &Connection) {
-        let queued = super::search::queued(conn).unwrap_or(1);
-        // A batch that emptied the queue indexed it (`run_batch`): merging may be due.
-        if queued == 0 && self.queued {
-            self.unmerged = true;
-        }
-        self.queued = queued > 0;
+    fn after_batch(&mut self, indexing: Indexing) {
+        self.unmerged |= indexing.indexed;
+        self.queued = indexing.waiting;
     }
 
     /// Does the work until done or a message arrives, which it returns.
@@ -230,7 +226,21 @@ fn in_transaction(
     true
 }
 
-fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
+/// What a batch left for the search index.
+struct Indexing {
+    /// It indexed the waiting messages (merging may be due).
+    indexed: bool,
+    /// Messages still wait to be indexed (or, after a failure, may).
+    waiting: bool,
+}
+
+/// After a batch that did not commit, the waiting messages are as they were: assume some.
+const UNKNOWN: Indexing = Indexing {
+    indexed: false,
+    waiting: true,
+};
+
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>, Indexing) {
     let mut replies = Vec::with_capacity(batch.len());
     if let Err(e) = conn.exec("BEGIN IMMEDIATE", []) {
         tracing::error!("writer cannot begin a transaction: {e}");
@@ -238,7 +248,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
         for job in batch {
             replies.push(fail_reply(job));
         }
-        return (false, replies);
+        return (false, replies, UNKNOWN);
     }
     for job in batch {
         if conn.exec("SAVEPOINT job", []).is_err() {
@@ -257,22 +267,25 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>) {
         replies.push(reply);
     }
     // Once enough sent messages wait for the search index, they go in with this batch.
-    let indexed = super::search::queued(conn).and_then(|n| {
-        if n >= super::search::INDEX_BATCH {
-            super::search::index_queued(conn)
-        } else {
-            Ok(())
+    let indexing = super::search::queued(conn).and_then(|n| {
+        let indexed = n >= super::search::INDEX_BATCH;
+        if indexed {
+            super::search::index_queued(conn)?;
         }
+        Ok(Indexing {
+            indexed,
+            waiting: !indexed && n > 0,
+        })
     });
-    if let Err(e) = &indexed {
+    if let Err(e) = &indexing {
         tracing::error!("writer cannot update the search index: {e}");
     }
-    match indexed.and_then(|_| conn.exec("COMMIT", [])) {
-        Ok(_) => (true, replies),
+    match indexing.and_then(|indexing| conn.exec("COMMIT", []).map(|_| indexing)) {
+        Ok(indexing) => (true, replies, indexing),
         Err(e) => {
             tracing::error!("writer commit failed: {e}");
             let _ = conn.execute_batch("ROLLBACK");
-            (false, replies)
+            (false, replies, UNKNOWN)
         }
     }
 }

@@ -17,15 +17,7 @@ use crate::helpers::{Api, Resp, TestApp, User};
 fn indexed(app: &TestApp) {
     let conn = rusqlite::Connection::open(&app.db_path).unwrap();
     for _ in 0..200 {
-        let queued: i64 = conn
-            .query_row(
-                "SELECT IFNULL(MAX(id), 0) - (SELECT indexed_upto FROM message_search_state)
-                 FROM messages",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        if queued <= 0 {
+        if chatd::db::search::queued(&conn).unwrap() <= 0 {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
