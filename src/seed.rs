@@ -111,6 +111,8 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
             content,
             client_id: None,
             upload: None,
+            reply_to: None,
+            mentions: &[],
         };
         domain::messages::send_in(&tx, sender, conversation, text, true, now).map(drop)
     };

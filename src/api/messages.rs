@@ -15,6 +15,7 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::messages::MessageType;
 use crate::db::Db;
+use crate::domain::mentions::Mention;
 use crate::domain::messages::{self, Draft, DraftBody, Recalled, Sent};
 use crate::error::{created, ok_msg, ApiResult, Envelope, Error, Null};
 use crate::ids::{ConversationId, FileId, Given, MessageId};
@@ -78,6 +79,15 @@ struct SendMessage {
     /// original `message_id` and `created_at`.
     #[schema(min_length = 1, max_length = 64, example = "7f3c2a")]
     client_msg_id: Option<String>,
+    /// Quote-reply: a normal message of the same conversation that the caller can see. A
+    /// malformed or unknown id, or one elsewhere or hidden from the caller, is `404
+    /// 消息不存在`; a recalled or system message `400`.
+    #[schema(value_type = Option<String>, example = "m_41")]
+    reply_to: Option<Given<MessageId>>,
+    /// In a group: members to mention (`u_…`, not oneself), or `["all"]` (the owner only,
+    /// else `403`). Anything else is `400`.
+    #[schema(example = json!(["u_2"]))]
+    mentions: Option<Vec<String>>,
 }
 
 /// Send a message.
@@ -93,8 +103,8 @@ struct SendMessage {
         (status = 201, description = "`消息已发送`", body = Envelope<Sent>),
         (status = 400, response = SendFailed),           // 发送失败 / 参数错误
         (status = 401, response = Unauthorized),         // 未授权
-        (status = 403, response = NotFriends),           // 对方不是你的好友
-        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 403, response = NotFriends),           // 对方不是你的好友 / 无权限
+        (status = 404, response = ConversationNotFound), // 会话不存在 / 消息不存在
         (status = 408, response = RequestTimeout),       // 请求超时
         (status = 413, response = PayloadTooLarge),      // 请求体过大
         (status = 429, response = TooManyRequests),      // 请求过于频繁
@@ -113,6 +123,13 @@ async fn send_message(
     limits.user(PerUser::Send, me.id)?;
     let conversation_id = body.conversation_id.known()?;
     let body_client_msg_id = body.client_msg_id.clone();
+    let reply_to = body.reply_to;
+    let mentions = body
+        .mentions
+        .iter()
+        .flatten()
+        .map(|m| Mention::parse(m))
+        .collect();
     let body = match body.kind {
         SendType::Text => DraftBody::Text(
             body.content
@@ -133,6 +150,8 @@ async fn send_message(
         conversation_id,
         body,
         client_msg_id: body_client_msg_id.as_deref(),
+        reply_to,
+        mentions,
     };
     created(
         "消息已发送",

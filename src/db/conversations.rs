@@ -155,6 +155,41 @@ pub fn count_new_message(
     Ok(())
 }
 
+/// SQL: an unread message of `$conversation` mentions `$user` (whose read marker is
+/// `$marker`) or everyone: one range of `mentions` past the marker.
+macro_rules! mentioned {
+    ($conversation:literal, $user:literal, $marker:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM mentions mm JOIN messages x ON x.id = mm.message_id
+               WHERE mm.conversation_id = ",
+            $conversation,
+            " AND mm.user_id IN (0, ",
+            $user,
+            ") AND mm.message_id > ",
+            $marker,
+            " AND ",
+            unread_for!($user, $marker),
+            ")"
+        )
+    };
+}
+
+/// Whether an unread message of `id` mentions `user` (the list's `mentioned`).
+pub fn mentioned(conn: &Connection, id: ConversationId, user: UserId) -> Result<bool, Error> {
+    Ok(conn
+        .row(
+            concat!(
+                "SELECT ",
+                mentioned!("?1", "?2", "m.last_read_id"),
+                " FROM members m WHERE m.conversation_id = ?1 AND m.user_id = ?2"
+            ),
+            params![id.0, user.0],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
 const LIST_SQL: &str = concat!(
     "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
            (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
@@ -171,7 +206,10 @@ const LIST_SQL: &str = concat!(
             WHERE x.conversation_id = c.id AND NOT ",
     hidden_from!("?1", "x.id"),
     " ORDER BY x.id DESC LIMIT 1),
-           m.is_muted
+           m.is_muted,
+           ",
+    mentioned!("c.id", "?1", "m.last_read_id"),
+    "
          FROM members m JOIN conversations c ON c.id = m.conversation_id
          WHERE m.user_id = ?1
            AND (?2 IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?2)))"
@@ -187,6 +225,8 @@ pub struct ListRow {
     pub created_at: i64,
     pub is_pinned: bool,
     pub is_muted: bool,
+    /// An unread message mentions the user or everyone.
+    pub mentioned: bool,
     pub member_count: i64,
     pub unread_count: i64,
     pub last_message_id: Option<MessageId>,
@@ -218,6 +258,7 @@ pub fn list_for_user(
             avatar: r.get::<_, Option<i64>>(8)?.map(FileId),
             last_message_id: r.get::<_, Option<i64>>(9)?.map(MessageId),
             is_muted: r.get(10)?,
+            mentioned: r.get(11)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -331,6 +372,21 @@ pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Erro
     let n: i64 = conn.row(
         "SELECT COUNT(*) FROM members WHERE conversation_id = ?1",
         [id.0],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// How many of `users` (distinct) are members of the conversation.
+pub fn members_among(
+    conn: &Connection,
+    id: ConversationId,
+    users: &[UserId],
+) -> Result<usize, Error> {
+    let n: i64 = conn.row(
+        "SELECT COUNT(*) FROM members
+         WHERE conversation_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))",
+        params![id.0, super::json_ids(users.iter().map(|u| u.0))],
         |r| r.get(0),
     )?;
     Ok(usize::try_from(n).unwrap_or(0))

@@ -38,7 +38,14 @@ pub struct MessageRow {
     /// The attached upload of an image, file or voice message.
     pub file: Option<super::files::FileRow>,
     pub duration_ms: Option<i64>,
+    /// The quoted message (API.md §14).
+    pub reply_to: Option<MessageId>,
+    /// Who it mentions as sent; [`MENTION_ALL`] alone for everyone.
+    pub mentions: Vec<UserId>,
 }
+
+/// `mentions` of a message to everyone (`["all"]` in the API).
+pub const MENTION_ALL: UserId = UserId(0);
 
 stored_enum! {
     /// `messages.type`.
@@ -53,7 +60,7 @@ stored_enum! {
 pub(super) const ROW_COLUMNS: &str = concat!(
     "x.id, x.conversation_id, x.sender_id, u.display_name, x.content,
     x.status, x.action, x.action_targets, x.action_name, x.created_at, x.client_msg_id,
-    x.type, x.duration_ms, ",
+    x.type, x.duration_ms, x.reply_to, x.mentions, ",
     super::files::file_columns!()
 );
 
@@ -82,8 +89,14 @@ pub(super) fn row_from(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         client_msg_id: r.get(10)?,
         kind: r.get(11)?,
         duration_ms: r.get(12)?,
-        file: match r.get::<_, Option<i64>>(13)? {
-            Some(_) => Some(super::files::file_row(r, 13)?),
+        reply_to: r.get::<_, Option<i64>>(13)?.map(MessageId),
+        mentions: super::json_column::<Vec<i64>>(14, r.get(14)?)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(UserId)
+            .collect(),
+        file: match r.get::<_, Option<i64>>(15)? {
+            Some(_) => Some(super::files::file_row(r, 15)?),
             None => None,
         },
     })
@@ -107,36 +120,16 @@ pub fn find_by_client_id(
         .optional()?)
 }
 
-pub fn insert_normal(
-    conn: &Connection,
-    conversation: ConversationId,
-    sender: UserId,
-    content: &str,
-    client_msg_id: Option<&str>,
-    now: i64,
-) -> Result<MessageId, Error> {
-    let text = Attached {
-        kind: MessageType::Text,
-        file: None,
-        duration_ms: None,
-    };
-    insert_with(
-        conn,
-        conversation,
-        sender,
-        content,
-        &text,
-        client_msg_id,
-        now,
-    )
-}
-
 /// What a message carries besides its text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Attached {
     pub kind: MessageType,
     pub file: Option<FileId>,
     pub duration_ms: Option<i64>,
+    /// A message of the same conversation (checked by the caller).
+    pub reply_to: Option<MessageId>,
+    /// Members of the conversation, or [`MENTION_ALL`] alone (checked by the caller).
+    pub mentions: Vec<UserId>,
 }
 
 /// A normal message of any type (an image, file or voice note has `content` `""`).
@@ -149,10 +142,12 @@ pub fn insert_with(
     client_msg_id: Option<&str>,
     now: i64,
 ) -> Result<MessageId, Error> {
+    let mentions = (!attached.mentions.is_empty())
+        .then(|| super::json_ids(attached.mentions.iter().map(|u| u.0)));
     conn.exec(
         "INSERT INTO messages (conversation_id, sender_id, content, status, client_msg_id,
-                               created_at, type, file_id, duration_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               created_at, type, file_id, duration_ms, reply_to, mentions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             conversation.0,
             sender.0,
@@ -162,10 +157,19 @@ pub fn insert_with(
             now,
             attached.kind,
             attached.file.map(|f| f.0),
-            attached.duration_ms
+            attached.duration_ms,
+            attached.reply_to.map(|m| m.0),
+            mentions,
         ],
     )?;
     let id = MessageId(conn.last_insert_rowid());
+    if let Some(mentions) = mentions {
+        conn.exec(
+            "INSERT OR IGNORE INTO mentions (conversation_id, user_id, message_id)
+             SELECT ?1, value, ?2 FROM json_each(?3)",
+            params![conversation.0, id.0, mentions],
+        )?;
+    }
     super::conversations::count_new_message(conn, conversation, sender)?;
     Ok(id)
 }
@@ -263,18 +267,35 @@ pub fn deleted_among(
     viewer: UserId,
     ids: &[MessageId],
 ) -> Result<HashSet<MessageId>, Error> {
-    if ids.is_empty() {
+    let pairs: Vec<(UserId, MessageId)> = ids.iter().map(|id| (viewer, *id)).collect();
+    Ok(hidden_pairs(conn, &pairs)?
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect())
+}
+
+/// Which `(viewer, message)` pairs are hidden from their viewer, in one query (none when
+/// `pairs` is empty).
+pub fn hidden_pairs(
+    conn: &Connection,
+    pairs: &[(UserId, MessageId)],
+) -> Result<HashSet<(UserId, MessageId)>, Error> {
+    if pairs.is_empty() {
         return Ok(HashSet::new());
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT message_id FROM deleted_messages
-         WHERE user_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))",
-    )?;
-    let json = super::json_ids(ids.iter().map(|id| id.0));
-    let deleted = stmt
-        .query_map(params![viewer.0, json], |r| r.get(0).map(MessageId))?
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT p.viewer, x.id
+         FROM (SELECT value ->> 0 AS viewer, value ->> 1 AS message FROM json_each(?1)) p
+         JOIN messages x ON x.id = p.message
+         WHERE ",
+        hidden_from!("p.viewer", "x.id")
+    ))?;
+    let json = serde_json::to_string(&pairs.iter().map(|(u, m)| [u.0, m.0]).collect::<Vec<_>>())
+        .map_err(Error::internal)?;
+    let hidden = stmt
+        .query_map([json], |r| Ok((UserId(r.get(0)?), MessageId(r.get(1)?))))?
         .collect::<Result<_, _>>()?;
-    Ok(deleted)
+    Ok(hidden)
 }
 
 /// Current display names of the given users, in one query.

@@ -46,6 +46,9 @@ pub struct ListItem {
     pub is_pinned: bool,
     /// 消息免打扰: muted by the caller (the unread count still counts).
     pub is_muted: bool,
+    /// An unread message mentions the caller or everyone (the list shows `[有人@我]`);
+    /// false once the read marker passes it.
+    pub mentioned: bool,
     #[serde(rename = "type")]
     pub kind: Kind,
     #[schema(minimum = 1, example = 2)]
@@ -154,6 +157,7 @@ pub fn list_items(
                 unread_count: row.unread_count,
                 is_pinned: row.is_pinned,
                 is_muted: row.is_muted,
+                mentioned: row.mentioned,
                 kind: row.kind,
                 member_count: row.member_count,
                 avatar_url: viewer_links.avatar(row.avatar),
@@ -291,7 +295,8 @@ fn around(
     Ok(rows)
 }
 
-/// Tells the caller's devices their unread count for `id` is now `unread`.
+/// Tells the caller's devices their unread count for `id` is now `unread` (and whether an
+/// unread message still mentions them).
 pub fn read_marker_moved(
     conn: &Connection,
     id: ConversationId,
@@ -299,9 +304,10 @@ pub fn read_marker_moved(
     unread: i64,
     now: i64,
 ) -> Result<i64, Error> {
+    let mentioned = convs::mentioned(conn, id, me)?;
     let event = NewEvent::new(kind::CONVERSATION_UPDATED)
         .conversation(id)
-        .data(serde_json::json!({ "unread_count": unread }));
+        .data(serde_json::json!({ "unread_count": unread, "mentioned": mentioned }));
     events::to_users(conn, &[me], &event, now)?;
     Ok(unread)
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::conversations::list_items;
 use super::files::Links;
+use super::quotes::Quotes;
 use super::render;
 use crate::db::events::{kind, EventRow};
 use crate::db::messages::{self, MessageRow};
@@ -89,6 +90,13 @@ pub fn render_batch(
             .collect()
     };
     let names = render::names_for(conn, loaded.values())?;
+    let quotes = Quotes::load(
+        conn,
+        rows.iter().filter_map(|(viewer, r)| {
+            let m = message_ids(r).and_then(|id| loaded.get(&id))?;
+            Some((*viewer, m))
+        }),
+    )?;
     // A message reads the same for every viewer except its sender ("我") and the users its
     // system text names ("你"): render and serialize once per distinct reading.
     let mut memo: HashMap<(bool, MessageId, Option<UserId>), Arc<str>> = HashMap::new();
@@ -97,14 +105,23 @@ pub fn render_batch(
             .filter(|m| !hidden.contains(m))
             .and_then(|m| loaded.get(&m))?;
         // Attachments carry URLs signed for each viewer.
-        let personal = (m.sender_id == viewer || m.targets.contains(&viewer) || m.file.is_some())
-            .then_some(viewer);
+        let personal = (m.sender_id == viewer
+            || m.targets.contains(&viewer)
+            || m.file.is_some()
+            || quotes.personal(viewer, m.reply_to))
+        .then_some(viewer);
         let key = (row.kind == kind::MESSAGE_CREATED, m.id, personal);
         if let Some(text) = memo.get(&key) {
             return Some(text.clone());
         }
         // `loaded` serves every viewer of the batch: render from a copy.
-        let view = render::view(viewer, m.clone(), &names, &links.for_viewer(viewer));
+        let view = render::view(
+            viewer,
+            m.clone(),
+            &names,
+            &quotes,
+            &links.for_viewer(viewer),
+        );
         let conversation_id = row.conversation.map(|c| c.to_string());
         let value = if row.kind == kind::MESSAGE_CREATED {
             let mut value = json!({ "conversation_id": conversation_id, "message": view });

@@ -4,6 +4,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::files::{own_upload, NOT_YOUR_UPLOAD};
+use super::mentions::{self, Mention};
+use super::quotes;
 use super::render;
 use super::validate::{ClientMsgId, Content};
 use crate::config::Config;
@@ -12,7 +14,7 @@ use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, MessageType, Status};
 use crate::db::{self, Db};
 use crate::error::Error;
-use crate::ids::{ConversationId, FileId, MessageId, UserId};
+use crate::ids::{ConversationId, FileId, Given, MessageId, UserId};
 use crate::media::store::MediaStore;
 use crate::time::rfc3339_ms;
 
@@ -30,6 +32,10 @@ pub struct Draft<'a> {
     pub conversation_id: ConversationId,
     pub body: DraftBody<'a>,
     pub client_msg_id: Option<&'a str>,
+    /// The quoted message, if any (checked in the transaction).
+    pub reply_to: Option<Given<MessageId>>,
+    /// Who it mentions (checked in the transaction).
+    pub mentions: Vec<Mention>,
 }
 
 /// What a send carries.
@@ -73,6 +79,8 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
         .map(ClientMsgId::parse)
         .transpose()?
         .map(ClientMsgId::into_string);
+    let reply_to = draft.reply_to.map(Given::known).transpose()?;
+    let mentions = draft.mentions;
     let require_friendship = config.require_friendship;
     // Membership, friendship, the retry check and the insert commit together.
     let clock = db.clock();
@@ -82,6 +90,8 @@ pub async fn send(db: &Db, config: &Config, me: UserId, draft: Draft<'_>) -> Res
                 content: &content,
                 client_id: client_id.as_deref(),
                 upload,
+                reply_to,
+                mentions: &mentions,
             };
             send_in(
                 conn,
@@ -105,6 +115,8 @@ pub struct Text<'a> {
     pub content: &'a str,
     pub client_id: Option<&'a str>,
     pub upload: Option<(MessageType, Option<FileId>, Option<i64>)>,
+    pub reply_to: Option<MessageId>,
+    pub mentions: &'a [Mention],
 }
 
 /// The upload a message may carry: the caller's own, and of the right kind.
@@ -149,17 +161,23 @@ pub fn send_in(
             return Err(Error::NotFriends);
         }
     }
-    let attached = match text.upload {
-        Some((kind, file, duration_ms)) => messages::Attached {
-            kind,
-            file: Some(attachable(conn, me, kind, file)?),
-            duration_ms,
-        },
-        None => messages::Attached {
-            kind: MessageType::Text,
-            file: None,
-            duration_ms: None,
-        },
+    let reply_to = text
+        .reply_to
+        .map(|quoted| quotes::check(conn, me, conversation, quoted))
+        .transpose()?;
+    let mentions = mentions::check(conn, me, conversation, &member, text.mentions)?;
+    let (kind, file, duration_ms) = match text.upload {
+        Some((kind, file, duration_ms)) => {
+            (kind, Some(attachable(conn, me, kind, file)?), duration_ms)
+        }
+        None => (MessageType::Text, None, None),
+    };
+    let attached = messages::Attached {
+        kind,
+        file,
+        duration_ms,
+        reply_to,
+        mentions,
     };
     let id = messages::insert_with(
         conn,
@@ -250,9 +268,14 @@ pub async fn delete_for_me(db: &Db, me: UserId, id: MessageId) -> Result<(), Err
         let target = messages::find_for_member(conn, id, me)?.ok_or(Error::MessageNotFound)?;
         messages::delete_for(conn, me, id)?;
         let unread = convs::unread_count(conn, target.conversation_id, me)?;
+        let mentioned = convs::mentioned(conn, target.conversation_id, me)?;
         let event = NewEvent::new(kind::CONVERSATION_UPDATED)
             .conversation(target.conversation_id)
-            .data(serde_json::json!({ "unread_count": unread, "deleted_message_id": id }));
+            .data(serde_json::json!({
+                "unread_count": unread,
+                "mentioned": mentioned,
+                "deleted_message_id": id,
+            }));
         events::to_users(conn, &[me], &event, clock.now_ms())
     })
     .await

@@ -9,6 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::files::{file_view, AttachmentView, Links, ViewerLinks};
+use super::labels::{label, preview};
+use super::quotes::{QuoteView, Quotes};
 use crate::db::messages::{self, MessageRow, MessageType, Status};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
@@ -35,6 +37,11 @@ pub struct MessageView {
     /// The upload of an image, file or voice message, with URLs signed for this viewer;
     /// `null` for text, and once recalled.
     pub attachment: Option<AttachmentView>,
+    /// The message it quotes, as this viewer sees it now (API.md §14); `null` when none.
+    pub reply_to: Option<QuoteView>,
+    /// Who it mentions, as sent: user ids, or `["all"]`; `[]` when none.
+    #[schema(example = json!(["u_2"]))]
+    pub mentions: Vec<String>,
 }
 
 /// System-message actions as stored in `messages.action`.
@@ -59,10 +66,11 @@ pub fn messages_for(
     links: &Links,
 ) -> Result<Vec<MessageView>, Error> {
     let names = names_for(conn, &rows)?;
+    let quotes = Quotes::load(conn, rows.iter().map(|r| (viewer, r)))?;
     let links = links.for_viewer(viewer);
     Ok(rows
         .into_iter()
-        .map(|row| view(viewer, row, &names, &links))
+        .map(|row| view(viewer, row, &names, &quotes, &links))
         .collect())
 }
 
@@ -85,11 +93,13 @@ pub fn names_for<'a>(
     messages::display_names(conn, &wanted)
 }
 
-/// One message as `viewer` sees it; `names` holds the system message's targets.
+/// One message as `viewer` sees it; `names` holds the system message's targets, `quotes`
+/// the message it quotes.
 pub fn view(
     viewer: UserId,
     row: MessageRow,
     names: &HashMap<UserId, String>,
+    quotes: &Quotes,
     links: &ViewerLinks<'_>,
 ) -> MessageView {
     let attachment = row
@@ -119,22 +129,18 @@ pub fn view(
         created_at: rfc3339_ms(row.created_at),
         kind: row.kind,
         attachment,
+        reply_to: quotes.view(viewer, row.reply_to),
+        mentions: super::mentions::shown(&row.mentions),
     }
 }
 
 /// What the conversation list shows for a message: its text, or `[图片]`, `[文件] name`,
 /// `[语音] 12"` (API.md §12), cut to `max` characters.
 pub fn preview_of(view: &MessageView, max: usize) -> String {
-    let text = match (&view.kind, &view.attachment) {
-        (MessageType::Image, Some(_)) => "[图片]".to_string(),
-        (MessageType::File, Some(a)) => format!("[文件] {}", a.file.name),
-        (MessageType::Voice, Some(a)) => {
-            let secs = (a.duration_ms.unwrap_or(0) + 500) / 1000;
-            format!("[语音] {secs}\"")
-        }
-        _ => view.content.clone(),
-    };
-    preview(&text, max)
+    match &view.attachment {
+        Some(a) => preview(&label(view.kind, &a.file.name, a.duration_ms), max),
+        None => preview(&view.content, max),
+    }
 }
 
 /// The §7 template for a system message, for this viewer.
@@ -168,11 +174,6 @@ pub fn system_text(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, Str
     }
 }
 
-/// The first `max` characters of `text`.
-pub fn preview(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +195,8 @@ mod tests {
             kind: MessageType::Text,
             file: None,
             duration_ms: None,
+            reply_to: None,
+            mentions: Vec::new(),
         }
     }
 

@@ -31,5 +31,6 @@ mod openapi;
 mod profile_events;
 mod search;
 mod sessions;
+mod staples;
 mod web;
 mod writer;

@@ -24,18 +24,22 @@ fn the_detail_view_lists_messages_oldest_first_with_every_field() {
         seen_by_a,
         vec![
             json!({ "id": first, "sender_id": a.id, "sender_name": "我",
-                    "content": "下午一起吃饭？", "status": 0, "created_at": t1, "type": "text", "attachment": null }),
+                    "content": "下午一起吃饭？", "status": 0, "created_at": t1, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] }),
             json!({ "id": second, "sender_id": b.id, "sender_name": "李四",
-                    "content": "可以，几点？", "status": 0, "created_at": t2, "type": "text", "attachment": null }),
+                    "content": "可以，几点？", "status": 0, "created_at": t2, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] }),
         ]
     );
     assert_eq!(
         app.messages(&b, &chat),
         vec![
             json!({ "id": first, "sender_id": a.id, "sender_name": "张三",
-                    "content": "下午一起吃饭？", "status": 0, "created_at": t1, "type": "text", "attachment": null }),
+                    "content": "下午一起吃饭？", "status": 0, "created_at": t1, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] }),
             json!({ "id": second, "sender_id": b.id, "sender_name": "我",
-                    "content": "可以，几点？", "status": 0, "created_at": t2, "type": "text", "attachment": null }),
+                    "content": "可以，几点？", "status": 0, "created_at": t2, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] }),
         ]
     );
     assert!(id_number(&first) < id_number(&second));

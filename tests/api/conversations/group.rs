@@ -37,6 +37,7 @@ fn creating_a_group_answers_201_and_lists_it_for_every_member() {
                 "unread_count": 0,
                 "is_pinned": false,
                 "is_muted": false,
+                "mentioned": false,
                 "type": "group",
                 "member_count": 3,
                 "avatar_url": null,
@@ -73,17 +74,20 @@ fn the_group_creation_system_message_is_rendered_for_each_viewer() {
     assert_eq!(
         message,
         &json!({ "id": id, "sender_id": a.id, "sender_name": "我",
-                 "content": "你邀请李四、王五加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null })
+                 "content": "你邀请李四、王五加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] })
     );
     assert_eq!(
         app.messages(&b, &group),
         vec![json!({ "id": id, "sender_id": a.id, "sender_name": "张三",
-                     "content": "张三邀请你、王五加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null })]
+                     "content": "张三邀请你、王五加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] })]
     );
     assert_eq!(
         app.messages(&c, &group),
         vec![json!({ "id": id, "sender_id": a.id, "sender_name": "张三",
-                     "content": "张三邀请李四、你加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null })]
+                     "content": "张三邀请李四、你加入了群聊", "status": 2, "created_at": time, "type": "text", "attachment": null,
+                    "reply_to": null, "mentions": [] })]
     );
 }
 

@@ -88,11 +88,13 @@ fn count_rows(app: &TestApp, table: &str) -> i64 {
 }
 
 /// The fields of a message in the detail view, sorted.
-const MESSAGE_FIELDS: [&str; 8] = [
+const MESSAGE_FIELDS: [&str; 10] = [
     "attachment",
     "content",
     "created_at",
     "id",
+    "mentions",
+    "reply_to",
     "sender_id",
     "sender_name",
     "status",

@@ -127,6 +127,7 @@ fn a_new_private_chat_is_listed_for_both_members_at_once() {
                 "unread_count": 0,
                 "is_pinned": false,
                 "is_muted": false,
+                "mentioned": false,
                 "type": "private",
                 "member_count": 2,
                 "avatar_url": null,

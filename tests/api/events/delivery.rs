@@ -124,7 +124,10 @@ fn conversation_and_friend_events_reach_both_sides() {
     next_data(&sb, "message.created");
     assert_eq!(app.mark_read(&b, &conv, json!({})).status, 200);
     let read = next_data(&sb, "conversation.updated");
-    assert_eq!(read, json!({"conversation_id": conv, "unread_count": 0}));
+    assert_eq!(
+        read,
+        json!({"conversation_id": conv, "unread_count": 0, "mentioned": false})
+    );
 
     app.delete(&format!("/api/auth/friends/{}", b.id), &a.token, None);
     assert_eq!(next_data(&sb, "friend.removed")["user_id"], json!(a.id));

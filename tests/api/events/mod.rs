@@ -15,6 +15,7 @@ use crate::live::{Item, LiveApp, Remote, Sse};
 
 mod delivery;
 mod resume;
+mod staples;
 mod streams;
 
 const WAIT: Duration = Duration::from_secs(5);

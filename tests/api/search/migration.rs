@@ -37,6 +37,9 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
              ALTER TABLE conversations DROP COLUMN avatar_file_id;
              ALTER TABLE members DROP COLUMN is_muted;
              ALTER TABLE conversations DROP COLUMN announcement;
+             DROP TRIGGER mentions_go_with_their_message; DROP TABLE mentions;
+             ALTER TABLE messages DROP COLUMN reply_to;
+             ALTER TABLE messages DROP COLUMN mentions;
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
@@ -62,6 +65,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
             "V10__search_by_conversation",
             "V11__mute",
             "V12__announcement",
+            "V13__replies_and_mentions",
         ]
         .iter()
         .all(|m| applied.contains(m)),

@@ -1,0 +1,62 @@
+//! §14 fields in events: a quote and mentions read in `message.created`, live and replayed,
+//! exactly as in the detail view, for each viewer.
+
+use super::*;
+
+#[test]
+fn a_reply_reads_the_same_live_replayed_and_in_the_detail_view_for_each_viewer() {
+    let app = LiveApp::spawn(&[]);
+    let (a, b, c) = owner_and_two_friends(&app);
+    let group = app.group(&a, "家", &[&b, &c]);
+    let quoted = app.send(&b, &group, "晚饭吃什么");
+    app.delete_for_me(&c, &quoted).expect(200, "已删除");
+    let (sb, sc) = (app.stream(&b.token, None), app.stream(&c.token, None));
+    // Wait for both streams to be live before the reply.
+    let ping = app.send(&a, &group, "ping");
+    for s in [&sb, &sc] {
+        assert_eq!(
+            next_data(s, "message.created")["message"]["id"],
+            json!(ping)
+        );
+    }
+    let res = app.post(
+        "/api/auth/messages",
+        &a.token,
+        json!({"conversation_id": group, "content": "饺子 @bob",
+               "reply_to": quoted, "mentions": [b.id]}),
+    );
+    res.expect(201, "消息已发送");
+    let last_seen = res.data_str("message_id");
+    let live_b = next_data(&sb, "message.created")["message"].clone();
+    let live_c = next_data(&sc, "message.created")["message"].clone();
+    assert_eq!(live_b["id"], json!(last_seen));
+    assert_eq!(live_b["reply_to"]["sender_name"], "我");
+    assert_eq!(live_b["reply_to"]["content"], "晚饭吃什么");
+    assert_eq!(live_b["mentions"], json!([b.id]));
+    // 丙 deleted the quoted message: the quote shows nothing of it to them.
+    assert_eq!(live_c["reply_to"]["status"], 1);
+    assert_eq!(live_c["reply_to"]["content"], "");
+
+    let detail = |u: &User| {
+        app.messages(u, &group)
+            .into_iter()
+            .find(|m| m["id"] == json!(last_seen))
+            .unwrap()
+    };
+    assert_eq!(live_b, detail(&b));
+    assert_eq!(live_c, detail(&c));
+
+    // A replay from before it renders the same, and so does a replay after a recall of the
+    // quoted message: then for everyone, nothing of it.
+    app.recall(&b, &quoted).expect(200, "消息已撤回");
+    let replay = app.stream(&b.token, Some("0"));
+    let again = loop {
+        let data = next_data(&replay, "message.created");
+        if data["message"]["id"] == json!(last_seen) {
+            break data["message"].clone();
+        }
+    };
+    assert_eq!(again["reply_to"]["status"], 1);
+    assert_eq!(again["reply_to"]["content"], "");
+    assert_eq!(again, detail(&b));
+}
