@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod avatars;
 pub mod body;
+pub mod chat;
 pub mod conversations;
 pub mod docs;
 pub mod events;
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(friends::routes());
     routes.extend(conversations::routes());
     routes.extend(groups::routes());
+    routes.extend(chat::routes());
     routes.extend(messages::routes());
     routes.extend(search::routes());
     routes.extend(events::routes());
@@ -42,6 +44,7 @@ fn apis() -> Vec<utoipa::openapi::OpenApi> {
         friends::api(),
         conversations::api(),
         groups::api(),
+        chat::api(),
         messages::api(),
         search::api(),
         events::api(),

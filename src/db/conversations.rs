@@ -204,7 +204,7 @@ const LIST_SQL: &str = concat!(
            ELSE c.avatar_file_id END,
            (SELECT x.id FROM messages x
             WHERE x.conversation_id = c.id AND NOT ",
-    hidden_from!("?1", "x.id"),
+    hidden_from!("?1", "x.id", "x.conversation_id"),
     " ORDER BY x.id DESC LIMIT 1),
            m.is_muted,
            ",
@@ -212,7 +212,11 @@ const LIST_SQL: &str = concat!(
     "
          FROM members m JOIN conversations c ON c.id = m.conversation_id
          WHERE m.user_id = ?1
-           AND (?2 IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?2)))"
+           AND (?2 IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?2)))
+           -- A chat removed from the list comes back with its next message (asked for by
+           -- id, it is always there).
+           AND (NOT m.hidden OR ?2 IS NOT NULL OR EXISTS (
+             SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.id > m.cleared_upto))"
 );
 
 /// One row of the conversation list, before rendering.

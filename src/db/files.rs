@@ -129,7 +129,7 @@ pub fn find_fetchable(
                           JOIN members m ON m.conversation_id = x.conversation_id
                                         AND m.user_id = ?2
                           WHERE x.file_id = ?1 AND x.status = ?3 AND NOT ",
-                super::hidden_from!("?2", "x.id"),
+                super::hidden_from!("?2", "x.id", "x.conversation_id"),
                 "))"
             ),
             params![id.0, viewer.0, super::messages::Status::Normal],

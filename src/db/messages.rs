@@ -227,7 +227,7 @@ pub fn page(
         concat!(
             "SELECT {columns} FROM {sources}
              WHERE x.conversation_id = ?1 {bound} AND NOT ",
-            hidden_from!("?2", "x.id"),
+            hidden_from!("?2", "x.id", "x.conversation_id"),
             " ORDER BY x.id {order} LIMIT ?4 + 0"
         ),
         columns = ROW_COLUMNS,
@@ -288,7 +288,7 @@ pub fn hidden_pairs(
          FROM (SELECT value ->> 0 AS viewer, value ->> 1 AS message FROM json_each(?1)) p
          JOIN messages x ON x.id = p.message
          WHERE ",
-        hidden_from!("p.viewer", "x.id")
+        hidden_from!("p.viewer", "x.id", "x.conversation_id")
     ))?;
     let json = serde_json::to_string(&pairs.iter().map(|(u, m)| [u.0, m.0]).collect::<Vec<_>>())
         .map_err(Error::internal)?;
@@ -329,7 +329,7 @@ pub fn find_for_member(
         .row(
             concat!(
                 "SELECT x.conversation_id, x.sender_id, x.status, x.created_at, ",
-                hidden_from!("?2", "x.id"),
+                hidden_from!("?2", "x.id", "x.conversation_id"),
                 " FROM messages x
                  JOIN members m ON m.conversation_id = x.conversation_id AND m.user_id = ?2
                  WHERE x.id = ?1"

@@ -10,16 +10,23 @@
 //! * The table-family modules hold plain, parameterized SQL in functions taking
 //!   `&Connection`, usable from both sides.
 
-/// SQL: message `$message` is hidden from `$viewer` (they deleted it for themselves). The one
-/// home of the rule every query of visible messages applies, as `NOT hidden_from!(…)`.
+/// SQL: message `$message` of conversation `$conversation` is hidden from `$viewer`: they
+/// deleted it for themselves, or cleared the history up to it (`members.cleared_upto`). The
+/// one home of the rule every query of visible messages applies, as `NOT hidden_from!(…)`.
 macro_rules! hidden_from {
-    ($viewer:literal, $message:literal) => {
+    ($viewer:literal, $message:literal, $conversation:literal) => {
         concat!(
-            "EXISTS (SELECT 1 FROM deleted_messages d WHERE d.user_id = ",
+            "(EXISTS (SELECT 1 FROM deleted_messages d WHERE d.user_id = ",
             $viewer,
             " AND d.message_id = ",
             $message,
-            ")"
+            ") OR ",
+            $message,
+            " <= IFNULL((SELECT hm.cleared_upto FROM members hm WHERE hm.conversation_id = ",
+            $conversation,
+            " AND hm.user_id = ",
+            $viewer,
+            "), 0))"
         )
     };
 }
@@ -35,7 +42,7 @@ macro_rules! unread_for {
             " AND x.id > ",
             $marker,
             " AND NOT ",
-            $crate::db::hidden_from!($user, "x.id")
+            $crate::db::hidden_from!($user, "x.id", "x.conversation_id")
         )
     };
 }
@@ -123,6 +130,7 @@ pub mod conversations;
 pub mod events;
 pub mod files;
 pub mod friends;
+pub mod history;
 pub mod messages;
 pub mod migrate;
 pub mod reserve;

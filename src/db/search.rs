@@ -61,10 +61,10 @@ macro_rules! gram_term {
     };
 }
 
-/// SQL: `?2` has not deleted message `$id`.
+/// SQL: message `$id` of conversation `$conversation` is not hidden from `?2`.
 macro_rules! kept {
-    ($id:literal) => {
-        concat!("NOT ", hidden_from!("?2", $id))
+    ($id:literal, $conversation:literal) => {
+        concat!("NOT ", hidden_from!("?2", $id, $conversation))
     };
 }
 
@@ -278,7 +278,7 @@ macro_rules! queued_matches {
             " AND instr(search_fold(",
             found_by!(),
             "), ?1) > 0 AND ",
-            kept!("x.id")
+            kept!("x.id", "x.conversation_id")
         )
     };
 }
@@ -300,14 +300,14 @@ pub fn in_conversation(
             trigram_key!("s.rowid"),
             " FROM message_search s WHERE message_search MATCH ?1
                AND s.rowid > (?3 << 36) AND s.rowid < (?3 << 36) + ?4 AND ",
-            kept!("(s.rowid & 68719476735)"),
+            kept!("(s.rowid & 68719476735)", "(s.rowid >> 36)"),
             " ORDER BY s.rowid DESC LIMIT ?5"
         ),
         Index::Gram(_) => concat!(
             "SELECT s.rowid FROM message_grams s WHERE message_grams MATCH ",
             gram_term!("?3", "?1"),
             " AND s.rowid < ?4 AND ",
-            kept!("s.rowid"),
+            kept!("s.rowid", "?3"),
             " ORDER BY s.rowid DESC LIMIT ?5"
         ),
     };
@@ -379,7 +379,7 @@ pub fn conversations(
              WHERE message_search MATCH ?1
                AND (s.rowid >> 36) IN (SELECT conversation_id FROM members WHERE user_id = ?2)
                AND ",
-            kept!("(s.rowid & 68719476735)"),
+            kept!("(s.rowid & 68719476735)", "(s.rowid >> 36)"),
             " GROUP BY 1"
         ),
         Index::Gram(_) => concat!(
@@ -387,7 +387,7 @@ pub fn conversations(
                  (SELECT s.rowid FROM message_grams s WHERE message_grams MATCH ",
             gram_term!("m.conversation_id", "?1"),
             " AND ",
-            kept!("s.rowid"),
+            kept!("s.rowid", "m.conversation_id"),
             " ORDER BY s.rowid DESC LIMIT 1) AS latest, 0
                FROM members m WHERE m.user_id = ?2) WHERE latest IS NOT NULL"
         ),
@@ -430,7 +430,7 @@ pub fn conversations(
             "SELECT COUNT(*) FROM (SELECT 1 FROM message_grams s WHERE message_grams MATCH ",
             gram_term!("?3", "?1"),
             " AND ",
-            kept!("s.rowid"),
+            kept!("s.rowid", "?3"),
             " LIMIT ?4)"
         ))?;
         for hit in &mut found {

@@ -8,6 +8,7 @@ pub mod events;
 pub mod files;
 pub mod friends;
 pub mod groups;
+pub mod history;
 pub mod labels;
 pub mod members;
 pub mod mentions;

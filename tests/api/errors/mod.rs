@@ -76,6 +76,8 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
             Some(json!({})),
         ),
         (Method::Get, "/api/auth/conversations/c_1/info", None),
+        (Method::Delete, "/api/auth/conversations/c_1/messages", None),
+        (Method::Delete, "/api/auth/conversations/c_1", None),
         (Method::Get, "/api/auth/conversations/c_1/members", None),
         (
             Method::Post,

@@ -60,3 +60,39 @@ fn a_reply_reads_the_same_live_replayed_and_in_the_detail_view_for_each_viewer()
     assert_eq!(again["reply_to"]["content"], "");
     assert_eq!(again, detail(&b));
 }
+
+#[test]
+fn cleared_messages_are_never_replayed_and_other_devices_hear_of_the_clear() {
+    let app = LiveApp::spawn(&[]);
+    let (a, b, conv) = pair(&app);
+    let before: Vec<String> = (0..3)
+        .map(|i| app.send(&a, &conv, &format!("旧{i}")))
+        .collect();
+    let other_device = app.stream(&b.token, None);
+    let path = format!("/api/auth/conversations/{conv}/messages");
+    app.delete(&path, &b.token, None).expect(200, "已清空");
+    let update = next_data(&other_device, "conversation.updated");
+    assert_eq!(
+        update,
+        json!({"conversation_id": conv, "unread_count": 0, "mentioned": false,
+               "cleared_upto": before[2]})
+    );
+    let after = app.send(&a, &conv, "新");
+
+    // A replay from the very start shows only what came after the clear.
+    let replay = app.stream(&b.token, Some("0"));
+    let got = created_ids(&replay, 4, 0, Duration::from_millis(700));
+    assert_eq!(got, vec![after.clone()]);
+    // The sender, who cleared nothing, still replays everything.
+    let replay_a = app.stream(&a.token, Some("0"));
+    let mut all = before.clone();
+    all.push(after);
+    assert_eq!(created_ids(&replay_a, 4, 0, WAIT), all);
+
+    // Removing from the list tells the other devices it is hidden and unpinned.
+    app.delete(&format!("/api/auth/conversations/{conv}"), &b.token, None)
+        .expect(200, "已删除");
+    let update = next_data(&other_device, "conversation.updated");
+    assert_eq!(update["hidden"], true);
+    assert_eq!(update["is_pinned"], false);
+}

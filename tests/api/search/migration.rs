@@ -40,6 +40,8 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
              DROP TRIGGER mentions_go_with_their_message; DROP TABLE mentions;
              ALTER TABLE messages DROP COLUMN reply_to;
              ALTER TABLE messages DROP COLUMN mentions;
+             ALTER TABLE members DROP COLUMN cleared_upto;
+             ALTER TABLE members DROP COLUMN hidden;
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
@@ -66,6 +68,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
             "V11__mute",
             "V12__announcement",
             "V13__replies_and_mentions",
+            "V14__clear_history",
         ]
         .iter()
         .all(|m| applied.contains(m)),

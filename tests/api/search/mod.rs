@@ -14,7 +14,7 @@ use crate::helpers::{Api, Resp, TestApp, User};
 /// Waits until the writer has indexed every message (it does once idle for half a second).
 /// Searches read the messages not indexed yet and the indexes alike: tests check both,
 /// before and after this.
-fn indexed(app: &TestApp) {
+pub(crate) fn indexed(app: &TestApp) {
     let conn = rusqlite::Connection::open(&app.db_path).unwrap();
     for _ in 0..200 {
         if chatd::db::search::queued(&conn).unwrap() <= 0 {
@@ -26,7 +26,7 @@ fn indexed(app: &TestApp) {
 }
 
 /// `GET /api/auth/search?q=…` (the text URL-encoded).
-fn search(app: &TestApp, who: &User, q: &str) -> Resp {
+pub(crate) fn search(app: &TestApp, who: &User, q: &str) -> Resp {
     app.call(
         Get,
         &format!("/api/auth/search?q={}", encode(q)),
@@ -46,7 +46,7 @@ fn search_in(app: &TestApp, who: &User, conversation: &str, q: &str, rest: &str)
 
 /// The contents of the matches `who` finds in `conversation`, newest first (one page of 100).
 #[track_caller]
-fn found_in(app: &TestApp, who: &User, conversation: &str, q: &str) -> Vec<String> {
+pub(crate) fn found_in(app: &TestApp, who: &User, conversation: &str, q: &str) -> Vec<String> {
     let res = search_in(app, who, conversation, q, "&limit=100");
     res.expect(200, "success");
     contents(res.data())
