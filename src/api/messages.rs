@@ -15,6 +15,7 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::messages::MessageType;
 use crate::db::Db;
+use crate::domain::forward::{self, Forwarded};
 use crate::domain::mentions::Mention;
 use crate::domain::messages::{self, Draft, DraftBody, Recalled, Sent};
 use crate::error::{created, ok_msg, ApiResult, Envelope, Error, Null};
@@ -23,13 +24,18 @@ use crate::limits::{Limits, PerUser};
 use crate::media::store::MediaStore;
 
 pub fn routes() -> Vec<Route> {
-    routes![send_message, recall_message, delete_message]
+    routes![
+        send_message,
+        forward_messages,
+        recall_message,
+        delete_message
+    ]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(send_message, recall_message, delete_message))]
+    #[openapi(paths(send_message, forward_messages, recall_message, delete_message))]
     struct Api;
     Api::openapi()
 }
@@ -156,6 +162,59 @@ async fn send_message(
     created(
         "消息已发送",
         messages::send(db, config, me.id, draft).await?,
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+struct Forward {
+    /// 1–20 messages, forwarded in this order: normal messages the caller can see.
+    #[schema(value_type = Vec<String>, example = json!(["m_41", "m_42"]))]
+    message_ids: Vec<Given<MessageId>>,
+    /// 1–20 conversations the caller may send to.
+    #[schema(value_type = Vec<String>, example = json!(["c_3", "c_7"]))]
+    conversation_ids: Vec<Given<ConversationId>>,
+}
+
+/// Forward messages (转发).
+///
+/// Every message into every conversation, all or nothing; the new ids come target-major.
+/// An image, file or voice note is forwarded by reference (the same upload). A recalled or
+/// system message is `400 发送失败：…`; one the caller cannot see `404 消息不存在`; a
+/// conversation they are not in `404 会话不存在`; an empty, over-long or repeating list
+/// `400 参数错误：…`.
+#[utoipa::path(
+    tag = "messages",
+    operation_id = "forwardMessages",
+    request_body = Forward,
+    responses(
+        (status = 201, description = "`已转发`", body = Envelope<Forwarded>),
+        (status = 400, response = SendFailed),           // 发送失败 / 参数错误
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 403, response = NotFriends),           // 对方不是你的好友
+        (status = 404, response = ConversationNotFound), // 会话不存在 / 消息不存在
+        (status = 408, response = RequestTimeout),       // 请求超时
+        (status = 413, response = PayloadTooLarge),      // 请求体过大
+        (status = 429, response = TooManyRequests),      // 请求过于频繁
+        (status = 500, response = ServerError),          // 服务器错误
+        (status = 507, response = StorageFull),          // 存储空间不足
+    )
+)]
+#[post("/auth/messages/forward", data = "<body>")]
+async fn forward_messages(
+    me: AuthUser,
+    body: Body<Forward>,
+    db: &State<Db>,
+    config: &State<Config>,
+    limits: &State<Arc<Limits>>,
+) -> ApiResult<Forwarded> {
+    limits.user(PerUser::Send, me.id)?;
+    let Forward {
+        message_ids,
+        conversation_ids,
+    } = body.0;
+    created(
+        "已转发",
+        forward::forward(db, config, me.id, message_ids, conversation_ids).await?,
     )
 }
 

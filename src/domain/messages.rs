@@ -9,7 +9,7 @@ use super::quotes;
 use super::render;
 use super::validate::{ClientMsgId, Content};
 use crate::config::Config;
-use crate::db::conversations::{self as convs, Kind};
+use crate::db::conversations::{self as convs, Kind, Membership};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::messages::{self, MessageType, Status};
 use crate::db::{self, Db};
@@ -152,15 +152,7 @@ pub fn send_in(
             return Ok(original);
         }
     }
-    if require_friendship && member.kind == Kind::Private {
-        let friends = match member.other {
-            Some(other) => db::friends::are_friends(conn, me, other)?,
-            None => false,
-        };
-        if !friends {
-            return Err(Error::NotFriends);
-        }
-    }
+    check_friendship(conn, me, &member, require_friendship)?;
     let reply_to = text
         .reply_to
         .map(|quoted| quotes::check(conn, me, conversation, quoted))
@@ -179,18 +171,54 @@ pub fn send_in(
         reply_to,
         mentions,
     };
-    let id = messages::insert_with(
+    let id = store(
         conn,
-        conversation,
         me,
+        conversation,
         text.content,
         &attached,
         text.client_id,
         now,
     )?;
+    Ok((id, now))
+}
+
+/// A private chat whose friendship has ended takes no messages (when friendship is
+/// required): `403 对方不是你的好友`.
+pub fn check_friendship(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    member: &Membership,
+    require_friendship: bool,
+) -> Result<(), Error> {
+    if !require_friendship || member.kind != Kind::Private {
+        return Ok(());
+    }
+    let friends = match member.other {
+        Some(other) => db::friends::are_friends(conn, me, other)?,
+        None => false,
+    };
+    if friends {
+        Ok(())
+    } else {
+        Err(Error::NotFriends)
+    }
+}
+
+/// Stores a checked message from `me`: the row, their read marker past it, its event.
+pub fn store(
+    conn: &rusqlite::Connection,
+    me: UserId,
+    conversation: ConversationId,
+    content: &str,
+    attached: &messages::Attached,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<MessageId, Error> {
+    let id = messages::insert_with(conn, conversation, me, content, attached, client_id, now)?;
     convs::advance_read_marker(conn, conversation, me, id)?;
     events::message_created(conn, conversation, id, now)?;
-    Ok((id, now))
+    Ok(id)
 }
 
 /// A recalled message.

@@ -6,6 +6,7 @@ pub mod avatars;
 pub mod conversations;
 pub mod events;
 pub mod files;
+pub mod forward;
 pub mod friends;
 pub mod groups;
 pub mod history;

@@ -100,6 +100,11 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
             Some(json!({"conversation_id": "c_1", "content": "hi"})),
         ),
         (
+            Method::Post,
+            "/api/auth/messages/forward",
+            Some(json!({"message_ids": ["m_1"], "conversation_ids": ["c_1"]})),
+        ),
+        (
             Method::Delete,
             "/api/auth/messages/recall",
             Some(json!({"id": "m_1"})),

@@ -108,6 +108,8 @@ fn every_operation_answers_as_documented() {
     let m2 = m2.data_str("message_id");
     let m3 = c.expect(201, Post, "/api/auth/messages", a, Some(send(&g, "大家好")));
     let m3 = m3.data_str("message_id");
+    let forward = Some(json!({"message_ids": [m1], "conversation_ids": [g]}));
+    c.expect(201, Post, "/api/auth/messages/forward", a, forward);
     // An upload, sent as a file message (its attachment is in the pages below).
     let up = c.upload(&alice, "清单.txt", b"milk, eggs, rice");
     assert_eq!(up.status, 201, "{up}");

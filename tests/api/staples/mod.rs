@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{Api, Resp, TestApp, User};
 
+mod forward;
 mod history;
 mod mentions;
 mod quotes;
