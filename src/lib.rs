@@ -124,6 +124,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(tokens)
         .manage(LoginThrottle::default())
         .manage(hub)
+        .manage(events::typing::Typing::default())
         .manage(web::Gzipped::default())
         .manage(std::sync::Arc::new(sessions))
         .manage(events::stream::Tickets::default())

@@ -1,7 +1,7 @@
-//! What a member does to their own view of a chat (API.md §14): clear its history, remove it
-//! from the list.
+//! What a member does in a chat besides sending (API.md §14): say they are typing, clear
+//! the history, remove the chat from the list.
 
-use rocket::{delete, routes, Route, State};
+use rocket::{delete, post, routes, Route, State};
 use utoipa::OpenApi;
 
 use super::docs::responses::{ConversationNotFound, ServerError, Unauthorized};
@@ -9,18 +9,50 @@ use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::history::{self, Clearing};
 use crate::error::{ok_msg, ApiResult, Envelope, Null};
+use crate::events::typing::{self, Typing};
+use crate::events::Hub;
 use crate::ids::{ConversationId, Given};
 
 pub fn routes() -> Vec<Route> {
-    routes![clear_history, remove_from_list]
+    routes![typing_now, clear_history, remove_from_list]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(clear_history, remove_from_list))]
+    #[openapi(paths(typing_now, clear_history, remove_from_list))]
     struct Api;
     Api::openapi()
+}
+
+/// Say the caller is typing (正在输入).
+///
+/// The other members' open event streams get `typing` `{conversation_id, user_id}`: never
+/// stored, never replayed, at most one per user and conversation every 3 seconds (more
+/// are accepted with `200` and dropped). A client sends it while the user types and shows
+/// the others' for a few seconds.
+#[utoipa::path(
+    tag = "conversations",
+    operation_id = "typing",
+    params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "success", "data": null})),
+        (status = 401, response = Unauthorized),         // 未授权
+        (status = 404, response = ConversationNotFound), // 会话不存在
+        (status = 500, response = ServerError),          // 服务器错误
+    )
+)]
+#[post("/auth/conversations/<id>/typing")]
+async fn typing_now(
+    me: AuthUser,
+    id: Given<ConversationId>,
+    db: &State<Db>,
+    hub: &State<Hub>,
+    state: &State<Typing>,
+) -> ApiResult<()> {
+    typing::typing(db, hub, state, me.id, id.known()?).await?;
+    ok_msg("success", ())
 }
 
 /// Clear the history for the caller only (清空聊天记录).

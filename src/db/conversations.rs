@@ -372,25 +372,17 @@ pub fn current_members_among(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Every current member of a conversation.
+pub fn member_ids(conn: &Connection, id: ConversationId) -> Result<Vec<UserId>, Error> {
+    let mut stmt = conn.prepare_cached("SELECT user_id FROM members WHERE conversation_id = ?1")?;
+    let rows = stmt.query_map([id.0], |r| r.get(0).map(UserId))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Error> {
     let n: i64 = conn.row(
         "SELECT COUNT(*) FROM members WHERE conversation_id = ?1",
         [id.0],
-        |r| r.get(0),
-    )?;
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
-/// How many of `users` (distinct) are members of the conversation.
-pub fn members_among(
-    conn: &Connection,
-    id: ConversationId,
-    users: &[UserId],
-) -> Result<usize, Error> {
-    let n: i64 = conn.row(
-        "SELECT COUNT(*) FROM members
-         WHERE conversation_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))",
-        params![id.0, super::json_ids(users.iter().map(|u| u.0))],
         |r| r.get(0),
     )?;
     Ok(usize::try_from(n).unwrap_or(0))

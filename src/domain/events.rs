@@ -28,6 +28,20 @@ pub struct Outgoing {
     pub data: Arc<str>,
 }
 
+impl Outgoing {
+    /// The `id` of an event that is not stored (typing): sent without an `id` line.
+    pub const EPHEMERAL: i64 = 0;
+
+    /// An event that is never stored nor replayed.
+    pub fn ephemeral(kind: &str, data: &str) -> Outgoing {
+        Outgoing {
+            id: Outgoing::EPHEMERAL,
+            kind: kind.to_string(),
+            data: Arc::from(data),
+        }
+    }
+}
+
 fn serialize(value: &Value) -> Arc<str> {
     Arc::from(value.to_string())
 }

@@ -72,7 +72,7 @@ pub fn check(
     }
     users.sort_unstable();
     users.dedup();
-    if convs::members_among(conn, conversation, &users)? != users.len() {
+    if convs::current_members_among(conn, conversation, &users)?.len() != users.len() {
         return Err(Error::send_failed("只能@群成员"));
     }
     Ok(users)

@@ -17,6 +17,7 @@
 
 pub mod dispatch;
 pub mod stream;
+pub mod typing;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};

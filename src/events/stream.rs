@@ -128,6 +128,13 @@ fn frame(buf: &mut Vec<u8>, id: i64, kind: &str, data: &str) {
     let _ = write!(buf, "id: {id}\nevent: {kind}\ndata: {data}\n\n");
 }
 
+/// Appends one SSE frame with no `id` (an event never stored: the client's last event id
+/// stays where it was).
+fn ephemeral_frame(buf: &mut Vec<u8>, kind: &str, data: &str) {
+    use std::io::Write;
+    let _ = write!(buf, "event: {kind}\ndata: {data}\n\n");
+}
+
 /// An event stream response, as handlers name it.
 pub type SseStream = SseResponse<ByteStream<Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>>>;
 
@@ -220,6 +227,10 @@ pub async fn open(
             let had_events = !taken.events.is_empty();
             let mut buf = Vec::new();
             for event in taken.events {
+                if event.id == Outgoing::EPHEMERAL {
+                    ephemeral_frame(&mut buf, &event.kind, &event.data);
+                    continue;
+                }
                 // Already sent from storage (the two paths overlap at the seam).
                 if event.id <= cursor {
                     continue;

@@ -96,3 +96,63 @@ fn cleared_messages_are_never_replayed_and_other_devices_hear_of_the_clear() {
     assert_eq!(update["hidden"], true);
     assert_eq!(update["is_pinned"], false);
 }
+
+#[test]
+fn typing_reaches_the_others_once_per_three_seconds_and_is_never_replayed() {
+    let app = LiveApp::spawn(&[]);
+    let (a, b, c) = owner_and_two_friends(&app);
+    let group = app.group(&a, "家", &[&b, &c]);
+    let (sa, sb, sc) = (
+        app.stream(&a.token, None),
+        app.stream(&b.token, None),
+        app.stream(&c.token, None),
+    );
+    let ping = app.send(&c, &group, "ping");
+    for s in [&sa, &sb] {
+        assert_eq!(
+            next_data(s, "message.created")["message"]["id"],
+            json!(ping)
+        );
+    }
+    let typing = format!("/api/auth/conversations/{group}/typing");
+    for _ in 0..5 {
+        app.post(&typing, &a.token, json!({}))
+            .expect(200, "success");
+    }
+    let expected = json!({"conversation_id": group, "user_id": a.id});
+    for s in [&sb, &sc] {
+        let (id, data) = s.next_of("typing", WAIT).expect("a typing event");
+        assert_eq!(data, expected);
+        assert_eq!(
+            id, "",
+            "a typing event has no id: it cannot be resumed from"
+        );
+    }
+    // The four after the first were accepted and dropped; the typer hears nothing.
+    let quiet = Duration::from_millis(700);
+    assert!(sb.next_of("typing", quiet).is_none());
+    assert!(sa.next_of("typing", Duration::from_millis(1)).is_none());
+
+    // Three seconds on, another goes out.
+    std::thread::sleep(Duration::from_millis(3_050));
+    app.post(&typing, &a.token, json!({}))
+        .expect(200, "success");
+    assert_eq!(next_data(&sb, "typing"), expected);
+
+    // A replay from the start holds every stored event and no typing.
+    let replay = app.stream(&b.token, Some("0"));
+    let mut kinds = Vec::new();
+    while let Some((_, kind, _)) = replay.next_event(quiet) {
+        kinds.push(kind);
+    }
+    assert!(kinds.contains(&"message.created".to_string()), "{kinds:?}");
+    assert!(!kinds.contains(&"typing".to_string()), "{kinds:?}");
+
+    // Not a member, or no such conversation: 404, and nobody hears a thing.
+    let stranger = app.user("stranger");
+    app.post(&typing, &stranger.token, json!({}))
+        .expect_error(404, "会话不存在");
+    app.post("/api/auth/conversations/c_zz/typing", &a.token, json!({}))
+        .expect_error(404, "会话不存在");
+    assert!(sb.next_of("typing", quiet).is_none());
+}

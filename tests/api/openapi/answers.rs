@@ -179,6 +179,7 @@ fn every_operation_answers_as_documented() {
     );
     assert_ne!(removed.body["message"], left.body["message"]);
     c.expect(200, Patch, &at(""), a, Some(json!({"name": "周末愉快"})));
+    c.expect(200, Post, &at("/typing"), Some(&bob), None);
     c.expect(200, Delete, &at("/messages"), Some(&bob), None);
     c.expect(200, Delete, &at(""), Some(&bob), None);
 
