@@ -1,6 +1,6 @@
 //! Friends and friend requests (API.md §4).
 
-use rocket::{delete, get, post, routes, Route, State};
+use rocket::{delete, get, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -26,7 +26,8 @@ pub fn routes() -> Vec<Route> {
         list_requests,
         accept_request,
         reject_request,
-        remove_friend
+        remove_friend,
+        set_remark
     ]
 }
 
@@ -39,7 +40,8 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
         list_requests,
         accept_request,
         reject_request,
-        remove_friend
+        remove_friend,
+        set_remark
     ))]
     struct Api;
     Api::openapi()
@@ -195,4 +197,50 @@ async fn reject_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> A
 async fn remove_friend(me: AuthUser, user_id: Given<UserId>, db: &State<Db>) -> ApiResult<()> {
     friends::remove(db, me.id, user_id.known()?).await?;
     ok_msg("已删除好友", ())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+struct Remark {
+    /// 0–32 characters after trimming, no control characters; empty removes the remark.
+    /// In the answer: the remark as kept, or `null`.
+    #[schema(value_type = Option<String>, example = "爸爸")]
+    remark: Option<String>,
+}
+
+/// Set a remark for a friend (备注).
+///
+/// Wherever the caller sees that friend's name (a private chat's title, `sender_name`,
+/// members, system messages, quotes, search), the remark replaces the display name, for
+/// the caller only; friends lists carry it as `remark`. The caller's devices get
+/// `friend.updated` `{user_id, remark}`. Not a friend (or unknown): `404 用户不存在`.
+#[utoipa::path(
+    tag = "friends",
+    operation_id = "setRemark",
+    params(("user_id" = String, Path, description = "The friend (`u_…`); a malformed or unknown id, or not a friend, is `404 用户不存在`.")),
+    request_body = Remark,
+    responses(
+        (status = 200, description = "`success`", body = Envelope<Remark>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 404, response = UserNotFound),    // 用户不存在
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
+#[put("/auth/friends/<user_id>/remark", data = "<body>")]
+async fn set_remark(
+    me: AuthUser,
+    user_id: Given<UserId>,
+    body: Body<Remark>,
+    db: &State<Db>,
+) -> ApiResult<Remark> {
+    let raw = body
+        .0
+        .remark
+        .as_deref()
+        .ok_or_else(|| crate::error::Error::bad_request("字段缺失或类型错误"))?;
+    let remark = friends::set_remark(db, me.id, user_id.known()?, raw).await?;
+    ok(Remark { remark })
 }

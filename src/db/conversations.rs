@@ -194,7 +194,9 @@ const LIST_SQL: &str = concat!(
     "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
            (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
            CASE WHEN c.kind = 'private' THEN
-             (SELECT u.display_name FROM members o JOIN users u ON u.id = o.user_id
+             (SELECT ",
+    name_for!("?1", "u"),
+    " FROM members o JOIN users u ON u.id = o.user_id
               WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
            END,
            m.unread_count,
@@ -334,15 +336,22 @@ pub struct Member {
     pub avatar: Option<FileId>,
 }
 
-/// Current members, owner first, then in the order they joined.
-pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, m.role, m.joined_at, u.avatar_file_id
+/// Current members, owner first, then in the order they joined, named as `viewer` sees them
+/// (their remarks).
+pub fn members(
+    conn: &Connection,
+    id: ConversationId,
+    viewer: UserId,
+) -> Result<Vec<Member>, Error> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT u.id, u.username, ",
+        name_for!("?3", "u"),
+        ", m.role, m.joined_at, u.avatar_file_id
          FROM members m JOIN users u ON u.id = m.user_id
          WHERE m.conversation_id = ?1
-         ORDER BY m.role = ?2 DESC, m.joined_at, m.rowid",
-    )?;
-    let rows = stmt.query_map(params![id.0, Role::Owner], |r| {
+         ORDER BY m.role = ?2 DESC, m.joined_at, m.rowid"
+    ))?;
+    let rows = stmt.query_map(params![id.0, Role::Owner, viewer.0], |r| {
         Ok(Member {
             id: UserId(r.get(0)?),
             username: r.get(1)?,

@@ -28,6 +28,9 @@ event_kinds! {
     FRIEND_REMOVED = "friend.removed",
     FRIEND_REJECTED = "friend.rejected",
     USER_UPDATED = "user.updated",
+    FRIEND_UPDATED = "friend.updated",
+    // Ephemeral: handed to open streams, never stored (src/events/typing.rs).
+    TYPING = "typing",
 }
 
 /// What an event is about.

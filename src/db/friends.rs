@@ -1,5 +1,7 @@
 //! friendships and friend_requests.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Cached;
@@ -81,6 +83,8 @@ pub struct Friend {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// The caller's remark for them (备注), if any.
+    pub remark: Option<String>,
     pub since: i64,
     pub avatar: Option<FileId>,
 }
@@ -89,8 +93,8 @@ pub fn list(conn: &Connection, me: UserId) -> Result<Vec<Friend>, Error> {
     search(conn, me, "%", u32::MAX)
 }
 
-/// Up to `limit` friends whose username or display name matches `contains` (a `LIKE …
-/// ESCAPE '\'` pattern), by username.
+/// Up to `limit` friends whose username, display name or remark matches `contains` (a
+/// `LIKE … ESCAPE '\'` pattern), by username.
 pub fn search(
     conn: &Connection,
     me: UserId,
@@ -98,10 +102,11 @@ pub fn search(
     limit: u32,
 ) -> Result<Vec<Friend>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, f.since, u.avatar_file_id
+        "SELECT u.id, u.username, u.display_name, f.since, u.avatar_file_id, f.remark
          FROM friendships f JOIN users u ON u.id = f.friend_id
          WHERE f.user_id = ?1
-           AND (u.username LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?2 ESCAPE '\\')
+           AND (u.username LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?2 ESCAPE '\\'
+                OR f.remark LIKE ?2 ESCAPE '\\')
          ORDER BY u.username
          LIMIT ?3",
     )?;
@@ -112,8 +117,48 @@ pub fn search(
             display_name: r.get(2)?,
             since: r.get(3)?,
             avatar: r.get::<_, Option<i64>>(4)?.map(FileId),
+            remark: r.get(5)?,
         })
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Sets (or, with `None`, removes) `me`'s remark for `friend`; `false` when they are not
+/// friends.
+pub fn set_remark(
+    conn: &Connection,
+    me: UserId,
+    friend: UserId,
+    remark: Option<&str>,
+) -> Result<bool, Error> {
+    let changed = conn.exec(
+        "UPDATE friendships SET remark = ?3 WHERE user_id = ?1 AND friend_id = ?2",
+        params![me.0, friend.0, remark],
+    )?;
+    Ok(changed > 0)
+}
+
+/// The remarks each of `viewers` set for any of `users`, in one query.
+pub fn remarks(
+    conn: &Connection,
+    viewers: &[UserId],
+    users: &[UserId],
+) -> Result<HashMap<(UserId, UserId), String>, Error> {
+    if viewers.is_empty() || users.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, friend_id, remark FROM friendships
+         WHERE user_id IN (SELECT value FROM json_each(?1))
+           AND friend_id IN (SELECT value FROM json_each(?2)) AND remark IS NOT NULL",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            super::json_ids(viewers.iter().map(|u| u.0)),
+            super::json_ids(users.iter().map(|u| u.0))
+        ],
+        |r| Ok(((UserId(r.get(0)?), UserId(r.get(1)?)), r.get(2)?)),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

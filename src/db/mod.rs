@@ -47,6 +47,22 @@ macro_rules! unread_for {
     };
 }
 
+/// SQL: the name `$viewer` sees for user `$user` (a `users` row alias): their remark for
+/// that user (备注) if they set one, else the user's display name. The one home of the rule.
+macro_rules! name_for {
+    ($viewer:literal, $user:literal) => {
+        concat!(
+            "COALESCE((SELECT fr.remark FROM friendships fr WHERE fr.user_id = ",
+            $viewer,
+            " AND fr.friend_id = ",
+            $user,
+            ".id), ",
+            $user,
+            ".display_name)"
+        )
+    };
+}
+
 pub(crate) use {hidden_from, unread_for};
 
 /// A column holding one of a closed set of values (the migrations' `CHECK`s and comments): a

@@ -453,7 +453,8 @@ pub fn conversations(
     Ok(found)
 }
 
-/// The caller's groups whose name, or another member's display name, matches `contains`
+/// The caller's groups whose name, or another member's display name or the caller's remark
+/// for them, matches `contains`
 /// (a `LIKE` pattern), in no particular order.
 pub fn groups(
     conn: &Connection,
@@ -466,7 +467,10 @@ pub fn groups(
            AND (c.name LIKE ?2 ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM members o JOIN users u ON u.id = o.user_id
                            WHERE o.conversation_id = c.id AND o.user_id != ?1
-                             AND u.display_name LIKE ?2 ESCAPE '\\'))",
+                             AND (u.display_name LIKE ?2 ESCAPE '\\'
+                                  OR EXISTS (SELECT 1 FROM friendships fr
+                                             WHERE fr.user_id = ?1 AND fr.friend_id = u.id
+                                               AND fr.remark LIKE ?2 ESCAPE '\\'))))",
     )?;
     let rows = stmt.query_map(params![viewer.0, contains], |r| {
         r.get(0).map(ConversationId)

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::conversations::list_items;
 use super::files::Links;
+use super::names::Names;
 use super::quotes::Quotes;
 use super::render;
 use crate::db::events::{kind, EventRow};
@@ -103,7 +104,6 @@ pub fn render_batch(
             .map(|m| (m.id, m))
             .collect()
     };
-    let names = render::names_for(conn, loaded.values())?;
     let quotes = Quotes::load(
         conn,
         rows.iter().filter_map(|(viewer, r)| {
@@ -111,6 +111,8 @@ pub fn render_batch(
             Some((*viewer, m))
         }),
     )?;
+    let viewers: Vec<UserId> = rows.iter().map(|(viewer, _)| *viewer).collect();
+    let names = Names::load(conn, &viewers, loaded.values().chain(quotes.rows()))?;
     // A message reads the same for every viewer except its sender ("我") and the users its
     // system text names ("你"): render and serialize once per distinct reading.
     let mut memo: HashMap<(bool, MessageId, Option<UserId>), Arc<str>> = HashMap::new();
@@ -122,7 +124,11 @@ pub fn render_batch(
         let personal = (m.sender_id == viewer
             || m.targets.contains(&viewer)
             || m.file.is_some()
-            || quotes.personal(viewer, m.reply_to))
+            || quotes.personal(viewer, m.reply_to, &names)
+            || names.personal(
+                viewer,
+                std::iter::once(m.sender_id).chain(m.targets.iter().copied()),
+            ))
         .then_some(viewer);
         let key = (row.kind == kind::MESSAGE_CREATED, m.id, personal);
         if let Some(text) = memo.get(&key) {

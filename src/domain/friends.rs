@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::files::{Links, ViewerLinks};
-use super::validate::RequestNote;
+use super::validate::{Remark, RequestNote};
 use crate::db::events::{self, kind, NewEvent};
 use crate::db::{self, Db};
 use crate::error::Error;
@@ -25,6 +25,10 @@ pub struct FriendView {
     pub since: String,
     /// Their avatar's thumbnail (a signed URL for the caller), or `null`.
     pub avatar_url: Option<String>,
+    /// The caller's remark for them (备注), shown instead of `display_name` everywhere else
+    /// the caller sees their name; `null` when none.
+    #[schema(example = "爸爸")]
+    pub remark: Option<String>,
 }
 
 impl FriendView {
@@ -35,6 +39,7 @@ impl FriendView {
             username: f.username,
             display_name: f.display_name,
             since: rfc3339_ms(f.since),
+            remark: f.remark,
         }
     }
 }
@@ -46,6 +51,28 @@ pub async fn list(db: &Db, links: &Links, me: UserId) -> Result<Vec<FriendView>,
         .into_iter()
         .map(|f| FriendView::of(f, &links))
         .collect())
+}
+
+/// Sets `me`'s remark for `friend` (a blank text removes it); `404 用户不存在` unless they
+/// are friends. The caller's devices get `friend.updated` `{user_id, remark}`.
+pub async fn set_remark(
+    db: &Db,
+    me: UserId,
+    friend: UserId,
+    raw: &str,
+) -> Result<Option<String>, Error> {
+    let remark = Remark::parse(raw)?.map(Remark::into_string);
+    let clock = db.clock();
+    db.write(move |conn| {
+        if !db::friends::set_remark(conn, me, friend, remark.as_deref())? {
+            return Err(Error::UserNotFound);
+        }
+        let event = NewEvent::new(kind::FRIEND_UPDATED)
+            .data(json!({ "user_id": friend, "remark": remark }));
+        events::to_users(conn, &[me], &event, clock.now_ms())?;
+        Ok(remark)
+    })
+    .await
 }
 
 /// What sending a request did.

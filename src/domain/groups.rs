@@ -104,7 +104,7 @@ pub async fn members(
     let members = db
         .read(move |conn| {
             member_of(conn, id, me)?;
-            convs::members(conn, id)
+            convs::members(conn, id, me)
         })
         .await?;
     let links = links.for_viewer(me);

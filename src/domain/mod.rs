@@ -14,6 +14,7 @@ pub mod labels;
 pub mod members;
 pub mod mentions;
 pub mod messages;
+pub mod names;
 pub mod quotes;
 pub mod render;
 pub mod search;

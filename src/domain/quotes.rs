@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::labels;
+use super::names::Names;
 use crate::db::messages::{self, MessageRow, MessageType, Status};
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -91,15 +92,27 @@ impl Quotes {
     }
 
     /// Whether `quoted` reads differently for `viewer` than for everyone else.
-    pub fn personal(&self, viewer: UserId, quoted: Option<MessageId>) -> bool {
+    pub fn personal(&self, viewer: UserId, quoted: Option<MessageId>, names: &Names) -> bool {
         quoted.is_some_and(|q| {
             self.hidden.contains(&(viewer, q))
-                || self.rows.get(&q).is_some_and(|r| r.sender_id == viewer)
+                || self.rows.get(&q).is_some_and(|r| {
+                    r.sender_id == viewer || names.personal(viewer, std::iter::once(r.sender_id))
+                })
         })
     }
 
+    /// The quoted messages loaded.
+    pub fn rows(&self) -> impl Iterator<Item = &MessageRow> {
+        self.rows.values()
+    }
+
     /// The quote of `quoted` for `viewer`; `None` if it no longer exists at all.
-    pub fn view(&self, viewer: UserId, quoted: Option<MessageId>) -> Option<QuoteView> {
+    pub fn view(
+        &self,
+        viewer: UserId,
+        quoted: Option<MessageId>,
+        names: &Names,
+    ) -> Option<QuoteView> {
         let row = self.rows.get(&quoted?)?;
         let visible = row.status == Status::Normal && !self.hidden.contains(&(viewer, row.id));
         let content = if !visible {
@@ -115,7 +128,7 @@ impl Quotes {
             sender_name: if row.sender_id == viewer {
                 "我".to_string()
             } else {
-                row.sender_name.clone()
+                names.shown(viewer, row.sender_id, &row.sender_name)
             },
             kind: row.kind,
             content,

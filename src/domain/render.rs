@@ -2,16 +2,15 @@
 //! viewer's own messages, system messages as text with the viewer's own name as "你" and
 //! current display names joined by "、".
 
-use std::collections::HashMap;
-
 use rusqlite::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::files::{file_view, AttachmentView, Links, ViewerLinks};
 use super::labels::{label, preview};
+use super::names::Names;
 use super::quotes::{QuoteView, Quotes};
-use crate::db::messages::{self, MessageRow, MessageType, Status};
+use crate::db::messages::{MessageRow, MessageType, Status};
 use crate::error::Error;
 use crate::ids::{MessageId, UserId};
 use crate::time::rfc3339_ms;
@@ -58,15 +57,15 @@ pub mod action {
     pub const ANNOUNCEMENT_CLEARED: &str = "announcement_cleared";
 }
 
-/// Renders rows for `viewer`, looking up every name the system messages need in one query.
+/// Renders rows for `viewer`, looking up the quotes and names they need once.
 pub fn messages_for(
     conn: &Connection,
     viewer: UserId,
     rows: Vec<MessageRow>,
     links: &Links,
 ) -> Result<Vec<MessageView>, Error> {
-    let names = names_for(conn, &rows)?;
     let quotes = Quotes::load(conn, rows.iter().map(|r| (viewer, r)))?;
+    let names = Names::load(conn, &[viewer], rows.iter().chain(quotes.rows()))?;
     let links = links.for_viewer(viewer);
     Ok(rows
         .into_iter()
@@ -74,31 +73,12 @@ pub fn messages_for(
         .collect())
 }
 
-/// Names of the users the system messages among `rows` mention (one query, none if there
-/// are no system messages).
-pub fn names_for<'a>(
-    conn: &Connection,
-    rows: impl IntoIterator<Item = &'a MessageRow>,
-) -> Result<HashMap<UserId, String>, Error> {
-    let mut wanted: Vec<UserId> = rows
-        .into_iter()
-        .filter(|r| r.status == Status::System)
-        .flat_map(|r| r.targets.iter().copied())
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
-    }
-    messages::display_names(conn, &wanted)
-}
-
-/// One message as `viewer` sees it; `names` holds the system message's targets, `quotes`
-/// the message it quotes.
+/// One message as `viewer` sees it; `names` holds the names it shows, `quotes` the message
+/// it quotes.
 pub fn view(
     viewer: UserId,
     row: MessageRow,
-    names: &HashMap<UserId, String>,
+    names: &Names,
     quotes: &Quotes,
     links: &ViewerLinks<'_>,
 ) -> MessageView {
@@ -118,7 +98,7 @@ pub fn view(
     let sender_name = if row.sender_id == viewer {
         "我".to_string()
     } else {
-        row.sender_name
+        names.shown(viewer, row.sender_id, &row.sender_name)
     };
     MessageView {
         id: row.id,
@@ -129,7 +109,7 @@ pub fn view(
         created_at: rfc3339_ms(row.created_at),
         kind: row.kind,
         attachment,
-        reply_to: quotes.view(viewer, row.reply_to),
+        reply_to: quotes.view(viewer, row.reply_to, names),
         mentions: super::mentions::shown(&row.mentions),
     }
 }
@@ -144,19 +124,22 @@ pub fn preview_of(view: &MessageView, max: usize) -> String {
 }
 
 /// The §7 template for a system message, for this viewer.
-pub fn system_text(viewer: UserId, row: &MessageRow, names: &HashMap<UserId, String>) -> String {
-    let name_of = |id: UserId, current: Option<&String>| -> String {
-        if id == viewer {
-            "你".to_string()
-        } else {
-            current.cloned().unwrap_or_default()
-        }
+pub fn system_text(viewer: UserId, row: &MessageRow, names: &Names) -> String {
+    let actor = if row.sender_id == viewer {
+        "你".to_string()
+    } else {
+        names.shown(viewer, row.sender_id, &row.sender_name)
     };
-    let actor = name_of(row.sender_id, Some(&row.sender_name));
     let targets = row
         .targets
         .iter()
-        .map(|id| name_of(*id, names.get(id)))
+        .map(|id| {
+            if *id == viewer {
+                "你".to_string()
+            } else {
+                names.target(viewer, *id)
+            }
+        })
         .collect::<Vec<_>>()
         .join("、");
     let name = row.action_name.as_deref().unwrap_or_default();
@@ -200,12 +183,17 @@ mod tests {
         }
     }
 
-    fn names() -> HashMap<UserId, String> {
-        [
+    fn names() -> Names {
+        let display = [
             (UserId(2), "李四".to_string()),
             (UserId(3), "王五".to_string()),
-        ]
-        .into()
+        ];
+        // Viewer 5 calls 张三 "爸爸" and 王五 "小五".
+        let remarks = [
+            ((UserId(5), UserId(1)), "爸爸".to_string()),
+            ((UserId(5), UserId(3)), "小五".to_string()),
+        ];
+        Names::of(display.into(), remarks.into())
     }
 
     #[test]
@@ -218,6 +206,19 @@ mod tests {
         assert_eq!(
             system_text(UserId(1), &row, &names()),
             "你邀请李四、王五加入了群聊"
+        );
+        assert_eq!(
+            system_text(UserId(4), &row, &names()),
+            "张三邀请李四、王五加入了群聊"
+        );
+    }
+
+    #[test]
+    fn a_remark_replaces_a_name_for_the_viewer_who_set_it_only() {
+        let row = system(1, action::CREATED, &[2, 3], None);
+        assert_eq!(
+            system_text(UserId(5), &row, &names()),
+            "爸爸邀请李四、小五加入了群聊"
         );
         assert_eq!(
             system_text(UserId(4), &row, &names()),

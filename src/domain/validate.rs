@@ -43,6 +43,9 @@ checked_text! {
     /// A group announcement: at most 2,000 characters after trimming, never empty (an empty
     /// text clears the announcement instead); line breaks and tabs kept.
     Announcement;
+    /// A remark for a friend (备注): 1–32 characters after trimming, no control characters;
+    /// kept trimmed (an empty text removes the remark instead).
+    Remark;
 }
 
 /// A page size given as `limit`: `default` when absent, else 1–`max`.
@@ -188,6 +191,16 @@ impl Announcement {
             return Err(Error::bad_request("群公告含有无效字符"));
         }
         Ok((!text.is_empty()).then(|| Announcement(text.to_string())))
+    }
+}
+
+impl Remark {
+    /// `None` for a blank text: the remark is removed.
+    pub fn parse(raw: &str) -> Result<Option<Remark>, Error> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        trimmed_name(raw, 32, "备注须为0–32个字符且不含控制字符").map(|r| Some(Remark(r)))
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::Hub;
 use crate::db::conversations as convs;
+use crate::db::events::kind::TYPING;
 use crate::db::Db;
 use crate::domain::events::Outgoing;
 use crate::error::Error;
@@ -18,9 +19,6 @@ use crate::sync::Recover;
 
 /// The shortest gap between two `typing` events of one user in one conversation.
 pub const TYPING_EVERY_MS: i64 = 3_000;
-
-/// The event's name on the stream.
-pub const TYPING: &str = "typing";
 
 /// When each user last typed in each conversation (entries older than the gap are pruned
 /// as the map grows, so it holds about who typed in the last few seconds).

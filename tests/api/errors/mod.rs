@@ -78,6 +78,11 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::Get, "/api/auth/conversations/c_1/info", None),
         (Method::Delete, "/api/auth/conversations/c_1/messages", None),
         (Method::Post, "/api/auth/conversations/c_1/typing", None),
+        (
+            Method::Put,
+            "/api/auth/friends/u_1/remark",
+            Some(json!({"remark": "x"})),
+        ),
         (Method::Delete, "/api/auth/conversations/c_1", None),
         (Method::Get, "/api/auth/conversations/c_1/members", None),
         (

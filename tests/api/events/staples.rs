@@ -156,3 +156,36 @@ fn typing_reaches_the_others_once_per_three_seconds_and_is_never_replayed() {
         .expect_error(404, "会话不存在");
     assert!(sb.next_of("typing", quiet).is_none());
 }
+
+#[test]
+fn a_remark_renders_in_live_events_for_its_owner_only() {
+    let app = LiveApp::spawn(&[]);
+    let (a, b, c) = owner_and_two_friends(&app);
+    let group = app.group(&a, "家", &[&b, &c]);
+    let (sa, sa2, sc) = (
+        app.stream(&a.token, None),
+        app.stream(&a.token, None),
+        app.stream(&c.token, None),
+    );
+    app.put(
+        &format!("/api/auth/friends/{}/remark", b.id),
+        &a.token,
+        json!({"remark": "老公"}),
+    )
+    .expect(200, "success");
+    for s in [&sa, &sa2] {
+        assert_eq!(
+            next_data(s, "friend.updated"),
+            json!({"user_id": b.id, "remark": "老公"})
+        );
+    }
+    app.send(&b, &group, "到家了");
+    assert_eq!(
+        next_data(&sa, "message.created")["message"]["sender_name"],
+        "老公"
+    );
+    assert_eq!(
+        next_data(&sc, "message.created")["message"]["sender_name"],
+        b.display_name
+    );
+}

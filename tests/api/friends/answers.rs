@@ -23,13 +23,13 @@ fn accepting_makes_both_users_see_each_other_as_friends() {
     assert_eq!(
         of_a[0],
         json!({ "user_id": b.id, "username": "bob", "display_name": "鲍勃", "since": since,
-                "avatar_url": null })
+                "avatar_url": null, "remark": null })
     );
     assert_eq!(
         friends_of(&app, &b),
         vec![
             json!({ "user_id": a.id, "username": "alice", "display_name": "爱丽丝", "since": since,
-                    "avatar_url": null })
+                    "avatar_url": null, "remark": null })
         ]
     );
 }

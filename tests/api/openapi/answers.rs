@@ -187,6 +187,9 @@ fn every_operation_answers_as_documented() {
 
     // Events ticket, the end of a friendship, the password, logging out.
     c.expect(200, Post, "/api/auth/events/ticket", a, None);
+    let remark = Some(json!({"remark": "卡罗尔"}));
+    let at_carol = format!("/api/auth/friends/{carol_id}/remark");
+    c.expect(200, Put, &at_carol, a, remark);
     c.expect(
         200,
         Delete,

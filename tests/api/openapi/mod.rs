@@ -111,7 +111,8 @@ fn info_tells_clients_the_settings_they_adapt_to_without_a_token() {
             "event_kinds": [
                 "message.created", "message.recalled", "conversation.created",
                 "conversation.updated", "conversation.removed", "friend.request",
-                "friend.added", "friend.removed", "friend.rejected", "user.updated"
+                "friend.added", "friend.removed", "friend.rejected", "user.updated",
+                "friend.updated", "typing"
             ],
             "message_status": {"normal": 0, "recalled": 1, "system": 2},
         })

@@ -42,6 +42,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
              ALTER TABLE messages DROP COLUMN mentions;
              ALTER TABLE members DROP COLUMN cleared_upto;
              ALTER TABLE members DROP COLUMN hidden;
+             ALTER TABLE friendships DROP COLUMN remark;
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
@@ -69,6 +70,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
             "V12__announcement",
             "V13__replies_and_mentions",
             "V14__clear_history",
+            "V15__remarks",
         ]
         .iter()
         .all(|m| applied.contains(m)),

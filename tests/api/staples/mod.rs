@@ -9,6 +9,7 @@ mod forward;
 mod history;
 mod mentions;
 mod quotes;
+mod remarks;
 
 /// 张三 owns a group with 李四 and 王五; returns (zhang, li, wang, group).
 fn family(app: &TestApp) -> (User, User, User, String) {
