@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use server::Server;
 
-const SOURCES: [&str; 11] = [
+const SOURCES: [&str; 12] = [
     "package.json",
     "package-lock.json",
     "lib.mjs",
@@ -35,6 +35,7 @@ const SOURCES: [&str; 11] = [
     "media.mjs",
     "avatars.mjs",
     "search.mjs",
+    "staples.mjs",
 ];
 
 /// One scenario may take this long before it is stopped and the test fails.
@@ -260,4 +261,15 @@ fn avatars_set_and_seen_live() {
 fn search_finds_and_opens_messages() {
     let _one = serial();
     run_scenario("search.mjs", &[]);
+}
+
+/// Quote-reply and @mentions (API.md §14): a quote chosen from the message menu seen live and
+/// jumped to, the @ picker (所有人 for the owner only, filtering, keyboard, Esc), 「[有人@我]」 and
+/// 「[@所有人]」 in the list live until the chat is opened, the @ marked in the bubble, and a
+/// recalled quoted message read as such everywhere. A long recall window: the recall comes
+/// last.
+#[test]
+fn staples_quotes_and_mentions() {
+    let _one = serial();
+    run_scenario("staples.mjs", &["recall_window_secs=600"]);
 }

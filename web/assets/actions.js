@@ -12,6 +12,7 @@ import {
   resetChat,
   putMessages,
   dropMessage,
+  unquote,
   newestMessage,
   previewText,
   noteUsers,
@@ -227,6 +228,7 @@ export async function recall(convId, id) {
   await busy(null, async () => {
     await api('DELETE', '/api/auth/messages/recall', { id });
     dropMessage(convId, id); // the notice arrives as an event
+    unquote(convId, id);
   });
 }
 
@@ -239,6 +241,7 @@ export async function deleteForMe(convId, id) {
 
 /** A message left this user's view: the preview follows when it was the newest. */
 export function afterDelete(convId, id) {
+  unquote(convId, id); // a deleted message's quotes read as recalled, as the server shows them
   const wasNewest = (newestMessage(convId) || {}).id === id;
   const chat = state.chats.get(convId);
   if (!chat || !chat.msgs.has(id)) {

@@ -4,8 +4,8 @@
 //   store.js          the one state object (subscribe / changed)
 //   live.js           event kind -> store update, stream status
 //   actions.js        what talks to the server (lists, chats, recall, pins); send.js sending
-//   view-*.js         list, chat, composer, attachments, voice, auth; panels.js the dialogs;
-//                     media.js attachments in bubbles, viewer.js the photo viewer,
+//   view-*.js         list, chat, composer (quotes, @ and emoji), attachments, voice, auth;
+//                     panels.js the dialogs; media.js attachments in bubbles, viewer.js the photo viewer,
 //                     avatars.js pictures and setting them; nav.js the back button
 //   search.js         searching (the list's box, one conversation's matches); view-search.js
 //                     shows them; jump.js opens a result (a chat at a message, detached)
@@ -27,6 +27,8 @@ import { dropPendings } from './send.js';
 import { initAttach } from './view-attach.js';
 import { initVoice } from './view-voice.js';
 import { initEmoji } from './view-emoji.js';
+import { initQuote } from './view-quote.js';
+import { initMention, clearMentions } from './view-mention.js';
 import { initViewer } from './viewer.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
@@ -71,6 +73,7 @@ function teardown() {
   clearSearch();
   closeHits();
   clearDrafts();
+  clearMentions();
   dropPendings();
   Object.assign(state, {
     me: null,
@@ -79,6 +82,7 @@ function teardown() {
     listLoaded: false,
     chats: new Map(),
     pendings: new Map(),
+    quoting: new Map(),
     users: new Map(),
     members: new Map(),
     current: null,
@@ -87,7 +91,7 @@ function teardown() {
     outgoing: [],
     conn: 'idle',
   });
-  changed('me', 'auth', 'list', 'chat', 'friends', 'conn', 'nav', 'search', 'hits');
+  changed('me', 'auth', 'list', 'chat', 'friends', 'conn', 'nav', 'search', 'hits', 'quote');
 }
 
 function logoutLocal(message) {
@@ -125,6 +129,8 @@ async function main() {
   initAttach();
   initVoice();
   initEmoji();
+  initQuote();
+  initMention();
   initViewer();
   initSearch();
   initPanels({ logout });

@@ -11,6 +11,8 @@ import {
   putLive,
   isDetached,
   dropMessage,
+  unquote,
+  mentionOf,
   notePreview,
   renameUser,
   setUserAvatar,
@@ -41,7 +43,10 @@ const handlers = {
       markReadSoon();
     } else {
       const c = state.convs.get(id);
-      if (c) patchConv(id, { unread_count: (c.unread_count || 0) + 1 });
+      // 「[有人@我]」 unless every unread mention was of everyone (「[@所有人]」).
+      const who = mentionOf(m);
+      const mention = who ? { mentioned: true, mentionAll: who === 'all' && (!c || !c.mentioned || !!c.mentionAll) } : {};
+      if (c) patchConv(id, { unread_count: (c.unread_count || 0) + 1, ...mention });
     }
   },
 
@@ -50,6 +55,7 @@ const handlers = {
     const chat = state.chats.get(id);
     const was = chat && chat.msgs.get(d.message_id);
     dropMessage(id, d.message_id);
+    unquote(id, d.message_id);
     if (d.system_message) {
       putLive(id, [d.system_message]);
       notePreview(id, d.system_message);
@@ -68,7 +74,7 @@ const handlers = {
     const id = d.conversation_id;
     const patch = {};
     if (d.name !== undefined) patch.title = d.name;
-    for (const k of ['member_count', 'is_pinned', 'is_muted', 'unread_count', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
+    for (const k of ['member_count', 'is_pinned', 'is_muted', 'unread_count', 'mentioned', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
     // The open chat in a visible page stays read; a hidden one counts what arrives.
     if (patch.unread_count > 0 && id === state.current && state.visible && !isDetached(id)) markReadSoon();
     if (!patchConv(id, patch)) loadListSoon();

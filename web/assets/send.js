@@ -27,8 +27,10 @@ function add(p) {
   sendPending(p);
 }
 
-export function send(convId, content) {
-  add({ ...unsent(convId, 'text'), content });
+/** A text message; `quote` (a `reply_to` of the message it quotes) and `mentions` (user ids,
+ * or `['all']`) when the composer had them. */
+export function send(convId, content, { quote = null, mentions = [] } = {}) {
+  add({ ...unsent(convId, 'text'), content, quote, mentions });
 }
 
 /** Photos and files (picked, pasted or dropped): each its own message, in this order. A
@@ -111,7 +113,12 @@ async function pump() {
 
 function body(p) {
   const b = { conversation_id: p.convId, client_msg_id: p.clientId };
-  if (p.kind === 'text') return { ...b, content: p.content };
+  if (p.kind === 'text') {
+    const text = { ...b, content: p.content };
+    if (p.quote) text.reply_to = p.quote.id;
+    if (p.mentions && p.mentions.length) text.mentions = p.mentions;
+    return text;
+  }
   const type = p.kind === 'voice' ? 'voice' : p.uploaded.width ? 'image' : 'file';
   const out = { ...b, type, file_id: p.uploaded.file_id };
   if (type === 'voice') out.duration_ms = p.durationMs;
@@ -177,6 +184,8 @@ function confirmed(p, d, sent) {
       : null,
     status: statusOf().normal,
     created_at: d.created_at,
+    reply_to: p.quote ? { ...p.quote, status: statusOf().normal } : null,
+    mentions: p.mentions || [],
   };
   putLive(p.convId, [m]);
   const c = state.convs.get(p.convId);

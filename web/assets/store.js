@@ -1,7 +1,7 @@
 // The client's one state object. Views subscribe and render from it; nothing is read back
 // from the DOM. Every change names what it touched (`list`, `chat`, `friends`, `me`, `conn`,
-// `auth`, `search`, `hits`), and subscribers run once per batch (a microtask, so hidden tabs
-// update too).
+// `auth`, `search`, `hits`, `quote`), and subscribers run once per batch (a microtask, so
+// hidden tabs update too).
 
 import { idNum } from './dom.js';
 
@@ -18,6 +18,7 @@ export const state = {
   // live ones wait), loadingNewer, newerFailed, focus (a message id to scroll to and flash) }
   chats: new Map(),
   pendings: new Map(), // client_msg_id -> unsent message (send.js): { clientId, convId, kind, state: 'sending'|'failed', error, tries, … }
+  quoting: new Map(), // conversation_id -> the message the composer quotes (引用), shaped as a `reply_to`
   users: new Map(), // user_id -> { avatar_url }: from friends, members, requests, search, events
   members: new Map(), // conversation_id -> members (groups: who the senders are, for avatars)
   current: null, // the open conversation's id
@@ -88,6 +89,9 @@ export function upsertConv(c) {
 export function patchConv(id, patch) {
   const c = state.convs.get(id);
   if (!c) return false;
+  // Nothing unread, no unread mention; no mention, no 「[@所有人]」 either.
+  if (patch.unread_count === 0 && !('mentioned' in patch)) patch = { ...patch, mentioned: false };
+  if (patch.mentioned === false) patch = { ...patch, mentionAll: false };
   state.convs.set(id, { ...c, ...patch });
   if ('is_pinned' in patch || 'last_message_time' in patch || 'rank' in patch) sortList();
   changed('list', 'chat');
@@ -185,6 +189,13 @@ export function userAvatar(userId) {
   return u ? u.avatar_url : null;
 }
 
+/** Whom a message mentions, for this user: `me` (by id), `all` (@所有人), or null. */
+export function mentionOf(m) {
+  const list = (m && Array.isArray(m.mentions) && m.mentions) || [];
+  if (state.me && list.includes(state.me.user_id)) return 'me';
+  return list.includes('all') ? 'all' : null;
+}
+
 /** Conversations with unread messages, for the tab title: muted ones are left out (消息免打扰). */
 export const unreadTotal = () => [...state.convs.values()].filter((c) => c.unread_count > 0 && !c.is_muted).length;
 
@@ -244,6 +255,27 @@ export function dropMessage(convId, id) {
   changed('chat');
 }
 
+/** A message was recalled, or deleted for this user: its quotes read 「引用的内容已撤回」 (as the
+ * server renders them from now on), and the composer no longer quotes it. */
+export function unquote(convId, id) {
+  const chat = state.chats.get(convId);
+  for (const [k, m] of chat ? chat.msgs : []) {
+    if (m.reply_to && m.reply_to.id === id && m.reply_to.status !== statusOf().recalled) {
+      chat.msgs.set(k, { ...m, reply_to: { ...m.reply_to, content: '', status: statusOf().recalled } });
+    }
+  }
+  const q = state.quoting.get(convId);
+  if (q && q.id === id) state.quoting.delete(convId);
+  changed('chat', 'quote');
+}
+
+/** The composer of `convId` quotes `quote` (a `reply_to`), or nothing when null. */
+export function setQuote(convId, quote) {
+  if (quote) state.quoting.set(convId, quote);
+  else state.quoting.delete(convId);
+  changed('quote');
+}
+
 /** The newest message the store has of a conversation, or null. */
 export function newestMessage(convId) {
   const chat = state.chats.get(convId);
@@ -260,9 +292,11 @@ export function renameUser(userId, name) {
   const known = new Set();
   for (const [convId, chat] of state.chats) {
     for (const [id, m] of chat.msgs) {
+      const q = m.reply_to;
+      if (!mine && q && q.sender_id === userId) chat.msgs.set(id, { ...m, reply_to: { ...q, sender_name: name } });
       if (m.sender_id !== userId) continue;
       known.add(convId);
-      if (!mine && m.status !== statusOf().system) chat.msgs.set(id, { ...m, sender_name: name });
+      if (!mine && m.status !== statusOf().system) chat.msgs.set(id, { ...chat.msgs.get(id), sender_name: name });
     }
   }
   for (const f of state.friends) if (f.user_id === userId) f.display_name = name;

@@ -2,7 +2,8 @@
 // changes; date separators and 5-minute time marks between them), the message menu, and
 // scrolling (new messages follow only when the reader is at the bottom; older pages keep
 // what is on screen in place). A chat opened at a search result (jump.js) scrolls to that
-// message and flashes it, and loads newer pages when scrolled to the end.
+// message and flashes it, and loads newer pages when scrolled to the end. Quotes (引用) are
+// view-quote.js's, @ marks view-mention.js's.
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime, linkify } from './dom.js';
 import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
@@ -12,6 +13,8 @@ import { loadNewer, returnToLatest } from './jump.js';
 import { openHits } from './search.js';
 import { attachmentContent, pendingContent, showProgress, toggleVoice } from './media.js';
 import { openViewer } from './viewer.js';
+import { quoteBlock, startQuote, jumpToQuote } from './view-quote.js';
+import { mentionNames, withMentions } from './view-mention.js';
 
 const GAP = 5 * 60 * 1000;
 const rendered = new Map(); // key -> { el, sig }
@@ -91,7 +94,8 @@ function entries(convId) {
   return out;
 }
 
-const bubble = (text) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, linkify(text));
+/** A text bubble: links, and the 「@名字」 of whom it mentions (a message or an unsent one). */
+const bubble = (m) => h('div', { class: 'bubble', 'data-testid': 'message-content', tabindex: '0' }, withMentions(linkify(m.content), mentionNames(m)));
 
 /** A bubble holding a photo, file or voice note instead of text. */
 const mediaBubble = (type, inside) =>
@@ -139,6 +143,7 @@ function messageEl(e) {
           'div',
           { class: 'msg-menu', role: 'menu', 'data-testid': 'message-menu' },
           text ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'copy', 'data-testid': 'message-copy' }, '复制') : null,
+          m.status === statusOf().normal ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'reply', 'data-testid': 'message-reply' }, '引用') : null,
           canRecall ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'recall', 'data-testid': 'message-recall' }, '撤回') : null,
           h('button', { type: 'button', role: 'menuitem', 'data-act': 'delete', 'data-testid': 'message-delete' }, '删除')
         )
@@ -162,7 +167,8 @@ function messageEl(e) {
       'div',
       { class: 'msg-main' },
       h('span', { class: 'sender', 'data-testid': 'message-sender' }, own ? '我' : m.sender_name),
-      h('div', { class: 'msg-body', title: fmtFullTime(m.created_at) }, text ? bubble(m.content) : mediaBubble(m.type, mediaFor(m))),
+      h('div', { class: 'msg-body', title: fmtFullTime(m.created_at) }, text ? bubble(m) : mediaBubble(m.type, mediaFor(m))),
+      m.reply_to ? quoteBlock(m.reply_to) : null,
       menu
     )
   );
@@ -193,7 +199,7 @@ function pendingStatus(p) {
 function pendingEl(e) {
   const p = e.p;
   const failed = p.state === 'failed';
-  const content = p.kind === 'text' ? bubble(p.content) : mediaBubble(p.kind, pendingContent(p));
+  const content = p.kind === 'text' ? bubble(p) : mediaBubble(p.kind, pendingContent(p));
   const li = h(
     'li',
     {
@@ -206,7 +212,14 @@ function pendingEl(e) {
       'data-type': p.kind,
     },
     avatar(state.me && state.me.user_id, state.me && state.me.display_name, 'msg-avatar', state.me && state.me.avatar_url),
-    h('div', { class: 'msg-main' }, h('span', { class: 'sender', 'data-testid': 'message-sender' }, '我'), h('div', { class: 'msg-body' }, content), pendingStatus(p))
+    h(
+      'div',
+      { class: 'msg-main' },
+      h('span', { class: 'sender', 'data-testid': 'message-sender' }, '我'),
+      h('div', { class: 'msg-body' }, content),
+      p.quote ? quoteBlock(p.quote) : null,
+      pendingStatus(p)
+    )
   );
   if (p.kind !== 'text') showProgress(li, p.uploaded ? 1 : p.progress || 0);
   return li;
@@ -233,7 +246,8 @@ const msgSig = (e) => {
   const left = own ? recallLeft(m.created_at) : -1;
   const a = m.attachment;
   const media = a ? [m.type, a.url, a.thumbnail_url] : null;
-  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media, senderAvatar(m, own)]);
+  const quote = m.reply_to && [m.reply_to.sender_name, m.reply_to.content, m.reply_to.status];
+  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media, senderAvatar(m, own), quote, mentionNames(m)]);
 };
 
 function renderMessages() {
@@ -379,6 +393,8 @@ function act(li, what) {
   if (what === 'view' && m.attachment) openViewer(convId, id, m.attachment);
   else if (what === 'play') toggleVoice(li.querySelector('.voice'));
   else if (what === 'copy') copyText(m.content).then((ok) => toast(ok ? '已复制' : '复制失败', ok ? 'ok' : 'error'));
+  else if (what === 'reply') startQuote(convId, m);
+  else if (what === 'quote') jumpToQuote(convId, m.reply_to);
   else if (what === 'recall') recall(convId, id);
   else if (what === 'delete') deleteForMe(convId, id);
 }
@@ -443,7 +459,10 @@ export function initChat() {
   });
   longPress(ul);
   ul.addEventListener('keydown', (e) => {
-    if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('bubble')) {
+    if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('msg-quote')) {
+      e.preventDefault();
+      e.target.click();
+    } else if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('bubble')) {
       e.preventDefault();
       // A photo opens, a voice note plays; text (and files) open the menu.
       const inner = e.target.querySelector('[data-act="view"], [data-act="play"]');

@@ -1,10 +1,12 @@
 // The composer: Enter sends, Shift+Enter is a new line; grows from one to six lines; counts
 // characters (code points, as the server does) and, near and over the limit, says so and
-// refuses to send instead of cutting the text.
+// refuses to send instead of cutting the text. A send carries the quote (view-quote.js) and
+// the mentions (view-mention.js) the composer holds.
 
 import { $, toast } from './dom.js';
-import { state, subscribe, charCount } from './store.js';
+import { state, subscribe, charCount, setQuote } from './store.js';
 import { send } from './send.js';
+import { mentionsFor } from './view-mention.js';
 
 const drafts = new Map(); // conversation_id -> unsent text
 let draftFor = null;
@@ -50,7 +52,9 @@ function submit() {
   input.value = '';
   drafts.delete(id);
   update();
-  send(id, content);
+  const quote = state.quoting.get(id) || null;
+  if (quote) setQuote(id, null);
+  send(id, content, { quote, mentions: mentionsFor(id, content) });
 }
 
 /** Switching chats keeps each one's unsent text. */

@@ -1,5 +1,6 @@
 // The conversation list: keyed updates (an item is redrawn only when what it shows changed,
-// moved only when its place changed), so focus and scroll survive live updates.
+// moved only when its place changed), so focus and scroll survive live updates. An unread
+// mention prefixes the preview with a red 「[有人@我]」 (or 「[@所有人]」).
 
 import { $, h, avatar, fmtListTime, fmtFullTime } from './dom.js';
 import { state, subscribe, unreadTotal, avatarKey } from './store.js';
@@ -36,6 +37,7 @@ function itemContent(c) {
       h(
         'div',
         { class: 'conv-line' },
+        c.mentioned ? h('span', { class: 'mention-mark', 'data-testid': 'mention-mark' }, c.mentionAll ? '[@所有人]' : '[有人@我]') : null,
         h('span', { class: 'conv-preview', 'data-testid': 'conversation-preview' }, preview),
         c.is_muted ? h('span', { class: 'icon icon-mute mute-mark', role: 'img', 'aria-label': '消息免打扰', title: '消息免打扰', 'data-testid': 'mute-mark' }) : null,
         c.is_pinned ? h('img', { class: 'pin-mark', src: PIN_ICON, alt: '已置顶', title: '已置顶', 'data-testid': 'pin-mark' }) : null
@@ -59,7 +61,7 @@ function render() {
   for (const id of state.order) {
     const c = state.convs.get(id);
     const active = id === state.current;
-    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned, c.is_muted, c.avatar_url]);
+    const sig = JSON.stringify([avatarKey(c), c.title, c.type, c.member_count, c.last_message_time, c.last_message_preview, c.previewSender, c.unread_count, c.is_pinned, c.is_muted, c.avatar_url, !!c.mentioned, !!c.mentionAll]);
     let it = items.get(id);
     if (!it) {
       const el = h('li', {
@@ -74,7 +76,8 @@ function render() {
     }
     if (it.sig !== sig) {
       it.el.replaceChildren(...itemContent(c));
-      it.el.setAttribute('aria-label', `${c.title}${c.unread_count > 0 ? `，${c.unread_count} 条未读` : ''}`);
+      const mark = c.mentioned ? (c.mentionAll ? '，@所有人' : '，有人@我') : '';
+      it.el.setAttribute('aria-label', `${c.title}${c.unread_count > 0 ? `，${c.unread_count} 条未读` : ''}${mark}`);
       it.sig = sig;
     }
     it.el.classList.toggle('active', active);
