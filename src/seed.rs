@@ -310,7 +310,11 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
             "UPDATE members SET unread_count = (
                SELECT COUNT(*) FROM messages x
                WHERE x.conversation_id = members.conversation_id AND ",
-            crate::db::unread_for!("members.user_id", "members.last_read_id"),
+            crate::db::unread_for!(
+                "members.user_id",
+                "members.last_read_id",
+                "members.conversation_id"
+            ),
             ") WHERE conversation_id >= ?1"
         ),
         [first_conversation],

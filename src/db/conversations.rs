@@ -132,7 +132,7 @@ pub fn advance_read_marker(
                    last_read_id = max(last_read_id, ?3),
                    unread_count = (SELECT COUNT(*) FROM messages x
                                    WHERE x.conversation_id = ?1 AND ",
-                unread_for!("?2", "max(members.last_read_id, ?3)"),
+                unread_for!("?2", "max(members.last_read_id, ?3)", "?1"),
                 ") WHERE conversation_id = ?1 AND user_id = ?2 RETURNING unread_count"
             ),
             params![id.0, user.0, to.0],
@@ -168,7 +168,7 @@ macro_rules! mentioned {
             ") AND mm.message_id > ",
             $marker,
             " AND ",
-            unread_for!($user, $marker),
+            unread_for!($user, $marker, $conversation),
             ")"
         )
     };
@@ -206,7 +206,7 @@ const LIST_SQL: &str = concat!(
            ELSE c.avatar_file_id END,
            (SELECT x.id FROM messages x
             WHERE x.conversation_id = c.id AND NOT ",
-    hidden_from!("?1", "x.id", "x.conversation_id"),
+    hidden_from!("?1", "x.id", "c.id"),
     " ORDER BY x.id DESC LIMIT 1),
            m.is_muted,
            ",

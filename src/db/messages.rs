@@ -227,7 +227,7 @@ pub fn page(
         concat!(
             "SELECT {columns} FROM {sources}
              WHERE x.conversation_id = ?1 {bound} AND NOT ",
-            hidden_from!("?2", "x.id", "x.conversation_id"),
+            hidden_from!("?2", "x.id", "?1"),
             " ORDER BY x.id {order} LIMIT ?4 + 0"
         ),
         columns = ROW_COLUMNS,
@@ -363,7 +363,7 @@ pub fn mark_recalled(conn: &Connection, id: MessageId) -> Result<Option<FileId>,
                SELECT m.conversation_id, m.user_id
                FROM messages x JOIN members m ON m.conversation_id = x.conversation_id
                WHERE x.id = ?1 AND ",
-            unread_for!("m.user_id", "m.last_read_id"),
+            unread_for!("m.user_id", "m.last_read_id", "m.conversation_id"),
             ")"
         ),
         [id.0],
@@ -383,7 +383,7 @@ pub fn delete_for(conn: &Connection, user: UserId, id: MessageId) -> Result<(), 
              WHERE unread_count > 0 AND user_id = ?1
                AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?2)
                AND EXISTS (SELECT 1 FROM messages x WHERE x.id = ?2 AND ",
-            unread_for!("?1", "members.last_read_id"),
+            unread_for!("?1", "members.last_read_id", "members.conversation_id"),
             ")"
         ),
         params![user.0, id.0],

@@ -300,7 +300,7 @@ pub fn in_conversation(
             trigram_key!("s.rowid"),
             " FROM message_search s WHERE message_search MATCH ?1
                AND s.rowid > (?3 << 36) AND s.rowid < (?3 << 36) + ?4 AND ",
-            kept!("(s.rowid & 68719476735)", "(s.rowid >> 36)"),
+            kept!("(s.rowid & 68719476735)", "?3"),
             " ORDER BY s.rowid DESC LIMIT ?5"
         ),
         Index::Gram(_) => concat!(
