@@ -1,7 +1,7 @@
 // What the user (or the app) does that talks to the server; each answer goes into the store.
 
 import { api, seg } from './api.js';
-import { toast, busy } from './dom.js';
+import { toast, busy, idNum } from './dom.js';
 import {
   state,
   changed,
@@ -253,4 +253,30 @@ export function afterDelete(convId, id) {
   const now = newestMessage(convId);
   if (now) patchConv(convId, { last_message_preview: previewText(now), previewSender: null });
   else loadListSoon();
+}
+
+/** A remark changed (备注, here or `friend.updated`): the server puts remarks in titles,
+ * senders, members and quotes, so the friends, the list, the members and the open chat's
+ * newest page are fetched again (other chats in memory are dropped, to load afresh). */
+export async function refreshNames() {
+  loadFriends();
+  loadList();
+  state.members.clear();
+  for (const id of [...state.chats.keys()]) if (id !== state.current) state.chats.delete(id);
+  const id = state.current;
+  if (!id) return;
+  loadMembers(id).catch(() => {});
+  const chat = state.chats.get(id);
+  if (!chat || !chat.loaded || chat.detached) return;
+  try {
+    const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=${PAGE}`)) || [];
+    if (state.chats.get(id) !== chat) return;
+    // The newest page in place of what was loaded: older pages load again, renamed.
+    const oldest = page.length ? Math.min(...page.map((m) => idNum(m.id))) : 0;
+    chat.ids = chat.ids.filter((x) => idNum(x) >= oldest || !chat.msgs.delete(x));
+    chat.hasMore = page.length >= PAGE;
+    putMessages(id, page);
+  } catch {
+    /* the names follow on the next load */
+  }
 }
