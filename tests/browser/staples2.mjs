@@ -54,6 +54,19 @@ async function listMenu(u, title, testid) {
   await tid(u.page, testid).click();
 }
 
+/** A finger held on the list item `title` for 600 ms, then lifted (with the click that ends a
+ * touch): what a phone's long press sends. */
+async function longPress(u, title) {
+  await convItem(u.page, title).evaluate(async (li) => {
+    const r = li.getBoundingClientRect();
+    const at = { bubbles: true, pointerType: 'touch', clientX: r.left + 60, clientY: r.top + r.height / 2 };
+    li.dispatchEvent(new PointerEvent('pointerdown', at));
+    await new Promise((done) => setTimeout(done, 600));
+    li.dispatchEvent(new PointerEvent('pointerup', at));
+    li.dispatchEvent(new MouseEvent('click', at));
+  });
+}
+
 await scenario('staples2', async (t) => {
   const a = await t.user('mama2', '妈妈', DESKTOP);
   const b = await t.user('baba2', '爸爸', PHONE);
@@ -185,6 +198,16 @@ await scenario('staples2', async (t) => {
   const muted = convItem(c.page, '一家人');
   await until('a grey dot on the muted group', async () => (await muted.getByTestId('unread-dot').count()) === 1);
   assert.equal(await muted.getByTestId('unread-badge').count(), 0, 'no count on a muted group');
+
+  t.step('B (phone) pins 一家人 by a long press on it: the menu, and no chat opens');
+  await backToList(b);
+  await longPress(b, '一家人');
+  await until("B's conversation menu", () => tid(b.page, 'conversation-menu').isVisible());
+  assert.equal(await tid(b.page, 'chat-window').isVisible(), false, 'the press opened no chat');
+  assert.equal(await tid(b.page, 'conversation-pin').textContent(), '置顶');
+  await tid(b.page, 'conversation-pin').click();
+  await until('the pin mark', async () => (await convItem(b.page, '一家人').getByTestId('pin-mark').count()) === 1);
+  assert.equal(await tid(b.page, 'conversation-menu').isVisible(), false, 'the menu closed');
 
   t.step('B says something in the group; A gives B the remark 老公 from the friends list');
   await openChat(b, '一家人');

@@ -31,10 +31,7 @@ export function noteTyping(convId, userId) {
   who.add(userId);
   const key = `${convId} ${userId}`;
   clearTimeout(timers.get(key));
-  timers.set(
-    key,
-    setTimeout(() => stopTyping(convId, userId), SHOW_FOR)
-  );
+  timers.set(key, setTimeout(() => stopTyping(convId, userId), SHOW_FOR));
   changed('typing');
 }
 

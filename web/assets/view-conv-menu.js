@@ -38,6 +38,7 @@ export function forgetChat(id) {
 export async function removeChat(id, btn) {
   const c = state.convs.get(id);
   if (!c || !window.confirm(`删除与「${c.title}」的聊天？聊天记录将一并清空（你仍在该会话中，有新消息时会重新出现）。`)) return;
+  if (!btn) toast('正在删除…', 'info'); // from the menu, which is gone by now
   await busy(btn, async () => {
     const res = await request('DELETE', `/api/auth/conversations/${seg(id)}`);
     forgetChat(id);
