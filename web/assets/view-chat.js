@@ -331,9 +331,13 @@ function renderMessages() {
   justSent = false;
 }
 
+let marked = false; // some message shows as chosen
+
 /** While choosing messages to forward: the checkboxes follow the store in place. */
 function markSelected() {
   const ids = selectingHere() ? state.selecting.ids : null;
+  if (!ids && !marked) return;
+  marked = !!ids;
   for (const [key, r] of rendered) {
     const box = ids && r.el.querySelector('.msg-check');
     if (box) box.checked = ids.has(key);
