@@ -9,10 +9,11 @@
 // chat shows B 「对方正在输入…」. B clears the chat with A from its 聊天信息: B's side is empty
 // (also after a reload), A's is not. C removes the chat with A from the list by its menu (a
 // right click): it leaves the list and the open chat closes; A's next message brings it back
-// with its unread count. C mutes 一家人 from the same menu: a grey dot, no count. A gives B the
-// remark 老公: A's friends list, the private chat's title and B's name in the group change for
-// A only, and B renaming themselves does not undo it. With CHATD_SCREENSHOTS set it takes the
-// phone's typing indicator and the forward picker.
+// with its unread count; removed again, the friends panel's 发消息 brings it back (from
+// …/info). C mutes 一家人 from the same menu: a grey dot, no count. B pins it by a long press.
+// A gives B the remark 老公: A's friends list, the private chat's title and B's name in the
+// group change for A only, and B renaming themselves does not undo it. With CHATD_SCREENSHOTS
+// set it takes the phone's typing indicator and the forward picker.
 
 import {
   assert,
@@ -189,6 +190,14 @@ await scenario('staples2', async (t) => {
   await openChat(c, a.displayName);
   await waitForMessage(c, '晚上回来吃饭吗？');
   assert.deepEqual(await messageTexts(c.page), ['晚上回来吃饭吗？'], 'the old history stays cleared');
+
+  t.step('C removes it again and opens it from the friends panel: back in the list, titled, empty');
+  await listMenu(c, a.displayName, 'conversation-delete');
+  await until("the item to leave C's list again", async () => (await convItem(c.page, a.displayName).count()) === 0);
+  await openPrivateChat(c, a);
+  await until("the chat in C's list", () => convItem(c.page, a.displayName).isVisible());
+  await until("C's chat loaded", async () => /暂无聊天记录/.test(await c.page.locator('#older-status').textContent()));
+  assert.equal(await tid(c.page, 'message-item').count(), 0, 'its history cleared');
 
   t.step('C mutes 一家人 from the list menu: a grey dot, not a count');
   await listMenu(c, '一家人', 'conversation-mute');

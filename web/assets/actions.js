@@ -16,6 +16,7 @@ import {
   newestMessage,
   previewText,
   noteUsers,
+  upsertConv,
 } from './store.js';
 
 const PAGE = 50;
@@ -42,6 +43,24 @@ export async function loadList() {
  * effect on another's unread count): one reload, soon, however many asked. */
 export function loadListSoon() {
   if (!listTimer) listTimer = setTimeout(loadList, 200);
+}
+
+/** Whether the page knows the conversation, after asking: the list first, then `…/info` for
+ * one the list leaves out (删除聊天 took it out until its next message) that is opened from
+ * the friends or a search; it is back in the list here then, as in WeChat. */
+export async function ensureConv(id) {
+  if (!state.convs.has(id)) await loadList();
+  if (state.convs.has(id)) return true;
+  try {
+    const i = await api('GET', `/api/auth/conversations/${seg(id)}/info`);
+    if (i && !state.convs.has(id)) {
+      const { type, title, avatar_url, member_count, is_pinned, is_muted, created_at } = i;
+      upsertConv({ conversation_id: id, type, title, avatar_url, member_count, is_pinned, is_muted, unread_count: 0, last_message_preview: '', last_message_time: created_at });
+    }
+  } catch (e) {
+    if (e.code !== 401 && e.code !== 404) toast(e.message);
+  }
+  return state.convs.has(id);
 }
 
 let friendsSeq = 0;

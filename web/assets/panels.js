@@ -4,7 +4,7 @@
 import { api, request, seg, setToken } from './api.js';
 import { $, h, avatar, toast, busy } from './dom.js';
 import { state, subscribe, changed, renameUser, noteUsers, patchConv, avatarKey } from './store.js';
-import { loadList, loadFriends, loadMembers as fetchMembers, openChat, closeChat } from './actions.js';
+import { loadList, loadFriends, loadMembers as fetchMembers, openChat, closeChat, ensureConv } from './actions.js';
 import { setAvatar, removeMyAvatar } from './avatars.js';
 import { leaving, hooks } from './live.js';
 import { navSync } from './nav.js';
@@ -98,7 +98,7 @@ async function startPrivate(btn, userId) {
   await busy(btn, async () => {
     const d = await api('POST', '/api/auth/conversations/private', { friend_id: userId });
     $('#friends-dialog').close();
-    if (!state.convs.has(d.conversation_id)) await loadList();
+    await ensureConv(d.conversation_id); // new, or out of the list (删除聊天)
     openChat(d.conversation_id);
   });
 }
