@@ -126,6 +126,8 @@ function renderBar() {
     changed('select', 'chat');
   }
   const on = selectingHere();
+  // A chosen message recalled or deleted meanwhile is no longer chosen.
+  if (on) for (const id of state.selecting.ids) if (!forwardable(messageOf(state.current, id))) state.selecting.ids.delete(id);
   document.body.classList.toggle('selecting', on);
   $('#select-bar').hidden = !on;
   const n = on ? state.selecting.ids.size : 0;
