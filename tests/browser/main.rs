@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use server::Server;
 
-const SOURCES: [&str; 12] = [
+const SOURCES: [&str; 13] = [
     "package.json",
     "package-lock.json",
     "lib.mjs",
@@ -36,6 +36,7 @@ const SOURCES: [&str; 12] = [
     "avatars.mjs",
     "search.mjs",
     "staples.mjs",
+    "staples2.mjs",
 ];
 
 /// One scenario may take this long before it is stopped and the test fails.
@@ -272,4 +273,15 @@ fn search_finds_and_opens_messages() {
 fn staples_quotes_and_mentions() {
     let _one = serial();
     run_scenario("staples.mjs", &["recall_window_secs=600"]);
+}
+
+/// Forward, typing, clear history, remove a chat from the list, remarks (API.md §14): two
+/// messages chosen and forwarded to two chats and seen there by the others, 「正在输入…」 live
+/// (gone after a few seconds, and at once when the message comes), a private chat's history
+/// cleared on one side only, a chat removed from the list by its menu and back with its next
+/// message, a muted group's grey dot, and a remark in place of a name for that user only.
+#[test]
+fn staples_forward_typing_clear_remarks() {
+    let _one = serial();
+    run_scenario("staples2.mjs", &[]);
 }

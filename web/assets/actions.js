@@ -1,7 +1,7 @@
 // What the user (or the app) does that talks to the server; each answer goes into the store.
 
 import { api, seg } from './api.js';
-import { toast, busy } from './dom.js';
+import { toast, busy, idNum } from './dom.js';
 import {
   state,
   changed,
@@ -16,6 +16,7 @@ import {
   newestMessage,
   previewText,
   noteUsers,
+  upsertConv,
 } from './store.js';
 
 const PAGE = 50;
@@ -42,6 +43,24 @@ export async function loadList() {
  * effect on another's unread count): one reload, soon, however many asked. */
 export function loadListSoon() {
   if (!listTimer) listTimer = setTimeout(loadList, 200);
+}
+
+/** Whether the page knows the conversation, after asking: the list first, then `…/info` for
+ * one the list leaves out (删除聊天 took it out until its next message) that is opened from
+ * the friends or a search; it is back in the list here then, as in WeChat. */
+export async function ensureConv(id) {
+  if (!state.convs.has(id)) await loadList();
+  if (state.convs.has(id)) return true;
+  try {
+    const i = await api('GET', `/api/auth/conversations/${seg(id)}/info`);
+    if (i && !state.convs.has(id)) {
+      const { type, title, avatar_url, member_count, is_pinned, is_muted, created_at } = i;
+      upsertConv({ conversation_id: id, type, title, avatar_url, member_count, is_pinned, is_muted, unread_count: 0, last_message_preview: '', last_message_time: created_at });
+    }
+  } catch (e) {
+    if (e.code !== 401 && e.code !== 404) toast(e.message);
+  }
+  return state.convs.has(id);
 }
 
 let friendsSeq = 0;
@@ -253,4 +272,30 @@ export function afterDelete(convId, id) {
   const now = newestMessage(convId);
   if (now) patchConv(convId, { last_message_preview: previewText(now), previewSender: null });
   else loadListSoon();
+}
+
+/** A remark changed (备注, here or `friend.updated`): the server puts remarks in titles,
+ * senders, members and quotes, so the friends, the list, the members and the open chat's
+ * newest page are fetched again (other chats in memory are dropped, to load afresh). */
+export async function refreshNames() {
+  loadFriends();
+  loadList();
+  state.members.clear();
+  for (const id of [...state.chats.keys()]) if (id !== state.current) state.chats.delete(id);
+  const id = state.current;
+  if (!id) return;
+  loadMembers(id).catch(() => {});
+  const chat = state.chats.get(id);
+  if (!chat || !chat.loaded || chat.detached) return;
+  try {
+    const page = (await api('GET', `/api/auth/conversations/${seg(id)}?limit=${PAGE}`)) || [];
+    if (state.chats.get(id) !== chat) return;
+    // The newest page in place of what was loaded: older pages load again, renamed.
+    const oldest = page.length ? Math.min(...page.map((m) => idNum(m.id))) : 0;
+    chat.ids = chat.ids.filter((x) => idNum(x) >= oldest || !chat.msgs.delete(x));
+    chat.hasMore = page.length >= PAGE;
+    putMessages(id, page);
+  } catch {
+    /* the names follow on the next load */
+  }
 }

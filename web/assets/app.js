@@ -4,7 +4,8 @@
 //   store.js          the one state object (subscribe / changed)
 //   live.js           event kind -> store update, stream status
 //   actions.js        what talks to the server (lists, chats, recall, pins); send.js sending
-//   view-*.js         list, chat, composer (quotes, @ and emoji), attachments, voice, auth;
+//   view-*.js         list (and its menu), chat (forwarding), composer (quotes, @ and emoji),
+//                     attachments, voice, auth, a friend's card (remarks); typing.js 正在输入;
 //                     panels.js the dialogs; media.js attachments in bubbles, viewer.js the photo viewer,
 //                     avatars.js pictures and setting them; nav.js the back button
 //   search.js         searching (the list's box, one conversation's matches); view-search.js
@@ -30,6 +31,10 @@ import { initEmoji } from './view-emoji.js';
 import { initQuote } from './view-quote.js';
 import { initMention, clearMentions } from './view-mention.js';
 import { initViewer } from './viewer.js';
+import { initTyping } from './typing.js';
+import { initForward } from './view-forward.js';
+import { initConvMenu } from './view-conv-menu.js';
+import { initRemark } from './view-remark.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
 
@@ -83,6 +88,8 @@ function teardown() {
     chats: new Map(),
     pendings: new Map(),
     quoting: new Map(),
+    selecting: null,
+    typing: new Map(),
     users: new Map(),
     members: new Map(),
     current: null,
@@ -91,7 +98,7 @@ function teardown() {
     outgoing: [],
     conn: 'idle',
   });
-  changed('me', 'auth', 'list', 'chat', 'friends', 'conn', 'nav', 'search', 'hits', 'quote');
+  changed('me', 'auth', 'list', 'chat', 'friends', 'conn', 'nav', 'search', 'hits', 'quote', 'select', 'typing');
 }
 
 function logoutLocal(message) {
@@ -134,6 +141,10 @@ async function main() {
   initViewer();
   initSearch();
   initPanels({ logout });
+  initTyping();
+  initForward();
+  initConvMenu();
+  initRemark(); // after the panels: it chains their hooks
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();
   });

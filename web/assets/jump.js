@@ -9,7 +9,7 @@
 import { api, seg } from './api.js';
 import { toast } from './dom.js';
 import { state, changed, resetChat, putMessages, patchConv } from './store.js';
-import { showChat, openChat, loadList, loadNewest, catchUp, markReadSoon } from './actions.js';
+import { showChat, openChat, ensureConv, loadNewest, catchUp, markReadSoon } from './actions.js';
 
 const AROUND = 50; // the message, 24 older and 25 newer
 const OLDER = Math.floor((AROUND - 1) / 2);
@@ -18,9 +18,9 @@ const PAGE = 50;
 
 /** Whether the list knows the conversation (a result may be newer than the list). */
 async function known(id) {
-  if (!state.convs.has(id)) await loadList();
-  if (!state.convs.has(id)) toast('会话不存在');
-  return state.convs.has(id);
+  const ok = await ensureConv(id);
+  if (!ok) toast('会话不存在');
+  return ok;
 }
 
 /** Opens a conversation found by a search (a group). */

@@ -17,9 +17,11 @@ import {
   renameUser,
   setUserAvatar,
   statusOf,
+  clearUpto,
 } from './store.js';
-import { loadList, loadListSoon, loadFriends, loadMembers, markReadSoon, catchUp, afterDelete, closeChat } from './actions.js';
+import { loadList, loadListSoon, loadFriends, loadMembers, markReadSoon, catchUp, afterDelete, closeChat, refreshNames } from './actions.js';
 import { retryPending, settle } from './send.js';
+import { noteTyping, stopTyping } from './typing.js';
 
 /** Conversations this device is leaving itself (no "you were removed" toast for those). */
 export const leaving = new Set();
@@ -33,7 +35,9 @@ const handlers = {
     const m = d.message;
     if (!m) return;
     if (d.client_msg_id) settle(d.client_msg_id); // our own send, confirmed: matched by key
+    // Unknown here: new, or removed from this user's list (删除聊天) and back with this message.
     if (!state.convs.has(id)) loadListSoon();
+    stopTyping(id, m.sender_id);
     putLive(id, [m]);
     notePreview(id, m);
     const own = state.me && m.sender_id === state.me.user_id;
@@ -77,7 +81,13 @@ const handlers = {
     for (const k of ['member_count', 'is_pinned', 'is_muted', 'unread_count', 'mentioned', 'avatar_url']) if (d[k] !== undefined) patch[k] = d[k];
     // The open chat in a visible page stays read; a hidden one counts what arrives.
     if (patch.unread_count > 0 && id === state.current && state.visible && !isDetached(id)) markReadSoon();
-    if (!patchConv(id, patch)) loadListSoon();
+    if (d.cleared_upto) clearUpto(id, d.cleared_upto); // 清空聊天记录, 删除聊天 (this user)
+    if (d.hidden) {
+      // 删除聊天: out of the list until its next message.
+      if (state.current === id) closeChat();
+      hooks.removedFrom(id);
+      removeConv(id);
+    } else if (!patchConv(id, patch)) loadListSoon();
     if (d.announcement !== undefined) hooks.announcementChanged(id, d.announcement);
     if (d.deleted_message_id) afterDelete(id, d.deleted_message_id);
     if (d.member_count !== undefined && state.members.has(id)) {
@@ -99,8 +109,14 @@ const handlers = {
 
   'user.updated'(d) {
     const before = state.friends.find((f) => f.user_id === d.user_id);
-    const oldName = before ? before.display_name : null;
-    const renamed = typeof d.display_name === 'string';
+    const oldName = before ? before.remark || before.display_name : null;
+    // A friend with a remark (备注) keeps it wherever it shows: only their card learns the name.
+    const remarked = !!(before && before.remark);
+    if (remarked && typeof d.display_name === 'string') {
+      before.display_name = d.display_name;
+      changed('friends');
+    }
+    const renamed = typeof d.display_name === 'string' && !remarked;
     const inChats = renamed ? renameUser(d.user_id, d.display_name) : sentIn(d.user_id);
     const patch = {};
     if (renamed) patch.title = d.display_name;
@@ -126,6 +142,11 @@ const handlers = {
   'friend.added': () => loadFriends(),
   'friend.removed': () => loadFriends(),
   'friend.rejected': () => loadFriends(),
+  'friend.updated': () => refreshNames(), // a remark set or removed (on any device)
+
+  typing(d) {
+    noteTyping(d.conversation_id, d.user_id);
+  },
 
   resync() {
     reloadAll();

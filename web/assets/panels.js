@@ -4,11 +4,13 @@
 import { api, request, seg, setToken } from './api.js';
 import { $, h, avatar, toast, busy } from './dom.js';
 import { state, subscribe, changed, renameUser, noteUsers, patchConv, avatarKey } from './store.js';
-import { loadList, loadFriends, loadMembers as fetchMembers, openChat, closeChat } from './actions.js';
+import { loadList, loadFriends, loadMembers as fetchMembers, openChat, closeChat, ensureConv } from './actions.js';
 import { setAvatar, removeMyAvatar } from './avatars.js';
 import { leaving, hooks } from './live.js';
 import { navSync } from './nav.js';
 import { showInPanel, announcementChanged } from './announce.js';
+import { clearHistory } from './view-conv-menu.js';
+import { openFriendCard } from './view-remark.js';
 
 let ctx = null; // from app.js: logout()
 let searchResults = null; // the last user search's answer, drawn against the current friends
@@ -48,11 +50,13 @@ function renderFriends() {
     h('li', { class: 'row-item', 'data-testid': 'outgoing-request', 'data-id': r.request_id }, ...person(r), h('span', { class: 'muted small' }, '等待验证'))
   );
   $('#outgoing-list').replaceChildren(...(out.length ? out : [empty('暂无')]));
+  // A remark (备注) first, the friend's own name small and grey below it.
   const fr = state.friends.map((f) =>
     h(
       'li',
       { class: 'row-item', 'data-testid': 'friend-item', 'data-id': f.user_id },
-      ...person(f),
+      ...(f.remark ? person({ ...f, display_name: f.remark }, h('span', { class: 'muted small block', 'data-testid': 'friend-nickname' }, `昵称：${f.display_name}`)) : person(f)),
+      h('button', { type: 'button', class: 'link', 'data-act': 'remark', 'data-testid': 'friend-remark-button' }, '备注'),
       h('button', { type: 'button', class: 'primary', 'data-act': 'chat', 'data-testid': 'friend-chat-button' }, '发消息'),
       h('button', { type: 'button', class: 'danger', 'data-act': 'unfriend', 'data-testid': 'friend-remove-button' }, '删除')
     )
@@ -94,7 +98,7 @@ async function startPrivate(btn, userId) {
   await busy(btn, async () => {
     const d = await api('POST', '/api/auth/conversations/private', { friend_id: userId });
     $('#friends-dialog').close();
-    if (!state.convs.has(d.conversation_id)) await loadList();
+    await ensureConv(d.conversation_id); // new, or out of the list (删除聊天)
     openChat(d.conversation_id);
   });
 }
@@ -106,6 +110,7 @@ async function friendsClick(e) {
   const id = li.dataset.id;
   const act = btn.dataset.act;
   if (act === 'chat') return startPrivate(btn, id);
+  if (act === 'remark') return openFriendCard(id);
   if (act === 'accept' || act === 'reject') {
     return busy(btn, async () => {
       const res = await request('POST', `/api/auth/friends/requests/${seg(id)}/${act}`);
@@ -390,6 +395,9 @@ export function initPanels(app) {
   $('#group-invite-form').addEventListener('submit', inviteMembers);
   $('#group-rename-form').addEventListener('submit', renameGroup);
   $('#btn-leave-group').addEventListener('click', leaveGroup);
+  $('#btn-group-clear').addEventListener('click', async (e) => {
+    if (await clearHistory(groupInfoId, e.currentTarget)) $('#group-info-dialog').close();
+  });
   $('#profile-form').addEventListener('submit', saveProfile);
   $('#btn-avatar-pick').addEventListener('click', () => $('#avatar-input').click());
   $('#avatar-input').addEventListener('change', (e) => pickMyAvatar(e.currentTarget));

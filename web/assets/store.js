@@ -1,7 +1,7 @@
 // The client's one state object. Views subscribe and render from it; nothing is read back
 // from the DOM. Every change names what it touched (`list`, `chat`, `friends`, `me`, `conn`,
-// `auth`, `search`, `hits`, `quote`), and subscribers run once per batch (a microtask, so
-// hidden tabs update too).
+// `auth`, `search`, `hits`, `quote`, `select`, `typing`), and subscribers run once per batch
+// (a microtask, so hidden tabs update too).
 
 import { idNum } from './dom.js';
 
@@ -19,6 +19,8 @@ export const state = {
   chats: new Map(),
   pendings: new Map(), // client_msg_id -> unsent message (send.js): { clientId, convId, kind, state: 'sending'|'failed', error, tries, … }
   quoting: new Map(), // conversation_id -> the message the composer quotes (引用), shaped as a `reply_to`
+  selecting: null, // 多选 to forward (view-forward.js): { convId, ids: Set of message ids } while choosing
+  typing: new Map(), // conversation_id -> Set of user ids shown as typing there (typing.js)
   users: new Map(), // user_id -> { avatar_url }: from friends, members, requests, search, events
   members: new Map(), // conversation_id -> members (groups: who the senders are, for avatars)
   current: null, // the open conversation's id
@@ -149,7 +151,7 @@ export function notePreview(convId, m) {
  * the friends by name, as the list item has no user id), else the conversation. */
 export function avatarKey(c) {
   if (c && c.type === 'private') {
-    const f = state.friends.find((x) => x.display_name === c.title);
+    const f = state.friends.find((x) => (x.remark || x.display_name) === c.title); // a remark is the title
     if (f) return f.user_id;
   }
   return c ? c.conversation_id : '';
@@ -302,4 +304,28 @@ export function renameUser(userId, name) {
   for (const f of state.friends) if (f.user_id === userId) f.display_name = name;
   changed('chat', 'friends');
   return known;
+}
+
+/** History cleared for this user up to `upto` (清空聊天记录, 删除聊天; ids compare by number):
+ * loaded messages at or below it go, quotes of them read as recalled (as the server renders
+ * them), nothing is unread, and the preview empties unless something newer is loaded. */
+export function clearUpto(convId, upto) {
+  const n = idNum(upto);
+  const gone = (id) => idNum(id) <= n;
+  const chat = state.chats.get(convId);
+  if (chat) {
+    chat.ids = chat.ids.filter((id) => !gone(id) || !chat.msgs.delete(id));
+    for (const [k, m] of chat.msgs) {
+      const q = m.reply_to;
+      if (q && gone(q.id) && q.status !== statusOf().recalled) chat.msgs.set(k, { ...m, reply_to: { ...q, content: '', status: statusOf().recalled } });
+    }
+    chat.hasMore = false; // nothing older is left for this user
+    chat.detached = false; // what was loaded is gone; what comes next is newer
+  }
+  const q = state.quoting.get(convId);
+  if (q && gone(q.id)) state.quoting.delete(convId);
+  const left = newestMessage(convId);
+  const preview = left ? {} : { last_message_preview: '', previewSender: null };
+  patchConv(convId, { unread_count: 0, mentioned: false, ...preview });
+  changed('chat', 'quote');
 }

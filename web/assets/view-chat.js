@@ -3,7 +3,7 @@
 // scrolling (new messages follow only when the reader is at the bottom; older pages keep
 // what is on screen in place). A chat opened at a search result (jump.js) scrolls to that
 // message and flashes it, and loads newer pages when scrolled to the end. Quotes (引用) are
-// view-quote.js's, @ marks view-mention.js's.
+// view-quote.js's, @ marks view-mention.js's, choosing messages to forward view-forward.js's.
 
 import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime, linkify } from './dom.js';
 import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
@@ -15,6 +15,7 @@ import { attachmentContent, pendingContent, showProgress, toggleVoice } from './
 import { openViewer } from './viewer.js';
 import { quoteBlock, startQuote, jumpToQuote } from './view-quote.js';
 import { mentionNames, withMentions } from './view-mention.js';
+import { selectingHere, startSelect, toggleSelect } from './view-forward.js';
 
 const GAP = 5 * 60 * 1000;
 const rendered = new Map(); // key -> { el, sig }
@@ -48,6 +49,7 @@ function renderHeader() {
   $('#chat-title').textContent = group ? `${title}（${c.member_count}）` : title;
   $('#chat-avatar').replaceChildren(avatar(c ? avatarKey(c) : state.current, title, group ? 'group' : '', c && c.avatar_url));
   $('#btn-group-info').hidden = !group;
+  $('#btn-chat-info').hidden = !c || group;
   const pin = $('#btn-pin');
   pin.querySelector('.pin-label').textContent = c && c.is_pinned ? '取消置顶' : '置顶';
   pin.setAttribute('aria-pressed', c && c.is_pinned ? 'true' : 'false');
@@ -143,6 +145,7 @@ function messageEl(e) {
           'div',
           { class: 'msg-menu', role: 'menu', 'data-testid': 'message-menu' },
           text ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'copy', 'data-testid': 'message-copy' }, '复制') : null,
+          m.status === statusOf().normal ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'forward', 'data-testid': 'message-forward' }, '转发') : null,
           m.status === statusOf().normal ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'reply', 'data-testid': 'message-reply' }, '引用') : null,
           canRecall ? h('button', { type: 'button', role: 'menuitem', 'data-act': 'recall', 'data-testid': 'message-recall' }, '撤回') : null,
           h('button', { type: 'button', role: 'menuitem', 'data-act': 'delete', 'data-testid': 'message-delete' }, '删除')
@@ -162,6 +165,9 @@ function messageEl(e) {
       'data-own': own ? '1' : '0',
       'data-type': m.type || 'text',
     },
+    selectingHere() && m.status === statusOf().normal
+      ? h('input', { type: 'checkbox', class: 'msg-check', 'data-testid': 'message-select', 'aria-label': '选择这条消息' })
+      : null,
     avatar(m.sender_id, own && state.me ? state.me.display_name : m.sender_name, 'msg-avatar', senderAvatar(m, own)),
     h(
       'div',
@@ -247,7 +253,7 @@ const msgSig = (e) => {
   const a = m.attachment;
   const media = a ? [m.type, a.url, a.thumbnail_url] : null;
   const quote = m.reply_to && [m.reply_to.sender_name, m.reply_to.content, m.reply_to.status];
-  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media, senderAvatar(m, own), quote, mentionNames(m)]);
+  return JSON.stringify([m.content, m.sender_name, m.status, e.cont, menuFor === m.id, left === null || left > 0, media, senderAvatar(m, own), quote, mentionNames(m), selectingHere()]);
 };
 
 function renderMessages() {
@@ -303,9 +309,11 @@ function renderMessages() {
     if (at !== r.el) ul.insertBefore(r.el, at || null);
     i++;
   }
+  markSelected();
   const loaded = !!(chat && chat.loaded);
   $('#btn-older').hidden = !(loaded && chat.hasMore && !chat.loading);
-  $('#older-status').textContent = chat && chat.loading ? '加载中…' : loaded && !chat.hasMore ? '没有更多消息了' : '';
+  const none = loaded && !chat.ids.length ? '暂无聊天记录' : '没有更多消息了';
+  $('#older-status').textContent = chat && chat.loading ? '加载中…' : loaded && !chat.hasMore ? none : '';
   renderNewer(chat, loaded && detached);
   const focus = loaded && chat.focus;
   if (focus) {
@@ -321,6 +329,20 @@ function renderMessages() {
   shownLoaded = loaded;
   shownDetached = detached;
   justSent = false;
+}
+
+let marked = false; // some message shows as chosen
+
+/** While choosing messages to forward: the checkboxes follow the store in place. */
+function markSelected() {
+  const ids = selectingHere() ? state.selecting.ids : null;
+  if (!ids && !marked) return;
+  marked = !!ids;
+  for (const [key, r] of rendered) {
+    const box = ids && r.el.querySelector('.msg-check');
+    if (box) box.checked = ids.has(key);
+    r.el.classList.toggle('selected', !!box && ids.has(key));
+  }
 }
 
 /** The end of a detached chat: newer pages loading (or failed), and 「回到最新」. */
@@ -394,6 +416,7 @@ function act(li, what) {
   else if (what === 'play') toggleVoice(li.querySelector('.voice'));
   else if (what === 'copy') copyText(m.content).then((ok) => toast(ok ? '已复制' : '复制失败', ok ? 'ok' : 'error'));
   else if (what === 'reply') startQuote(convId, m);
+  else if (what === 'forward') startSelect(convId, id);
   else if (what === 'quote') jumpToQuote(convId, m.reply_to);
   else if (what === 'recall') recall(convId, id);
   else if (what === 'delete') deleteForMe(convId, id);
@@ -413,7 +436,7 @@ function longPress(ul) {
   ul.addEventListener('pointerdown', (e) => {
     if (e.pointerType !== 'touch') return;
     const li = e.target.closest('li[data-testid="message-item"]');
-    if (!li || li.dataset.pending || !e.target.closest('.bubble')) return;
+    if (!li || li.dataset.pending || !e.target.closest('.bubble') || selectingHere()) return;
     start = { x: e.clientX, y: e.clientY };
     stop();
     timer = setTimeout(() => {
@@ -437,6 +460,12 @@ export function initChat() {
   ul.addEventListener('click', (e) => {
     const li = e.target.closest('li[data-testid="message-item"]');
     if (!li) return;
+    if (selectingHere()) {
+      // Choosing: a tap anywhere on a message ticks it (nothing opens, no link is followed).
+      if (!e.target.closest('.msg-check')) e.preventDefault();
+      if (!li.dataset.pending) toggleSelect(li.dataset.id);
+      return;
+    }
     if (pressed) {
       pressed = false; // the click that ends a long press only opened the menu
       return;
@@ -454,6 +483,7 @@ export function initChat() {
     const li = e.target.closest('li[data-testid="message-item"]');
     if (!li || !e.target.closest('.bubble') || li.dataset.pending) return;
     e.preventDefault();
+    if (selectingHere()) return;
     menuFor = li.dataset.id;
     changed('chat');
   });
@@ -488,7 +518,8 @@ export function initChat() {
   $('#btn-pin').addEventListener('click', (e) => state.current && togglePin(state.current, e.currentTarget));
   $('#btn-mute').addEventListener('click', (e) => state.current && toggleMute(state.current, e.currentTarget));
   subscribe((ch) => {
-    if (ch.has('chat') || ch.has('list') || ch.has('me') || ch.has('auth') || ch.has('friends') || ch.has('members')) render(ch);
+    if (['chat', 'list', 'me', 'auth', 'friends', 'members'].some((t) => ch.has(t))) render(ch);
+    else if (ch.has('select') && state.current) markSelected();
     else if (ch.has('progress') && state.current) renderProgress();
   });
 }
