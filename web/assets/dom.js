@@ -233,3 +233,38 @@ export function linkify(text) {
   if (at < text.length) out.push(text.slice(at));
   return out;
 }
+
+/** A long press on touch screens (iOS Safari sends no contextmenu for it): a finger or pen
+ * held still for half a second on the item `pick(event)` names (null: not here) calls
+ * `fire(item, x, y)`. Returns `consume()`: true once for the click that ends a long press,
+ * which should then do nothing else. */
+export function onLongPress(container, pick, fire) {
+  let timer = null;
+  let start = null;
+  let firedAt = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  container.addEventListener('pointerdown', (e) => {
+    if (e.pointerType === 'mouse') return;
+    const item = pick(e);
+    if (!item) return;
+    start = { x: e.clientX, y: e.clientY };
+    stop();
+    timer = setTimeout(() => {
+      timer = null;
+      firedAt = Date.now();
+      fire(item, start.x, start.y);
+    }, 500);
+  });
+  container.addEventListener('pointermove', (e) => {
+    if (timer && start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > 10) stop();
+  });
+  for (const type of ['pointerup', 'pointercancel']) container.addEventListener(type, stop);
+  return () => {
+    const fired = Date.now() - firedAt < 800;
+    firedAt = 0;
+    return fired;
+  };
+}

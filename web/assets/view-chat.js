@@ -5,7 +5,7 @@
 // message and flashes it, and loads newer pages when scrolled to the end. Quotes (引用) are
 // view-quote.js's, @ marks view-mention.js's, choosing messages to forward view-forward.js's.
 
-import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime, linkify } from './dom.js';
+import { $, h, avatar, toast, copyText, dayKey, dayLabel, fmtHM, fmtFullTime, linkify, onLongPress } from './dom.js';
 import { state, subscribe, changed, statusOf, avatarKey, userAvatar } from './store.js';
 import { loadOlder, recall, deleteForMe, togglePin, toggleMute } from './actions.js';
 import { sendPending, cancelPending } from './send.js';
@@ -422,38 +422,24 @@ function act(li, what) {
   else if (what === 'delete') deleteForMe(convId, id);
 }
 
-let pressed = false; // a long press just opened a menu
-
-/** Holding a bubble for half a second opens its menu on touch screens (iOS Safari has no
- * context menu event for it; where one comes too, both open the same menu). */
+/** Holding a bubble for half a second opens its menu on touch screens (where a context menu
+ * event comes too, both open the same menu). Returns whether a click ends a long press. */
 function longPress(ul) {
-  let timer = null;
-  let start = null;
-  const stop = () => {
-    clearTimeout(timer);
-    timer = null;
-  };
-  ul.addEventListener('pointerdown', (e) => {
-    if (e.pointerType !== 'touch') return;
-    const li = e.target.closest('li[data-testid="message-item"]');
-    if (!li || li.dataset.pending || !e.target.closest('.bubble') || selectingHere()) return;
-    start = { x: e.clientX, y: e.clientY };
-    stop();
-    timer = setTimeout(() => {
-      timer = null;
-      pressed = true;
-      setTimeout(() => {
-        pressed = false;
-      }, 800);
+  return onLongPress(
+    ul,
+    (e) => {
+      const li = e.target.closest('li[data-testid="message-item"]');
+      if (!li || li.dataset.pending || !e.target.closest('.bubble') || selectingHere()) return null;
+      return li;
+    },
+    (li) => {
       menuFor = li.dataset.id;
       changed('chat');
-    }, 500);
-  });
-  ul.addEventListener('pointermove', (e) => {
-    if (timer && start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > 10) stop();
-  });
-  for (const type of ['pointerup', 'pointercancel']) ul.addEventListener(type, stop);
+    }
+  );
 }
+
+let endsLongPress = () => false;
 
 export function initChat() {
   const ul = $('#msg-list');
@@ -466,10 +452,7 @@ export function initChat() {
       if (!li.dataset.pending) toggleSelect(li.dataset.id);
       return;
     }
-    if (pressed) {
-      pressed = false; // the click that ends a long press only opened the menu
-      return;
-    }
+    if (endsLongPress()) return; // the click that ends a long press only opened the menu
     const btn = e.target.closest('[data-act]');
     if (btn) return act(li, btn.dataset.act);
     if (e.target.closest('a')) return; // a file's download link does its own thing
@@ -487,7 +470,7 @@ export function initChat() {
     menuFor = li.dataset.id;
     changed('chat');
   });
-  longPress(ul);
+  endsLongPress = longPress(ul);
   ul.addEventListener('keydown', (e) => {
     if ((e.key === 'Enter' || e.key === ' ') && e.target.classList.contains('msg-quote')) {
       e.preventDefault();

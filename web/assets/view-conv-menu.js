@@ -6,13 +6,12 @@
 // /api/auth/conversations/{id}`: it leaves the list, and comes back with its next message).
 
 import { request, seg } from './api.js';
-import { $, toast, busy } from './dom.js';
+import { $, toast, busy, onLongPress } from './dom.js';
 import { state, subscribe, removeConv, clearUpto, newestMessage } from './store.js';
 import { togglePin, toggleMute, closeChat } from './actions.js';
 import { hooks } from './live.js';
 
 let menuFor = null; // the conversation whose menu is open
-let pressed = false; // a long press just opened the menu: the click that ends it opens nothing
 
 /** 清空聊天记录 (confirmed): every message up to now goes, for this user only. */
 export async function clearHistory(id, btn) {
@@ -103,37 +102,12 @@ export function initConvMenu() {
     openMenu(li.dataset.id, keyboard ? r.left + 40 : e.clientX, keyboard ? r.top + r.height / 2 : e.clientY);
   });
   // A long press on touch screens (iOS Safari sends no contextmenu for it).
-  let timer = null;
-  let start = null;
-  const stop = () => {
-    clearTimeout(timer);
-    timer = null;
-  };
-  ul.addEventListener('pointerdown', (e) => {
-    const li = itemOf(e);
-    if (e.pointerType === 'mouse' || !li) return;
-    start = { x: e.clientX, y: e.clientY };
-    stop();
-    timer = setTimeout(() => {
-      timer = null;
-      pressed = true;
-      setTimeout(() => {
-        pressed = false;
-      }, 800);
-      openMenu(li.dataset.id, start.x, start.y);
-    }, 500);
-  });
-  ul.addEventListener('pointermove', (e) => {
-    if (timer && start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > 10) stop();
-  });
-  for (const type of ['pointerup', 'pointercancel']) ul.addEventListener(type, stop);
+  const endsLongPress = onLongPress(ul, itemOf, (li, x, y) => openMenu(li.dataset.id, x, y));
   // Before the list's own listener: the click ending a long press opens no chat.
   ul.addEventListener(
     'click',
     (e) => {
-      if (!pressed) return;
-      pressed = false;
-      e.stopImmediatePropagation();
+      if (endsLongPress()) e.stopImmediatePropagation();
     },
     true
   );
