@@ -6,7 +6,8 @@
 //!   token, so a reset password or a disabled account takes effect within about a second;
 //! * every minute: delete events older than `event_retention_secs`, and forget rate-limiter
 //!   entries of clients quiet for their whole period;
-//! * every `backup_interval_secs` (when > 0): a checked backup, keeping `backup_keep`.
+//! * every `backup_interval_secs` (when > 0): a checked backup, keeping `backup_keep`;
+//! * four times a second: notifications (`crate::notify`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,6 +47,15 @@ impl Fairing for Background {
             return;
         };
         let shutdown = rocket.shutdown();
+        if let Some(links) = rocket.state::<crate::domain::files::Links>() {
+            let notifier = crate::notify::Notifier::new(
+                db.clone(),
+                hub.clone(),
+                links.clone(),
+                config.public_url.clone(),
+            );
+            rocket::tokio::spawn(notifier.run(shutdown.clone()));
+        }
 
         rocket::tokio::spawn(watch_accounts(
             db.clone(),

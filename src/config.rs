@@ -63,6 +63,9 @@ pub struct Config {
     pub media_sweep_secs: u64,
     /// How long a signed file URL works.
     pub file_url_ttl_secs: u64,
+    /// Where people open the web app (`https://chat.home.arpa:8443`): notifications link to
+    /// a conversation under it. Without it they carry no link.
+    pub public_url: Option<String>,
 }
 
 /// SQLite's `synchronous` for the writer (`sqlite_synchronous`): `"full"` or `"normal"`;
@@ -210,7 +213,23 @@ impl Default for Config {
             upload_orphan_secs: 86_400,
             media_sweep_secs: 3600,
             file_url_ttl_secs: 86_400,
+            public_url: None,
         }
+    }
+}
+
+/// Whether `text` is an absolute `http://` or `https://` URL with a host (at most 512
+/// characters, no white space).
+pub fn is_web_url(text: &str) -> bool {
+    if text.len() > 512 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    match text.parse::<ureq::http::Uri>() {
+        Ok(uri) => {
+            matches!(uri.scheme_str(), Some("http" | "https"))
+                && uri.host().is_some_and(|h| !h.is_empty())
+        }
+        Err(_) => false,
     }
 }
 
@@ -281,6 +300,9 @@ impl Config {
         }
         if self.db_readers == 0 {
             return bad("db_readers", "must be at least 1");
+        }
+        if self.public_url.as_deref().is_some_and(|u| !is_web_url(u)) {
+            return bad("public_url", "must be an http:// or https:// address");
         }
         if self.max_streams_per_user == 0 {
             return bad("max_streams_per_user", "must be at least 1");

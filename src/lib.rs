@@ -52,6 +52,7 @@ pub mod ids;
 pub mod limits;
 pub mod logging;
 pub mod media;
+pub mod notify;
 #[cfg(test)]
 mod parser_props;
 pub mod passwords;

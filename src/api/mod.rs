@@ -14,6 +14,7 @@ pub mod friends;
 pub mod groups;
 pub mod me;
 pub mod messages;
+pub mod notifications;
 pub mod search;
 
 use rocket::Route;
@@ -28,6 +29,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(groups::routes());
     routes.extend(chat::routes());
     routes.extend(messages::routes());
+    routes.extend(notifications::routes());
     routes.extend(search::routes());
     routes.extend(events::routes());
     routes.extend(files::routes());
@@ -46,6 +48,7 @@ fn apis() -> Vec<utoipa::openapi::OpenApi> {
         groups::api(),
         chat::api(),
         messages::api(),
+        notifications::api(),
         search::api(),
         events::api(),
         files::api(),

@@ -153,6 +153,7 @@ pub mod friends;
 pub mod history;
 pub mod messages;
 pub mod migrate;
+pub mod notify;
 pub mod reserve;
 pub mod search;
 pub mod users;

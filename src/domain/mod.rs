@@ -15,6 +15,7 @@ pub mod members;
 pub mod mentions;
 pub mod messages;
 pub mod names;
+pub mod notifications;
 pub mod quotes;
 pub mod render;
 pub mod search;

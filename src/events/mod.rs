@@ -117,6 +117,14 @@ impl Hub {
         rows.retain(|(user, _)| users.contains_key(user));
     }
 
+    /// Whether `user` has an event stream open now.
+    pub fn is_online(&self, user: UserId) -> bool {
+        self.users
+            .recover()
+            .get(&user)
+            .is_some_and(|slots| slots.iter().any(|s| s.strong_count() > 0))
+    }
+
     /// Hands rendered events to every open stream of their users, in order, and wakes them.
     pub fn deliver(&self, batch: Vec<(UserId, Outgoing)>) {
         let users = self.users.recover();

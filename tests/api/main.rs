@@ -10,6 +10,7 @@ mod server;
 mod flood;
 mod helpers;
 mod live;
+mod notify;
 
 mod accounts;
 mod admin;

@@ -78,6 +78,12 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::Get, "/api/auth/conversations/c_1/info", None),
         (Method::Delete, "/api/auth/conversations/c_1/messages", None),
         (Method::Post, "/api/auth/conversations/c_1/typing", None),
+        (Method::Get, "/api/auth/me/notifications", None),
+        (
+            Method::Put,
+            "/api/auth/me/notifications",
+            Some(json!({"ntfy_url": null})),
+        ),
         (
             Method::Put,
             "/api/auth/friends/u_1/remark",

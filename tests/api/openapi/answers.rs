@@ -187,6 +187,9 @@ fn every_operation_answers_as_documented() {
 
     // Events ticket, the end of a friendship, the password, logging out.
     c.expect(200, Post, "/api/auth/events/ticket", a, None);
+    let notify = Some(json!({"ntfy_url": "https://ntfy.sh/alice-7f3c", "show_content": true}));
+    c.expect(200, Put, "/api/auth/me/notifications", a, notify);
+    c.expect(200, Get, "/api/auth/me/notifications", a, None);
     let remark = Some(json!({"remark": "卡罗尔"}));
     let at_carol = format!("/api/auth/friends/{carol_id}/remark");
     c.expect(200, Put, &at_carol, a, remark);

@@ -43,6 +43,9 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
              ALTER TABLE members DROP COLUMN cleared_upto;
              ALTER TABLE members DROP COLUMN hidden;
              ALTER TABLE friendships DROP COLUMN remark;
+             DROP TRIGGER notify_mark_follows_deletes;
+             DROP TABLE notify_deliveries; DROP TABLE notify_state;
+             DROP TABLE push_subscriptions; DROP TABLE notify_settings;
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
@@ -71,6 +74,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
             "V13__replies_and_mentions",
             "V14__clear_history",
             "V15__remarks",
+            "V16__notifications",
         ]
         .iter()
         .all(|m| applied.contains(m)),

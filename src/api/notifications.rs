@@ -1,0 +1,89 @@
+//! The caller's notification settings (API.md §15).
+
+use rocket::{get, put, routes, Route, State};
+use serde::Deserialize;
+use utoipa::{OpenApi, ToSchema};
+
+use super::body::Body;
+use super::docs::responses::{
+    BadRequest, PayloadTooLarge, RequestTimeout, ServerError, StorageFull, Unauthorized,
+};
+use crate::auth::AuthUser;
+use crate::db::Db;
+use crate::domain::notifications::{self, Change, SettingsView};
+use crate::error::{ok, ApiResult, Envelope};
+
+pub fn routes() -> Vec<Route> {
+    routes![get_settings, set_settings]
+}
+
+/// These routes in the OpenAPI document.
+pub(super) fn api() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(get_settings, set_settings))]
+    struct Api;
+    Api::openapi()
+}
+
+/// The caller's notification settings (the token masked).
+#[utoipa::path(
+    tag = "me",
+    operation_id = "getNotificationSettings",
+    responses(
+        (status = 200, description = "`success`", body = Envelope<SettingsView>),
+        (status = 401, response = Unauthorized), // 未授权
+        (status = 500, response = ServerError),  // 服务器错误
+    )
+)]
+#[get("/auth/me/notifications")]
+async fn get_settings(me: AuthUser, db: &State<Db>) -> ApiResult<SettingsView> {
+    ok(notifications::get(db, me.id).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct Settings {
+    /// The ntfy topic URL; `null` or `""` turns ntfy off.
+    #[schema(example = "https://ntfy.sh/zhang-family-7f3c")]
+    ntfy_url: Option<String>,
+    /// An access token for a protected topic (sent as `Authorization: Bearer …`); `null` or
+    /// `""` for none.
+    ntfy_token: Option<String>,
+    /// Show who wrote what (default `true`), else only `你收到一条新消息`.
+    #[serde(default = "shown")]
+    show_content: bool,
+}
+
+fn shown() -> bool {
+    true
+}
+
+/// Set where and how the caller is notified (ntfy).
+///
+/// The whole setting is replaced. The token is kept as sent and never shown again in full.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "setNotificationSettings",
+    request_body = Settings,
+    responses(
+        (status = 200, description = "`success`", body = Envelope<SettingsView>),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
+#[put("/auth/me/notifications", data = "<body>")]
+async fn set_settings(
+    me: AuthUser,
+    body: Body<Settings>,
+    db: &State<Db>,
+) -> ApiResult<SettingsView> {
+    let change = Change {
+        ntfy_url: body.ntfy_url.as_deref(),
+        ntfy_token: body.ntfy_token.as_deref(),
+        show_content: body.show_content,
+    };
+    ok(notifications::set(db, me.id, change).await?)
+}

@@ -1,0 +1,354 @@
+//! Notifications that reach a phone (API.md §15), off the request path.
+//!
+//! * **The outbox is the messages table**: a send writes nothing more. The notifier reads the
+//!   messages past its mark (`notify_state`) every quarter second, in batches, and turns them
+//!   into deliveries (`notify_deliveries`) in one write that also moves the mark, so a
+//!   restart resumes exactly where it was.
+//! * **Who**: the members other than the sender with somewhere to notify (an ntfy topic, a
+//!   push subscription), not while they have an event stream open (they see it in the app),
+//!   and in a muted conversation only when a message mentions them or everyone.
+//! * **Collapse**: one delivery per device and conversation waits [`COLLAPSE_MS`] before it
+//!   goes; messages arriving meanwhile fold into it (the newest message and a count), so a
+//!   burst of 20 messages makes one notification (`[20条] 李四: …`). Web Push also tags it
+//!   with the conversation, so the device replaces rather than stacks.
+//! * **Delivery**: at most [`CONCURRENCY`] requests at once on blocking threads, each with a
+//!   timeout; failures are retried with exponential backoff for up to [`GIVE_UP_MS`], then
+//!   dropped with a log line; at most [`MAX_PENDING`] wait (the oldest beyond are dropped).
+//!   What is shown is rendered when it goes out, for its recipient: a message recalled
+//!   meanwhile is not sent at all.
+
+pub mod ntfy;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rocket::tokio::select;
+use rocket::tokio::task::JoinSet;
+use rocket::tokio::time::{interval, MissedTickBehavior};
+use rocket::Shutdown;
+
+use crate::db::messages::{Status, MENTION_ALL};
+use crate::db::notify::{self, Channel, Delivery};
+use crate::db::Db;
+use crate::domain::conversations::list_items;
+use crate::domain::files::Links;
+use crate::domain::render;
+use crate::error::Error;
+use crate::events::Hub;
+use crate::ids::{ConversationId, UserId};
+
+/// How long a delivery waits for more messages of its conversation to fold in.
+pub const COLLAPSE_MS: i64 = 1_000;
+/// Undeliverable notifications are dropped after this long.
+pub const GIVE_UP_MS: i64 = 3_600_000;
+/// At most this many deliveries wait; the oldest beyond are dropped.
+pub const MAX_PENDING: i64 = 100_000;
+/// Requests in flight at once.
+pub const CONCURRENCY: usize = 8;
+/// One request may take this long.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages turned into deliveries per write.
+const BATCH: u32 = 512;
+
+/// What the notifier needs; cheap to clone.
+#[derive(Clone)]
+pub struct Notifier {
+    pub db: Db,
+    pub hub: Hub,
+    pub links: Links,
+    /// Where people open the web app (for ntfy's `Click`), if configured.
+    pub public_url: Option<String>,
+    pub agent: ureq::Agent,
+}
+
+/// A notification as its recipient reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub title: String,
+    pub body: String,
+    pub conversation: ConversationId,
+    pub mentioned: bool,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// The push service says the subscription is gone (404/410): delete it.
+    Gone,
+    /// Refused for good (a bad topic URL or token): drop it.
+    Refused,
+    /// Try again later.
+    Retry,
+}
+
+impl Notifier {
+    pub fn new(db: Db, hub: Hub, links: Links, public_url: Option<String>) -> Notifier {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(TIMEOUT))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Notifier {
+            db,
+            hub,
+            links,
+            public_url,
+            agent,
+        }
+    }
+
+    /// Runs until shutdown.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        let mut tick = interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut rounds: u64 = 0;
+        loop {
+            select! {
+                _ = tick.tick() => {}
+                _ = &mut shutdown => break,
+            }
+            rounds += 1;
+            if let Err(e) = self.expand(rounds.is_multiple_of(240)).await {
+                tracing::warn!("notifications: cannot read new messages: {}", e.describe());
+            }
+            if let Err(e) = self.deliver().await {
+                tracing::warn!("notifications: cannot deliver: {}", e.describe());
+            }
+        }
+    }
+
+    /// Turns the messages past the mark into deliveries and moves the mark (one write); with
+    /// `prune`, also drops what waited too long or beyond the cap.
+    pub async fn expand(&self, prune: bool) -> Result<(), Error> {
+        // Most rounds find nothing: a read says so without a write.
+        let (new, waiting) = self.db.read(notify::anything_to_do).await?;
+        let prune = prune && waiting;
+        if !new && !prune {
+            return Ok(());
+        }
+        let hub = self.hub.clone();
+        let clock = self.db.clock();
+        self.db
+            .write(move |conn| {
+                let now = clock.now_ms();
+                if prune {
+                    let dropped = notify::prune(conn, now - GIVE_UP_MS, MAX_PENDING)?;
+                    if dropped > 0 {
+                        tracing::warn!("notifications: dropped {dropped} undeliverable");
+                    }
+                }
+                let (_, messages) = notify::pending(conn, BATCH)?;
+                let Some(last) = messages.last().map(|m| m.0) else {
+                    return Ok(());
+                };
+                let mut by_conversation: BTreeMap<ConversationId, Vec<&notify::Pending>> =
+                    BTreeMap::new();
+                for m in messages.iter().filter(|m| m.3 == Status::Normal.stored()) {
+                    by_conversation.entry(m.1).or_default().push(m);
+                }
+                for (conversation, list) in by_conversation {
+                    for r in notify::recipients(conn, conversation, UserId(0))? {
+                        if hub.is_online(r.user) {
+                            continue;
+                        }
+                        let theirs: Vec<&&notify::Pending> =
+                            list.iter().filter(|m| m.2 != r.user).collect();
+                        let Some(newest) = theirs.last().map(|m| m.0) else {
+                            continue;
+                        };
+                        let mentioned = theirs.iter().any(|m| mentions(m.4.as_deref(), r.user));
+                        if r.muted && !mentioned {
+                            continue;
+                        }
+                        let count = theirs.len() as i64;
+                        let channels = r
+                            .ntfy
+                            .then_some(Channel::Ntfy)
+                            .into_iter()
+                            .chain(r.subscriptions.iter().map(|s| Channel::WebPush(*s)));
+                        for channel in channels {
+                            notify::queue(
+                                conn,
+                                r.user,
+                                channel,
+                                conversation,
+                                newest,
+                                count,
+                                mentioned,
+                                now + COLLAPSE_MS,
+                                now,
+                            )?;
+                        }
+                    }
+                }
+                notify::advance(conn, last)
+            })
+            .await
+    }
+
+    /// Sends what is due, at most [`CONCURRENCY`] at once, and records each outcome.
+    pub async fn deliver(&self) -> Result<(), Error> {
+        let now = self.db.clock().now_ms();
+        let due = self
+            .db
+            .read(move |conn| notify::due(conn, now, 4 * CONCURRENCY as u32))
+            .await?;
+        let mut running = JoinSet::new();
+        for delivery in due {
+            while running.len() >= CONCURRENCY {
+                running.join_next().await;
+            }
+            let me = self.clone();
+            running.spawn(async move {
+                if let Err(e) = me.deliver_one(delivery).await {
+                    tracing::warn!("notifications: {}", e.describe());
+                }
+            });
+        }
+        while running.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    async fn deliver_one(&self, d: Delivery) -> Result<(), Error> {
+        let links = self.links.clone();
+        let rendered = {
+            let d = d.clone();
+            self.db.read(move |conn| prepare(conn, &links, &d)).await?
+        };
+        let outcome = match rendered {
+            None => Outcome::Refused,
+            Some((shown, target)) => {
+                let agent = self.agent.clone();
+                let click = self.public_url.clone();
+                rocket::tokio::task::spawn_blocking(move || match target {
+                    Target::Ntfy { url, token } => {
+                        ntfy::send(&agent, &url, token.as_deref(), &shown, click.as_deref())
+                    }
+                })
+                .await
+                .unwrap_or(Outcome::Retry)
+            }
+        };
+        let now = self.db.clock().now_ms();
+        let id = d.id;
+        let give_up = now - d.created_at > GIVE_UP_MS;
+        if outcome == Outcome::Retry && give_up {
+            tracing::warn!(
+                "notifications: gave up on one after {} attempts",
+                d.attempts + 1
+            );
+        }
+        self.db
+            .write(move |conn| match outcome {
+                Outcome::Retry if !give_up => notify::retry(conn, id, now + backoff(d.attempts)),
+                _ => notify::finish(conn, id),
+            })
+            .await
+    }
+}
+
+/// Where one delivery goes, read with its settings.
+pub enum Target {
+    Ntfy { url: String, token: Option<String> },
+}
+
+/// Whether a message's stored `mentions` name `user` or everyone.
+fn mentions(stored: Option<&str>, user: UserId) -> bool {
+    let Some(stored) = stored else {
+        return false;
+    };
+    let ids: Vec<i64> = serde_json::from_str(stored).unwrap_or_default();
+    ids.iter().any(|id| *id == user.0 || *id == MENTION_ALL.0)
+}
+
+/// The wait before attempt `attempts + 2`: 5 s doubling, at most 10 minutes.
+pub fn backoff(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
+    (5_000_i64 << exp).min(600_000)
+}
+
+/// The notification `d` shows its recipient and where it goes; `None` when there is nothing
+/// to send any more (the message was recalled or hidden, the conversation left, the channel
+/// removed).
+fn prepare(
+    conn: &rusqlite::Connection,
+    links: &Links,
+    d: &Delivery,
+) -> Result<Option<(Shown, Target)>, Error> {
+    let settings = notify::settings(conn, d.user)?;
+    let target = match d.channel {
+        Channel::Ntfy => match settings.ntfy_url.clone() {
+            Some(url) => Target::Ntfy {
+                url,
+                token: settings.ntfy_token.clone(),
+            },
+            None => return Ok(None),
+        },
+        Channel::WebPush(_) => return Ok(None),
+    };
+    let Some(item) = list_items(conn, d.user, Some(&[d.conversation]), links)?.pop() else {
+        return Ok(None);
+    };
+    let rows = crate::db::messages::by_ids(conn, &[d.message])?;
+    let hidden = crate::db::messages::deleted_among(conn, d.user, &[d.message])?;
+    let Some(view) = render::messages_for(conn, d.user, rows, links)?
+        .pop()
+        .filter(|v| v.status == Status::Normal && !hidden.contains(&d.message))
+    else {
+        return Ok(None);
+    };
+    let body = if settings.show_content {
+        let count = if d.count > 1 {
+            format!("[{}条] ", d.count)
+        } else {
+            String::new()
+        };
+        let who = if item.kind == crate::db::conversations::Kind::Group {
+            format!("{}: ", view.sender_name)
+        } else {
+            String::new()
+        };
+        format!("{count}{who}{}", render::preview_of(&view, 100))
+    } else if d.count > 1 {
+        format!("你收到{}条新消息", d.count)
+    } else {
+        "你收到一条新消息".to_string()
+    };
+    Ok(Some((
+        Shown {
+            title: item.title,
+            body,
+            conversation: d.conversation,
+            mentioned: d.mentioned,
+        },
+        target,
+    )))
+}
+
+/// The web app's link to a conversation, under `public_url`.
+pub fn deep_link(public_url: &str, conversation: ConversationId) -> String {
+    format!("{}/#/c/{conversation}", public_url.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_five_seconds_up_to_ten_minutes() {
+        assert_eq!(backoff(0), 5_000);
+        assert_eq!(backoff(1), 10_000);
+        assert_eq!(backoff(6), 320_000);
+        assert_eq!(backoff(7), 600_000);
+        assert_eq!(backoff(50), 600_000);
+    }
+
+    #[test]
+    fn mentions_name_the_user_or_everyone() {
+        assert!(mentions(Some("[3,5]"), UserId(5)));
+        assert!(mentions(Some("[0]"), UserId(9)));
+        assert!(!mentions(Some("[3]"), UserId(5)));
+        assert!(!mentions(None, UserId(5)));
+    }
+}
