@@ -131,7 +131,8 @@ pub fn secret_path(database_path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+/// Writes a new file readable by its owner only (it must not exist yet), synced.
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

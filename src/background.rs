@@ -47,11 +47,15 @@ impl Fairing for Background {
             return;
         };
         let shutdown = rocket.shutdown();
-        if let Some(links) = rocket.state::<crate::domain::files::Links>() {
+        if let (Some(links), Some(vapid)) = (
+            rocket.state::<crate::domain::files::Links>(),
+            rocket.state::<crate::notify::vapid::Vapid>(),
+        ) {
             let notifier = crate::notify::Notifier::new(
                 db.clone(),
                 hub.clone(),
                 links.clone(),
+                vapid.clone(),
                 config.public_url.clone(),
             );
             rocket::tokio::spawn(notifier.run(shutdown.clone()));

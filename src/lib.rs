@@ -101,6 +101,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         links.clone(),
         db.subscribe_commits(),
     )?;
+    let vapid = notify::vapid::load_or_create(&config.database_path)?;
     let hasher = passwords::Hasher::start(config.hash_concurrency, config.hash_queue)?;
     let fd_limit = limits::connections::fd_limit();
     let max_connections = limits::connections::cap(&config, fd_limit);
@@ -125,6 +126,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(tokens)
         .manage(LoginThrottle::default())
         .manage(hub)
+        .manage(vapid)
         .manage(events::typing::Typing::default())
         .manage(web::Gzipped::default())
         .manage(std::sync::Arc::new(sessions))

@@ -1,6 +1,6 @@
 //! The caller's notification settings (API.md §15).
 
-use rocket::{get, put, routes, Route, State};
+use rocket::{delete, get, post, put, routes, Route, State};
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
@@ -11,16 +11,16 @@ use super::docs::responses::{
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::notifications::{self, Change, SettingsView};
-use crate::error::{ok, ApiResult, Envelope};
+use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Null};
 
 pub fn routes() -> Vec<Route> {
-    routes![get_settings, set_settings]
+    routes![get_settings, set_settings, subscribe, unsubscribe]
 }
 
 /// These routes in the OpenAPI document.
 pub(super) fn api() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(get_settings, set_settings))]
+    #[openapi(paths(get_settings, set_settings, subscribe, unsubscribe))]
     struct Api;
     Api::openapi()
 }
@@ -86,4 +86,73 @@ async fn set_settings(
         show_content: body.show_content,
     };
     ok(notifications::set(db, me.id, change).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct Keys {
+    /// The browser's P-256 public key, base64url.
+    p256dh: String,
+    /// The browser's 16-byte authentication secret, base64url.
+    auth: String,
+}
+
+/// A browser's `PushSubscription` as `toJSON()` gives it.
+#[derive(Deserialize, ToSchema)]
+struct PushSubscription {
+    #[schema(example = "https://fcm.googleapis.com/fcm/send/abc…")]
+    endpoint: String,
+    keys: Keys,
+}
+
+/// Subscribe this browser to Web Push (API.md §15).
+///
+/// The same endpoint again replaces its keys (and moves it to the caller).
+#[utoipa::path(
+    tag = "me",
+    operation_id = "subscribePush",
+    request_body = PushSubscription,
+    responses(
+        (status = 201, description = "`已订阅`", body = Envelope<Null>,
+            example = json!({"code": 201, "message": "已订阅", "data": null})),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+        (status = 507, response = StorageFull),     // 存储空间不足
+    )
+)]
+#[post("/auth/push/subscriptions", data = "<body>")]
+async fn subscribe(me: AuthUser, body: Body<PushSubscription>, db: &State<Db>) -> ApiResult<()> {
+    let s = &body.0;
+    notifications::subscribe(db, me.id, &s.endpoint, &s.keys.p256dh, &s.keys.auth).await?;
+    created("已订阅", ())
+}
+
+#[derive(Deserialize, ToSchema)]
+struct Endpoint {
+    endpoint: String,
+}
+
+/// Unsubscribe a browser (at logout, or when the user turns notifications off).
+///
+/// An endpoint the caller has no subscription at is fine too.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "unsubscribePush",
+    request_body = Endpoint,
+    responses(
+        (status = 200, description = "`已取消订阅`", body = Envelope<Null>,
+            example = json!({"code": 200, "message": "已取消订阅", "data": null})),
+        (status = 400, response = BadRequest),      // 参数错误
+        (status = 401, response = Unauthorized),    // 未授权
+        (status = 408, response = RequestTimeout),  // 请求超时
+        (status = 413, response = PayloadTooLarge), // 请求体过大
+        (status = 500, response = ServerError),     // 服务器错误
+    )
+)]
+#[delete("/auth/push/subscriptions", data = "<body>")]
+async fn unsubscribe(me: AuthUser, body: Body<Endpoint>, db: &State<Db>) -> ApiResult<()> {
+    notifications::unsubscribe(db, me.id, &body.0.endpoint).await?;
+    ok_msg("已取消订阅", ())
 }

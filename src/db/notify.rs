@@ -257,3 +257,68 @@ pub fn prune(conn: &Connection, before: i64, keep: i64) -> Result<usize, Error> 
     )?;
     Ok(old + over)
 }
+
+/// A browser's push subscription.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// Keeps `user`'s subscription (an endpoint already known moves to them, with its new keys).
+pub fn subscribe(conn: &Connection, user: UserId, s: &Subscription, now: i64) -> Result<(), Error> {
+    conn.exec(
+        "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id,
+           p256dh = excluded.p256dh, auth = excluded.auth",
+        params![user.0, s.endpoint, s.p256dh, s.auth, now],
+    )?;
+    Ok(())
+}
+
+/// Forgets `user`'s subscription at `endpoint` and what waited for it; `false` if they had
+/// none there.
+pub fn unsubscribe(conn: &Connection, user: UserId, endpoint: &str) -> Result<bool, Error> {
+    let id: Option<i64> = conn
+        .row(
+            "SELECT id FROM push_subscriptions WHERE user_id = ?1 AND endpoint = ?2",
+            params![user.0, endpoint],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => {
+            drop_subscription(conn, id)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Deletes a subscription (the push service said it is gone) and its waiting deliveries.
+pub fn drop_subscription(conn: &Connection, id: i64) -> Result<(), Error> {
+    conn.exec(
+        "DELETE FROM notify_deliveries WHERE channel = 'webpush' AND target = ?1",
+        [id],
+    )?;
+    conn.exec("DELETE FROM push_subscriptions WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn subscription(conn: &Connection, id: i64) -> Result<Option<Subscription>, Error> {
+    Ok(conn
+        .row(
+            "SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Subscription {
+                    endpoint: r.get(0)?,
+                    p256dh: r.get(1)?,
+                    auth: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}

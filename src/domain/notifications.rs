@@ -3,6 +3,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use web_push_native::{p256, Auth};
+
 use crate::config::is_web_url;
 use crate::db::notify::{self, Settings};
 use crate::db::Db;
@@ -82,6 +86,49 @@ pub async fn set(db: &Db, me: UserId, change: Change<'_>) -> Result<SettingsView
         Ok(SettingsView::of(settings))
     })
     .await
+}
+
+/// Keeps a browser's push subscription for `me`: `endpoint` an `http(s)://` URL, the keys
+/// a P-256 public key and a 16-byte secret (base64url), else `400`.
+pub async fn subscribe(
+    db: &Db,
+    me: UserId,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+) -> Result<(), Error> {
+    if !is_web_url(endpoint) {
+        return Err(Error::bad_request("endpoint 须为 http:// 或 https:// 地址"));
+    }
+    if keys(p256dh, auth).is_none() {
+        return Err(Error::bad_request("keys 无效"));
+    }
+    let sub = notify::Subscription {
+        endpoint: endpoint.to_string(),
+        p256dh: p256dh.to_string(),
+        auth: auth.to_string(),
+    };
+    let clock = db.clock();
+    db.write(move |conn| notify::subscribe(conn, me, &sub, clock.now_ms()))
+        .await
+}
+
+/// Forgets `me`'s subscription at `endpoint` (none there is fine).
+pub async fn unsubscribe(db: &Db, me: UserId, endpoint: &str) -> Result<(), Error> {
+    let endpoint = endpoint.to_string();
+    db.write_freeing(move |conn| notify::unsubscribe(conn, me, &endpoint).map(drop))
+        .await
+}
+
+/// A subscription's keys as the browser gave them (base64url): `None` unless `p256dh` is a
+/// P-256 public key and `auth` 16 bytes.
+pub fn keys(p256dh: &str, auth: &str) -> Option<(p256::PublicKey, Auth)> {
+    let decode = |t: &str| URL_SAFE_NO_PAD.decode(t.trim_end_matches('=')).ok();
+    let public = p256::PublicKey::from_sec1_bytes(&decode(p256dh)?).ok()?;
+    let auth = decode(auth).filter(|a| a.len() == 16)?;
+    let mut secret = Auth::default();
+    secret.copy_from_slice(&auth);
+    Some((public, secret))
 }
 
 #[cfg(test)]

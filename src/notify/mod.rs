@@ -18,6 +18,8 @@
 //!   meanwhile is not sent at all.
 
 pub mod ntfy;
+pub mod vapid;
+pub mod webpush;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -58,6 +60,7 @@ pub struct Notifier {
     pub links: Links,
     /// Where people open the web app (for ntfy's `Click`), if configured.
     pub public_url: Option<String>,
+    pub vapid: vapid::Vapid,
     pub agent: ureq::Agent,
 }
 
@@ -83,7 +86,13 @@ pub enum Outcome {
 }
 
 impl Notifier {
-    pub fn new(db: Db, hub: Hub, links: Links, public_url: Option<String>) -> Notifier {
+    pub fn new(
+        db: Db,
+        hub: Hub,
+        links: Links,
+        vapid: vapid::Vapid,
+        public_url: Option<String>,
+    ) -> Notifier {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(TIMEOUT))
             .http_status_as_error(false)
@@ -94,6 +103,7 @@ impl Notifier {
             hub,
             links,
             public_url,
+            vapid,
             agent,
         }
     }
@@ -221,9 +231,16 @@ impl Notifier {
             Some((shown, target)) => {
                 let agent = self.agent.clone();
                 let click = self.public_url.clone();
+                let vapid = self.vapid.clone();
                 rocket::tokio::task::spawn_blocking(move || match target {
                     Target::Ntfy { url, token } => {
                         ntfy::send(&agent, &url, token.as_deref(), &shown, click.as_deref())
+                    }
+                    Target::WebPush(sub) => {
+                        let contact = click
+                            .filter(|u| u.starts_with("https://"))
+                            .unwrap_or_else(|| "mailto:admin@chatd.invalid".to_string());
+                        webpush::send(&agent, &vapid, &contact, &sub, &shown)
                     }
                 })
                 .await
@@ -240,8 +257,12 @@ impl Notifier {
             );
         }
         self.db
-            .write(move |conn| match outcome {
-                Outcome::Retry if !give_up => notify::retry(conn, id, now + backoff(d.attempts)),
+            .write(move |conn| match (outcome, d.channel) {
+                (Outcome::Retry, _) if !give_up => {
+                    notify::retry(conn, id, now + backoff(d.attempts))
+                }
+                // The push service forgot the subscription: so do we.
+                (Outcome::Gone, Channel::WebPush(sub)) => notify::drop_subscription(conn, sub),
                 _ => notify::finish(conn, id),
             })
             .await
@@ -251,6 +272,7 @@ impl Notifier {
 /// Where one delivery goes, read with its settings.
 pub enum Target {
     Ntfy { url: String, token: Option<String> },
+    WebPush(notify::Subscription),
 }
 
 /// Whether a message's stored `mentions` name `user` or everyone.
@@ -285,7 +307,10 @@ fn prepare(
             },
             None => return Ok(None),
         },
-        Channel::WebPush(_) => return Ok(None),
+        Channel::WebPush(id) => match notify::subscription(conn, id)? {
+            Some(sub) => Target::WebPush(sub),
+            None => return Ok(None),
+        },
     };
     let Some(item) = list_items(conn, d.user, Some(&[d.conversation]), links)?.pop() else {
         return Ok(None);

@@ -286,6 +286,9 @@ pub struct ServerInfo {
     /// `status` of a message: `{"normal": 0, "recalled": 1, "system": 2}`.
     #[schema(example = json!({"normal": 0, "recalled": 1, "system": 2}))]
     message_status: BTreeMap<String, i64>,
+    /// The server's VAPID public key (API.md §15), base64url: a browser's
+    /// `pushManager.subscribe({ applicationServerKey })`.
+    vapid_public_key: String,
 }
 
 /// `event_kinds`: a list of the kinds the server has.
@@ -310,7 +313,10 @@ fn name_chatd() -> utoipa::openapi::Object {
     )
 )]
 #[get("/info")]
-fn info(config: &State<Config>) -> ApiResult<ServerInfo> {
+fn info(
+    config: &State<Config>,
+    vapid: &State<crate::notify::vapid::Vapid>,
+) -> ApiResult<ServerInfo> {
     ok(ServerInfo {
         name: "chatd",
         version: env!("CARGO_PKG_VERSION"),
@@ -325,6 +331,7 @@ fn info(config: &State<Config>) -> ApiResult<ServerInfo> {
             .iter()
             .map(|(name, status)| (name.to_lowercase(), status.stored()))
             .collect(),
+        vapid_public_key: vapid.public.clone(),
     })
 }
 

@@ -80,6 +80,16 @@ fn auth_routes() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::Post, "/api/auth/conversations/c_1/typing", None),
         (Method::Get, "/api/auth/me/notifications", None),
         (
+            Method::Post,
+            "/api/auth/push/subscriptions",
+            Some(json!({"endpoint": "https://p/x", "keys": {"p256dh": "x", "auth": "y"}})),
+        ),
+        (
+            Method::Delete,
+            "/api/auth/push/subscriptions",
+            Some(json!({"endpoint": "https://p/x"})),
+        ),
+        (
             Method::Put,
             "/api/auth/me/notifications",
             Some(json!({"ntfy_url": null})),

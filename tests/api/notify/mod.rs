@@ -6,6 +6,7 @@ mod ntfy;
 mod receiver;
 mod restart;
 mod settings;
+mod webpush;
 
 use std::time::Duration;
 

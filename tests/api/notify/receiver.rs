@@ -14,6 +14,7 @@ pub struct Received {
     /// Header names in lower case.
     pub headers: HashMap<String, String>,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 pub struct Receiver {
@@ -93,6 +94,7 @@ fn serve(stream: TcpStream, got: &Mutex<Vec<Received>>, status: &AtomicU16) {
         path,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     });
     let code = status.load(Ordering::SeqCst);
     let mut out = stream;

@@ -190,6 +190,18 @@ fn every_operation_answers_as_documented() {
     let notify = Some(json!({"ntfy_url": "https://ntfy.sh/alice-7f3c", "show_content": true}));
     c.expect(200, Put, "/api/auth/me/notifications", a, notify);
     c.expect(200, Get, "/api/auth/me/notifications", a, None);
+    let sub = json!({"endpoint": "https://push.example/s/1", "keys": {
+        "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+        "auth": "BTBZMqHH6r4Tts7J_aSIgg"}});
+    c.expect(201, Post, "/api/auth/push/subscriptions", a, Some(sub));
+    let endpoint = json!({"endpoint": "https://push.example/s/1"});
+    c.expect(
+        200,
+        Delete,
+        "/api/auth/push/subscriptions",
+        a,
+        Some(endpoint),
+    );
     let remark = Some(json!({"remark": "卡罗尔"}));
     let at_carol = format!("/api/auth/friends/{carol_id}/remark");
     c.expect(200, Put, &at_carol, a, remark);

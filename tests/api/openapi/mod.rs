@@ -97,8 +97,21 @@ fn info_tells_clients_the_settings_they_adapt_to_without_a_token() {
     let app = TestApp::spawn();
     let res = app.call(Method::Get, "/api/info", None, None);
     res.expect(200, "success");
+    let mut data = res.body["data"].clone();
+    // The VAPID public key: an uncompressed P-256 point (65 bytes), base64url (87 chars),
+    // the same on every start (kept beside the database).
+    let key = data["vapid_public_key"].as_str().unwrap().to_string();
+    assert_eq!(key.len(), 87, "{key}");
+    assert!(key.starts_with('B'), "0x04, uncompressed: {key}");
+    let again = TestApp::spawn_on(&app.db_path);
+    let info = again.call(Method::Get, "/api/info", None, None);
     assert_eq!(
-        res.body["data"],
+        info.body["data"]["vapid_public_key"],
+        serde_json::json!(key)
+    );
+    data.as_object_mut().unwrap().remove("vapid_public_key");
+    assert_eq!(
+        data,
         serde_json::json!({
             "name": "chatd",
             "version": env!("CARGO_PKG_VERSION"),
