@@ -21,7 +21,7 @@ pub mod ntfy;
 pub mod vapid;
 pub mod webpush;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use rocket::tokio::select;
@@ -108,24 +108,59 @@ impl Notifier {
         }
     }
 
-    /// Runs until shutdown.
+    /// Runs until shutdown. Requests in flight carry over from round to round, so one slow
+    /// push service holds one slot, not the notifier.
     pub async fn run(self, mut shutdown: Shutdown) {
         let mut tick = interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut rounds: u64 = 0;
+        let mut running: JoinSet<i64> = JoinSet::new();
+        let mut in_flight: HashSet<i64> = HashSet::new();
         loop {
             select! {
                 _ = tick.tick() => {}
                 _ = &mut shutdown => break,
             }
+            while let Some(done) = running.try_join_next() {
+                if let Ok(id) = done {
+                    in_flight.remove(&id);
+                }
+            }
             rounds += 1;
             if let Err(e) = self.expand(rounds.is_multiple_of(240)).await {
                 tracing::warn!("notifications: cannot read new messages: {}", e.describe());
             }
-            if let Err(e) = self.deliver().await {
-                tracing::warn!("notifications: cannot deliver: {}", e.describe());
+            let free = CONCURRENCY.saturating_sub(running.len());
+            if free == 0 {
+                continue;
+            }
+            let now = self.db.clock().now_ms();
+            let limit = u32::try_from(free + in_flight.len()).unwrap_or(u32::MAX);
+            let due = match self.db.read(move |c| notify::due(c, now, limit)).await {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!("notifications: cannot deliver: {}", e.describe());
+                    continue;
+                }
+            };
+            let fresh: Vec<Delivery> = due
+                .into_iter()
+                .filter(|d| !in_flight.contains(&d.id))
+                .take(free)
+                .collect();
+            for delivery in fresh {
+                in_flight.insert(delivery.id);
+                let me = self.clone();
+                running.spawn(async move {
+                    let id = delivery.id;
+                    if let Err(e) = me.deliver_one(delivery).await {
+                        tracing::warn!("notifications: {}", e.describe());
+                    }
+                    id
+                });
             }
         }
+        running.abort_all();
     }
 
     /// Turns the messages past the mark into deliveries and moves the mark (one write); with
@@ -195,29 +230,6 @@ impl Notifier {
                 notify::advance(conn, last)
             })
             .await
-    }
-
-    /// Sends what is due, at most [`CONCURRENCY`] at once, and records each outcome.
-    pub async fn deliver(&self) -> Result<(), Error> {
-        let now = self.db.clock().now_ms();
-        let due = self
-            .db
-            .read(move |conn| notify::due(conn, now, 4 * CONCURRENCY as u32))
-            .await?;
-        let mut running = JoinSet::new();
-        for delivery in due {
-            while running.len() >= CONCURRENCY {
-                running.join_next().await;
-            }
-            let me = self.clone();
-            running.spawn(async move {
-                if let Err(e) = me.deliver_one(delivery).await {
-                    tracing::warn!("notifications: {}", e.describe());
-                }
-            });
-        }
-        while running.join_next().await.is_some() {}
-        Ok(())
     }
 
     async fn deliver_one(&self, d: Delivery) -> Result<(), Error> {

@@ -118,3 +118,37 @@ fn a_recalled_message_is_never_sent_and_a_failing_topic_is_retried() {
     assert!(got[1].body.ends_with("这条对"));
     assert!(got.iter().all(|n| !n.body.contains("发错了")));
 }
+
+#[test]
+fn a_topic_that_never_answers_holds_neither_sends_nor_the_notifier() {
+    let hung = Receiver::start();
+    hung.answer(0);
+    let fine = Receiver::start();
+    let app = LiveApp::spawn(&[]);
+    let (a, b, chat) = app.friends_with_a_chat("alice", "bob");
+    let c = app.user("carol");
+    app.befriend(&a, &c);
+    let with_c = app.private_chat(&a, &c);
+    told_at(&app, &b, &hung.url("b"));
+    told_at(&app, &c, &fine.url("c"));
+
+    // Sends while the notifier waits on the hung topic.
+    app.send(&a, &chat, "第一条");
+    hung.wait_for(1, ARRIVES);
+    let mut took = Vec::new();
+    for i in 0..20 {
+        let started = std::time::Instant::now();
+        app.send(&a, &chat, &format!("又一条 {i}"));
+        took.push(started.elapsed());
+    }
+    took.sort();
+    println!(
+        "send latency while a topic hangs: p50 {:?}, max {:?}",
+        took[10], took[19]
+    );
+    // Another user's notification still goes out meanwhile.
+    app.send(&a, &with_c, "你好");
+    let got = fine.wait_for(1, ARRIVES);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].body, "你好");
+}

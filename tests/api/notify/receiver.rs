@@ -47,7 +47,8 @@ impl Receiver {
         format!("http://127.0.0.1:{}/{topic}", self.port)
     }
 
-    /// Answer every request with `status` from now on.
+    /// Answer every request with `status` from now on (`0`: never answer, hold the
+    /// connection for a minute).
     pub fn answer(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
     }
@@ -97,6 +98,10 @@ fn serve(stream: TcpStream, got: &Mutex<Vec<Received>>, status: &AtomicU16) {
         bytes: body,
     });
     let code = status.load(Ordering::SeqCst);
+    if code == 0 {
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
     let mut out = stream;
     let _ = write!(
         out,
