@@ -10,6 +10,7 @@
 //                     avatars.js pictures and setting them; nav.js the back button
 //   search.js         searching (the list's box, one conversation's matches); view-search.js
 //                     shows them; jump.js opens a result (a chat at a message, detached)
+//   link.js           `#/c/<id>` links (notifications) open that chat
 
 import { request, getToken, clearToken, onUnauthorized } from './api.js';
 import { EventStream } from './events.js';
@@ -37,6 +38,7 @@ import { initConvMenu } from './view-conv-menu.js';
 import { initRemark } from './view-remark.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
+import { initLinks } from './link.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
 
@@ -145,6 +147,7 @@ async function main() {
   initForward();
   initConvMenu();
   initRemark(); // after the panels: it chains their hooks
+  initLinks();
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();
   });
