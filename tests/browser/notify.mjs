@@ -4,9 +4,11 @@
 // A (妈妈, desktop) and B (爸爸, phone) are friends with a private chat. Deep links: B, signed
 // in, loads `/#/c/<id>` (a notification's link): the chat opens and the hash is cleared; an
 // unknown conversation says so and stays on the list; signed out, the link waits for the
-// login and then opens the chat.
+// login and then opens the chat. ntfy: B saves a topic, a token and 显示消息内容 off in 我的 →
+// 通知; after a reload they are back with the token masked; saving again with the token left
+// empty clears it (after a confirmation).
 
-import { assert, DESKTOP, PHONE, until, tid, PASSWORD, register, logout, befriend, send, waitForMessage, openPrivateChat, chatTitle, apiFromPage, scenario } from './lib.mjs';
+import { assert, DESKTOP, PHONE, until, tid, PASSWORD, register, backToList, logout, befriend, send, waitForMessage, openPrivateChat, chatTitle, apiFromPage, scenario } from './lib.mjs';
 
 await scenario('notify', async (t) => {
   const a = await t.user('mama5', '妈妈', DESKTOP);
@@ -42,4 +44,45 @@ await scenario('notify', async (t) => {
   await tid(b.page, 'login-submit').click();
   await until('the linked chat to open after login', async () => (await tid(b.page, 'chat-title').isVisible()) && (await chatTitle(b)) === a.displayName);
   assert.equal(await b.page.evaluate(() => location.hash), '');
+
+  t.step('ntfy: 我的 → 通知 saves the topic, a token and 显示消息内容 off');
+  const openProfile = async () => {
+    await backToList(b);
+    await tid(b.page, 'open-profile').click();
+    await until('the settings to load', async () => (await tid(b.page, 'ntfy-status').textContent()) === '' && (await tid(b.page, 'ntfy-save').isEnabled()));
+  };
+  const closeProfile = () => b.page.locator('#profile-dialog [data-close]').click();
+  await openProfile();
+  assert.equal(await tid(b.page, 'ntfy-url').inputValue(), '');
+  assert.equal(await tid(b.page, 'ntfy-show-content').isChecked(), true);
+  assert.equal(await tid(b.page, 'ntfy-token-hint').isVisible(), false);
+  // A local port nobody listens on: the notifier's attempts go nowhere.
+  await tid(b.page, 'ntfy-url').fill('http://127.0.0.1:9/chatd-baba');
+  await tid(b.page, 'ntfy-token').fill('tk_secret_abcd1234');
+  await tid(b.page, 'ntfy-show-content').uncheck();
+  await tid(b.page, 'ntfy-save').click();
+  await until('the saved toast', async () => (await tid(b.page, 'toast').textContent()) === '通知设置已保存');
+  assert.equal(await tid(b.page, 'ntfy-token').inputValue(), '', 'the token is never shown back');
+  await closeProfile();
+
+  t.step('ntfy: after a reload the values are back, the token masked');
+  await b.page.reload();
+  await until('signed in again', async () => (await tid(b.page, 'me-name').textContent()) === b.displayName);
+  await openProfile();
+  assert.equal(await tid(b.page, 'ntfy-url').inputValue(), 'http://127.0.0.1:9/chatd-baba');
+  assert.equal(await tid(b.page, 'ntfy-token').inputValue(), '');
+  assert.equal(await tid(b.page, 'ntfy-token').getAttribute('placeholder'), '访问令牌：••••1234');
+  assert.equal(await tid(b.page, 'ntfy-token-hint').isVisible(), true);
+  assert.equal(await tid(b.page, 'ntfy-show-content').isChecked(), false);
+  const saved = (await apiFromPage(b, 'GET', '/api/auth/me/notifications')).body.data;
+  assert.deepEqual(saved, { ntfy_url: 'http://127.0.0.1:9/chatd-baba', ntfy_token: '••••1234', show_content: false });
+
+  t.step('ntfy: saving with the token left empty clears it (after the confirmation)');
+  await tid(b.page, 'ntfy-show-content').check();
+  await tid(b.page, 'ntfy-save').click();
+  await until('the token to be cleared', async () => (await tid(b.page, 'ntfy-token').getAttribute('placeholder')) === '访问令牌（可选）');
+  assert.equal(await tid(b.page, 'ntfy-token-hint').isVisible(), false);
+  const cleared = (await apiFromPage(b, 'GET', '/api/auth/me/notifications')).body.data;
+  assert.deepEqual(cleared, { ntfy_url: 'http://127.0.0.1:9/chatd-baba', ntfy_token: null, show_content: true });
+  await closeProfile();
 });

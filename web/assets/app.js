@@ -10,7 +10,7 @@
 //                     avatars.js pictures and setting them; nav.js the back button
 //   search.js         searching (the list's box, one conversation's matches); view-search.js
 //                     shows them; jump.js opens a result (a chat at a message, detached)
-//   link.js           `#/c/<id>` links (notifications) open that chat
+//   link.js           `#/c/<id>` links (notifications) open that chat; view-notify.js 我的 → 通知
 
 import { request, getToken, clearToken, onUnauthorized } from './api.js';
 import { EventStream } from './events.js';
@@ -39,6 +39,7 @@ import { initRemark } from './view-remark.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
 import { initLinks } from './link.js';
+import { initNotify } from './view-notify.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
 
@@ -148,6 +149,7 @@ async function main() {
   initConvMenu();
   initRemark(); // after the panels: it chains their hooks
   initLinks();
+  initNotify();
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();
   });
