@@ -6,7 +6,10 @@
 // unknown conversation says so and stays on the list; signed out, the link waits for the
 // login and then opens the chat. ntfy: B saves a topic, a token and 显示消息内容 off in 我的 →
 // 通知; after a reload they are back with the token masked; saving again with the token left
-// empty clears it (after a confirmation).
+// empty clears it (after a confirmation). The installable app (A): the service worker
+// registers at /sw.js with this version and controls the page, the manifest and its icons
+// load and Chromium reports no installability error, and offline a reload still shows the
+// app from the worker's cache.
 
 import { assert, DESKTOP, PHONE, until, tid, PASSWORD, register, backToList, logout, befriend, send, waitForMessage, openPrivateChat, chatTitle, apiFromPage, scenario } from './lib.mjs';
 
@@ -85,4 +88,52 @@ await scenario('notify', async (t) => {
   const cleared = (await apiFromPage(b, 'GET', '/api/auth/me/notifications')).body.data;
   assert.deepEqual(cleared, { ntfy_url: 'http://127.0.0.1:9/chatd-baba', ntfy_token: null, show_content: true });
   await closeProfile();
+
+  t.step('installable: the service worker registers at /sw.js (scope /) and controls the page');
+  await a.page.reload();
+  await until('signed in again', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
+  const scope = await a.page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  assert.equal(scope, `${a.base}/`);
+  await until('the worker to control the page', () => a.page.evaluate(() => !!navigator.serviceWorker.controller));
+  const sw = await a.page.evaluate(async () => {
+    const res = await fetch('/sw.js', { cache: 'no-store' });
+    return { cache: res.headers.get('Cache-Control'), type: res.headers.get('Content-Type'), text: await res.text() };
+  });
+  assert.equal(sw.cache, 'no-cache');
+  assert.match(sw.type, /javascript/);
+  const version = /const VERSION = '([0-9a-f]{12})';/.exec(sw.text)[1];
+  assert.ok(sw.text.includes(`"/v/${version}/app.js"`) && !sw.text.includes('__PRECACHE__'));
+  assert.ok(await a.page.evaluate((v) => caches.has(`chatd-${v}`), version), 'the versioned cache');
+
+  t.step('installable: the manifest is linked and fetchable with its icons; Chromium finds no installability error');
+  const manifest = await a.page.evaluate(async () => {
+    const href = document.querySelector('link[rel="manifest"]').href;
+    const m = await (await fetch(href)).json();
+    const icons = [];
+    for (const i of m.icons) {
+      const res = await fetch(i.src);
+      icons.push({ ...i, status: res.status, type: res.headers.get('Content-Type') });
+    }
+    return { ...m, icons };
+  });
+  assert.equal(manifest.name, 'chatd');
+  assert.equal(manifest.display, 'standalone');
+  assert.equal(manifest.start_url, '/');
+  for (const i of manifest.icons) assert.equal(i.status, 200, i.src);
+  assert.ok(manifest.icons.some((i) => i.sizes === '192x192' && i.type === 'image/png'));
+  assert.ok(manifest.icons.some((i) => i.sizes === '512x512' && i.purpose === 'maskable'));
+  const cdp = await a.context.newCDPSession(a.page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  // Playwright's contexts are incognito, which Chromium never installs from: that one aside.
+  assert.deepEqual(installabilityErrors.filter((e) => e.errorId !== 'in-incognito'), []);
+
+  t.step('installable: offline, a reload still shows the app (from the service worker)');
+  await a.context.setOffline(true);
+  const offline = await a.page.reload();
+  assert.equal(offline.fromServiceWorker(), true);
+  await tid(a.page, 'login-form').waitFor();
+  await until('the offline explanation', async () => (await tid(a.page, 'auth-error').textContent()).includes('请刷新页面重试'));
+  await a.context.setOffline(false);
+  await a.page.reload();
+  await until('signed in once online', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
 });

@@ -159,6 +159,11 @@ async function main() {
   });
   document.addEventListener('visibilitychange', onVisibility);
   $('#btn-back').addEventListener('click', closeChat);
+  // The service worker (sw.js): the app offline and Web Push. Secure contexts only
+  // (https, or localhost).
+  if ('serviceWorker' in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  }
   await loadInfo();
   if (!getToken()) {
     showAuth('');
