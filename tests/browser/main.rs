@@ -288,7 +288,11 @@ fn staples_forward_typing_clear_remarks() {
 }
 
 /// Notifications and the installable app (API.md §11, §15): `/#/c/<id>` links open the chat
-/// (signed in, or after the login), an unknown one says so.
+/// (signed in, or after the login), an unknown one says so; 我的 → 通知's ntfy settings saved
+/// and read back (the token masked, cleared when left empty); the service worker controlling
+/// the page, the manifest and icons, no installability error, the app offline; the Web Push
+/// switch POSTing and DELETEing the subscription (the push service stubbed in the page), also
+/// at logout.
 #[test]
 fn notifications_and_installable_app() {
     let _one = serial();

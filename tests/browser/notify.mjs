@@ -9,7 +9,9 @@
 // empty clears it (after a confirmation). The installable app (A): the service worker
 // registers at /sw.js with this version and controls the page, the manifest and its icons
 // load and Chromium reports no installability error, and offline a reload still shows the
-// app from the worker's cache.
+// app from the worker's cache. Web Push (A, the push service stubbed in the page): 新消息通知
+// in 我的 subscribes with the server's VAPID key and POSTs the subscription, off DELETEs it and
+// unsubscribes, and logging out DELETEs it too.
 
 import { assert, DESKTOP, PHONE, until, tid, PASSWORD, register, backToList, logout, befriend, send, waitForMessage, openPrivateChat, chatTitle, apiFromPage, scenario } from './lib.mjs';
 
@@ -136,4 +138,70 @@ await scenario('notify', async (t) => {
   await a.context.setOffline(false);
   await a.page.reload();
   await until('signed in once online', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
+
+  t.step('Web Push: 新消息通知 subscribes with the server key and POSTs the subscription');
+  // The browser's real push service is out of reach here: PushManager's subscribe and
+  // getSubscription are stubbed in the page, returning a subscription whose toJSON() gives a
+  // fixed endpoint and valid keys; the stub notes the applicationServerKey it was given.
+  const ENDPOINT = 'https://push.example.test/send/chatd-notify-test';
+  const KEYS = { p256dh: 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4', auth: 'BTBZMqHH6r4Tts7J_aSIgg' };
+  await a.context.addInitScript(({ endpoint, keys }) => {
+    let current = null;
+    PushManager.prototype.subscribe = async function (options) {
+      const key = new Uint8Array(options.applicationServerKey);
+      window.__pushKey = btoa(String.fromCharCode(...key)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      current = {
+        endpoint,
+        options,
+        toJSON: () => ({ endpoint, expirationTime: null, keys }),
+        unsubscribe: async () => {
+          current = null;
+          return true;
+        },
+      };
+      return current;
+    };
+    PushManager.prototype.getSubscription = async function () {
+      return current;
+    };
+  }, { endpoint: ENDPOINT, keys: KEYS });
+  await a.context.grantPermissions(['notifications'], { origin: a.base });
+  await a.page.reload();
+  await until('signed in again', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
+  await tid(a.page, 'open-profile').click();
+  await until('the switch to show', () => tid(a.page, 'push-row').isVisible());
+  assert.equal(await tid(a.page, 'push-state').textContent(), '关闭');
+  assert.equal(await tid(a.page, 'push-toggle').isChecked(), false);
+  const isPush = (method) => (r) => r.url() === `${a.base}/api/auth/push/subscriptions` && r.request().method() === method;
+  let posted = a.page.waitForResponse(isPush('POST'));
+  await tid(a.page, 'push-toggle').click();
+  let res = await posted;
+  assert.equal(res.status(), 201);
+  assert.deepEqual(res.request().postDataJSON(), { endpoint: ENDPOINT, keys: KEYS });
+  await until('开启', async () => (await tid(a.page, 'push-state').textContent()) === '开启');
+  assert.equal(await tid(a.page, 'push-toggle').isChecked(), true);
+  const info = (await apiFromPage(a, 'GET', '/api/info')).body.data;
+  assert.equal(await a.page.evaluate(() => window.__pushKey), info.vapid_public_key, 'subscribed with the server key');
+
+  t.step('Web Push: switched off, the subscription is DELETEd and the browser unsubscribed');
+  let deleted = a.page.waitForResponse(isPush('DELETE'));
+  await tid(a.page, 'push-toggle').click();
+  res = await deleted;
+  assert.equal(res.status(), 200);
+  assert.deepEqual(res.request().postDataJSON(), { endpoint: ENDPOINT });
+  await until('关闭', async () => (await tid(a.page, 'push-state').textContent()) === '关闭');
+  assert.equal(await a.page.evaluate(async () => (await navigator.serviceWorker.ready).pushManager.getSubscription()), null);
+
+  t.step('Web Push: on again, then logging out DELETEs it');
+  posted = a.page.waitForResponse(isPush('POST'));
+  await tid(a.page, 'push-toggle').click();
+  assert.equal((await posted).status(), 201);
+  await until('开启', async () => (await tid(a.page, 'push-state').textContent()) === '开启');
+  await a.page.locator('#profile-dialog [data-close]').click();
+  deleted = a.page.waitForResponse(isPush('DELETE'));
+  await logout(a);
+  res = await deleted;
+  assert.equal(res.status(), 200);
+  assert.deepEqual(res.request().postDataJSON(), { endpoint: ENDPOINT });
+  assert.equal(await a.page.evaluate(async () => (await navigator.serviceWorker.ready).pushManager.getSubscription()), null);
 });

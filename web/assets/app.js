@@ -39,7 +39,7 @@ import { initRemark } from './view-remark.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
 import { initLinks } from './link.js';
-import { initNotify } from './view-notify.js';
+import { initNotify, initPush, unsubscribePush, resyncPush } from './view-notify.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
 
@@ -73,6 +73,7 @@ async function enter() {
   firstLoadOnConnect();
   state.conn = 'connecting';
   stream.start(state.info.event_kinds);
+  resyncPush();
 }
 
 function teardown() {
@@ -112,6 +113,11 @@ function logoutLocal(message) {
 
 async function logout() {
   try {
+    await unsubscribePush(); // while the token still works
+  } catch {
+    /* the server drops it at its push service's next 404/410 */
+  }
+  try {
     await request('POST', '/api/auth/logout');
   } catch {
     /* the token is dropped locally either way */
@@ -150,6 +156,7 @@ async function main() {
   initRemark(); // after the panels: it chains their hooks
   initLinks();
   initNotify();
+  initPush();
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();
   });
