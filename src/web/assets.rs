@@ -71,6 +71,27 @@ pub fn index_with_version(html: &str, version: &str) -> String {
     out
 }
 
+/// `sw.js`, the service worker, for this version: `__VERSION__` becomes the version (so any
+/// change to the app is a new worker, which the browser installs) and `__PRECACHE__` the
+/// files it keeps for offline use, as a JSON array: the page (`/`) and every other file
+/// under `/v/<version>/`.
+pub fn service_worker(version: &str) -> Option<String> {
+    let file = file("sw.js")?;
+    let mut names: Vec<Cow<'static, str>> = Files::iter()
+        .filter(|n| n != "sw.js" && n != "index.html")
+        .collect();
+    names.sort();
+    let urls = std::iter::once("\"/\"".to_string())
+        .chain(names.iter().map(|n| format!("\"/v/{version}/{n}\"")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(
+        String::from_utf8_lossy(&file.body)
+            .replace("__VERSION__", version)
+            .replace("__PRECACHE__", &format!("[{urls}]")),
+    )
+}
+
 /// Whether files of this extension are worth compressing (text, not images).
 pub fn compressible(extension: &str) -> bool {
     matches!(
@@ -134,6 +155,16 @@ mod tests {
             index_with_version(html, "abc"),
             r#"<link href="/v/abc/style.css"><script src="/v/abc/app.js"></script><a href="/chat/1">"#
         );
+    }
+
+    #[test]
+    fn the_service_worker_carries_the_version_and_the_files() {
+        let sw = service_worker("abc").unwrap();
+        assert!(!sw.contains("__VERSION__") && !sw.contains("__PRECACHE__"));
+        assert!(sw.contains("const VERSION = 'abc';"));
+        assert!(sw.contains(r#"["/", "/v/abc/"#));
+        assert!(sw.contains(r#""/v/abc/app.js""#));
+        assert!(!sw.contains("/v/abc/sw.js") && !sw.contains("/v/abc/index.html"));
     }
 
     #[test]

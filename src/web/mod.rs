@@ -6,7 +6,8 @@
 //!
 //! Caching: `index.html` is revalidated on every load (`no-cache` + `ETag`) and points at
 //! `/v/<version>/…` URLs, which are cached for a year (`immutable`); see `assets`. Text files
-//! go out gzipped when the client accepts it.
+//! go out gzipped when the client accepts it. `/sw.js`, the service worker, is revalidated
+//! too and carries the version, so a new binary with changed files is a new worker.
 
 mod assets;
 
@@ -31,7 +32,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 pub fn routes() -> Vec<Route> {
-    routes![index, versioned, asset]
+    routes![index, service_worker, versioned, asset]
 }
 
 /// Response bytes: borrowed from the binary, a shared gzip form, or made for this request.
@@ -152,6 +153,19 @@ fn page(when: &Conditions, gzipped: &Gzipped) -> Result<Asset, Error> {
     Ok(respond("index.html", body, hash, "no-cache", when, gzipped))
 }
 
+/// The service worker of this version (see `assets::service_worker`), always revalidated.
+fn worker(when: &Conditions, gzipped: &Gzipped) -> Result<Asset, Error> {
+    let file = assets::file("sw.js").ok_or(Error::RouteNotFound)?;
+    let version = assets::version();
+    let js = assets::service_worker(&version).ok_or(Error::RouteNotFound)?;
+    let mut hash = file.hash;
+    for (slot, byte) in hash.iter_mut().zip(version.bytes()) {
+        *slot ^= byte;
+    }
+    let body = Cow::Owned(js.into_bytes());
+    Ok(respond("sw.js", body, hash, "no-cache", when, gzipped))
+}
+
 /// An embedded file, revalidated on every use.
 fn plain(path: &str, when: &Conditions, gzipped: &Gzipped) -> Option<Asset> {
     let file = assets::file(path)?;
@@ -164,6 +178,12 @@ fn plain(path: &str, when: &Conditions, gzipped: &Gzipped) -> Option<Asset> {
 #[get("/")]
 fn index(when: Conditions, gzipped: &State<Gzipped>) -> Result<Asset, Error> {
     page(&when, gzipped)
+}
+
+/// `GET /sw.js` — the service worker (scope `/`), naming this version and its files.
+#[get("/sw.js")]
+fn service_worker(when: Conditions, gzipped: &State<Gzipped>) -> Result<Asset, Error> {
+    worker(&when, gzipped)
 }
 
 /// `GET /v/<version>/<path..>` — a file of this version of the app, cached for a year. A

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use server::Server;
 
-const SOURCES: [&str; 13] = [
+const SOURCES: [&str; 14] = [
     "package.json",
     "package-lock.json",
     "lib.mjs",
@@ -37,6 +37,7 @@ const SOURCES: [&str; 13] = [
     "search.mjs",
     "staples.mjs",
     "staples2.mjs",
+    "notify.mjs",
 ];
 
 /// One scenario may take this long before it is stopped and the test fails.
@@ -284,4 +285,16 @@ fn staples_quotes_and_mentions() {
 fn staples_forward_typing_clear_remarks() {
     let _one = serial();
     run_scenario("staples2.mjs", &[]);
+}
+
+/// Notifications and the installable app (API.md §11, §15): `/#/c/<id>` links open the chat
+/// (signed in, or after the login), an unknown one says so; 我的 → 通知's ntfy settings saved
+/// and read back (the token masked, cleared when left empty); the service worker controlling
+/// the page, the manifest and icons, no installability error, the app offline; the Web Push
+/// switch POSTing and DELETEing the subscription (the push service stubbed in the page), also
+/// at logout.
+#[test]
+fn notifications_and_installable_app() {
+    let _one = serial();
+    run_scenario("notify.mjs", &[]);
 }

@@ -10,6 +10,7 @@
 //                     avatars.js pictures and setting them; nav.js the back button
 //   search.js         searching (the list's box, one conversation's matches); view-search.js
 //                     shows them; jump.js opens a result (a chat at a message, detached)
+//   link.js           `#/c/<id>` links (notifications) open that chat; view-notify.js 我的 → 通知
 
 import { request, getToken, clearToken, onUnauthorized } from './api.js';
 import { EventStream } from './events.js';
@@ -37,6 +38,8 @@ import { initConvMenu } from './view-conv-menu.js';
 import { initRemark } from './view-remark.js';
 import { initSearch } from './view-search.js';
 import { clearSearch, closeHits } from './search.js';
+import { initLinks } from './link.js';
+import { initNotify, initPush, unsubscribePush, resyncPush } from './view-notify.js';
 
 const stream = new EventStream(handleEvent, handleStatus);
 
@@ -70,6 +73,7 @@ async function enter() {
   firstLoadOnConnect();
   state.conn = 'connecting';
   stream.start(state.info.event_kinds);
+  resyncPush();
 }
 
 function teardown() {
@@ -109,6 +113,11 @@ function logoutLocal(message) {
 
 async function logout() {
   try {
+    await unsubscribePush(); // while the token still works
+  } catch {
+    /* the server drops it at its push service's next 404/410 */
+  }
+  try {
     await request('POST', '/api/auth/logout');
   } catch {
     /* the token is dropped locally either way */
@@ -145,6 +154,9 @@ async function main() {
   initForward();
   initConvMenu();
   initRemark(); // after the panels: it chains their hooks
+  initLinks();
+  initNotify();
+  initPush();
   subscribe((ch) => {
     if (ch.has('conn')) renderConnection();
   });
@@ -154,6 +166,11 @@ async function main() {
   });
   document.addEventListener('visibilitychange', onVisibility);
   $('#btn-back').addEventListener('click', closeChat);
+  // The service worker (sw.js): the app offline and Web Push. Secure contexts only
+  // (https, or localhost).
+  if ('serviceWorker' in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  }
   await loadInfo();
   if (!getToken()) {
     showAuth('');
