@@ -24,3 +24,11 @@ launch() {
   done
   echo "chatd did not start" >&2; cat "$WORK/server.log" >&2; exit 1
 }
+
+# $WORK/send.lua: wrk POSTs a message as $TOKEN into $CONV (both read from the environment).
+cat >"$WORK/send.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"conversation_id":"' .. os.getenv("CONV") .. '","content":"a benchmark message of ordinary length"}'
+LUA

@@ -72,12 +72,6 @@ TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/login" \
   -d '{"username":"bench_1","password":"password123"}' |
   python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["token"])')
 export TOKEN CONV
-cat >"$WORK/send.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"conversation_id":"' .. os.getenv("CONV") .. '","content":"a benchmark message of ordinary length"}'
-LUA
 
 subscriptions() { # on | off, on the running server's database (the notifier reads them live)
   python3 - "$DB" "$1" <<'PY'

@@ -57,12 +57,6 @@ token() {
     python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["token"])'
 }
 
-cat >"$WORK/send.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"conversation_id":"' .. os.getenv("CONV") .. '","content":"a benchmark message of ordinary length"}'
-LUA
 
 # row LABEL CONNECTIONS wrk-args… : one wrk run, one table row
 row() {
