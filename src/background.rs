@@ -7,7 +7,8 @@
 //! * every minute: delete events older than `event_retention_secs`, and forget rate-limiter
 //!   entries of clients quiet for their whole period;
 //! * every `backup_interval_secs` (when > 0): a checked backup, keeping `backup_keep`;
-//! * four times a second: notifications (`crate::notify`).
+//! * ten times a second: notifications (`crate::notify`): new messages every half second,
+//!   deliveries every round.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Notifications that reach a phone (API.md §15), off the request path.
 //!
 //! * **The outbox is the messages table**: a send writes nothing more. The notifier reads the
-//!   messages past its mark (`notify_state`) every quarter second, in batches, and turns them
+//!   messages past its mark (`notify_state`) every half second, in batches, and turns them
 //!   into deliveries (`notify_deliveries`) in one write that also moves the mark, so a
 //!   restart resumes exactly where it was.
 //! * **Who**: the members other than the sender with somewhere to notify (an ntfy topic, a
@@ -12,7 +12,8 @@
 //!   burst of 20 messages makes one notification (`[20条] 李四: …`). Web Push also tags it
 //!   with the conversation, so the device replaces rather than stacks.
 //! * **Delivery**: at most [`CONCURRENCY`] requests at once on blocking threads, each with a
-//!   timeout; failures are retried with exponential backoff for up to [`GIVE_UP_MS`], then
+//!   timeout, carried over from round to round; the outcomes of a round are recorded in one
+//!   write; failures are retried with exponential backoff for up to [`GIVE_UP_MS`], then
 //!   dropped with a log line; at most [`MAX_PENDING`] wait (the oldest beyond are dropped).
 //!   What is shown is rendered when it goes out, for its recipient: a message recalled
 //!   meanwhile is not sent at all.
@@ -49,6 +50,8 @@ pub const MAX_PENDING: i64 = 100_000;
 pub const CONCURRENCY: usize = 8;
 /// One request may take this long.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Rounds (a tenth of a second each) between two passes over new messages.
+const EXPAND_EVERY: u64 = 5;
 /// Messages turned into deliveries per write.
 const BATCH: u32 = 512;
 
@@ -111,24 +114,39 @@ impl Notifier {
     /// Runs until shutdown. Requests in flight carry over from round to round, so one slow
     /// push service holds one slot, not the notifier.
     pub async fn run(self, mut shutdown: Shutdown) {
-        let mut tick = interval(Duration::from_millis(250));
+        let mut tick = interval(Duration::from_millis(100));
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut rounds: u64 = 0;
-        let mut running: JoinSet<i64> = JoinSet::new();
+        let mut running: JoinSet<(Delivery, Outcome)> = JoinSet::new();
         let mut in_flight: HashSet<i64> = HashSet::new();
         loop {
             select! {
                 _ = tick.tick() => {}
                 _ = &mut shutdown => break,
             }
+            let mut finished = Vec::new();
             while let Some(done) = running.try_join_next() {
-                if let Ok(id) = done {
+                if let Ok(done) = done {
+                    finished.push(done);
+                }
+            }
+            if !finished.is_empty() {
+                let ids: Vec<i64> = finished.iter().map(|(d, _)| d.id).collect();
+                if let Err(e) = self.record(finished).await {
+                    tracing::warn!("notifications: cannot record deliveries: {}", e.describe());
+                }
+                for id in ids {
                     in_flight.remove(&id);
                 }
             }
             rounds += 1;
-            if let Err(e) = self.expand(rounds.is_multiple_of(240)).await {
-                tracing::warn!("notifications: cannot read new messages: {}", e.describe());
+            // New messages every half second (each pass is one write of up to one upsert
+            // per recipient device and conversation); deliveries every round.
+            if rounds.is_multiple_of(EXPAND_EVERY) {
+                let prune = rounds.is_multiple_of(EXPAND_EVERY * 120);
+                if let Err(e) = self.expand(prune).await {
+                    tracing::warn!("notifications: cannot read new messages: {}", e.describe());
+                }
             }
             let free = CONCURRENCY.saturating_sub(running.len());
             if free == 0 {
@@ -152,11 +170,8 @@ impl Notifier {
                 in_flight.insert(delivery.id);
                 let me = self.clone();
                 running.spawn(async move {
-                    let id = delivery.id;
-                    if let Err(e) = me.deliver_one(delivery).await {
-                        tracing::warn!("notifications: {}", e.describe());
-                    }
-                    id
+                    let outcome = me.attempt(&delivery).await;
+                    (delivery, outcome)
                 });
             }
         }
@@ -232,15 +247,21 @@ impl Notifier {
             .await
     }
 
-    async fn deliver_one(&self, d: Delivery) -> Result<(), Error> {
+    /// One attempt at `d`: rendered for its recipient, sent, and how it went (recorded by
+    /// the caller, with the round's others, in one write).
+    async fn attempt(&self, d: &Delivery) -> Outcome {
         let links = self.links.clone();
         let rendered = {
             let d = d.clone();
-            self.db.read(move |conn| prepare(conn, &links, &d)).await?
+            self.db.read(move |conn| prepare(conn, &links, &d)).await
         };
-        let outcome = match rendered {
-            None => Outcome::Refused,
-            Some((shown, target)) => {
+        match rendered {
+            Err(e) => {
+                tracing::warn!("notifications: {}", e.describe());
+                Outcome::Retry
+            }
+            Ok(None) => Outcome::Refused,
+            Ok(Some((shown, target))) => {
                 let agent = self.agent.clone();
                 let click = self.public_url.clone();
                 let vapid = self.vapid.clone();
@@ -258,24 +279,35 @@ impl Notifier {
                 .await
                 .unwrap_or(Outcome::Retry)
             }
-        };
-        let now = self.db.clock().now_ms();
-        let id = d.id;
-        let give_up = now - d.created_at > GIVE_UP_MS;
-        if outcome == Outcome::Retry && give_up {
-            tracing::warn!(
-                "notifications: gave up on one after {} attempts",
-                d.attempts + 1
-            );
         }
+    }
+
+    /// Records how the finished attempts went, in one write.
+    async fn record(&self, finished: Vec<(Delivery, Outcome)>) -> Result<(), Error> {
+        let now = self.db.clock().now_ms();
         self.db
-            .write(move |conn| match (outcome, d.channel) {
-                (Outcome::Retry, _) if !give_up => {
-                    notify::retry(conn, id, now + backoff(d.attempts))
+            .write(move |conn| {
+                for (d, outcome) in &finished {
+                    let give_up = now - d.created_at > GIVE_UP_MS;
+                    match (outcome, d.channel) {
+                        (Outcome::Retry, _) if !give_up => {
+                            notify::retry(conn, d.id, now + backoff(d.attempts))?
+                        }
+                        // The push service forgot the subscription: so do we.
+                        (Outcome::Gone, Channel::WebPush(sub)) => {
+                            notify::drop_subscription(conn, sub)?
+                        }
+                        (Outcome::Retry, _) => {
+                            tracing::warn!(
+                                "notifications: gave up on one after {} attempts",
+                                d.attempts + 1
+                            );
+                            notify::finish(conn, d.id)?
+                        }
+                        _ => notify::finish(conn, d.id)?,
+                    }
                 }
-                // The push service forgot the subscription: so do we.
-                (Outcome::Gone, Channel::WebPush(sub)) => notify::drop_subscription(conn, sub),
-                _ => notify::finish(conn, id),
+                Ok(())
             })
             .await
     }
