@@ -21,13 +21,13 @@ pub fn clear(
     Ok(conn
         .row(
             "UPDATE members SET
-               cleared_upto = max(cleared_upto, IFNULL(
-                 (SELECT MAX(id) FROM messages WHERE conversation_id = ?1), 0)),
-               last_read_id = max(last_read_id, IFNULL(
-                 (SELECT MAX(id) FROM messages WHERE conversation_id = ?1), 0)),
+               cleared_upto = max(cleared_upto, newest.id),
+               last_read_id = max(last_read_id, newest.id),
                unread_count = 0,
                hidden = ?3,
                is_pinned = is_pinned AND NOT ?3
+             FROM (SELECT IFNULL(MAX(id), 0) AS id FROM messages WHERE conversation_id = ?1)
+               AS newest
              WHERE conversation_id = ?1 AND user_id = ?2
              RETURNING cleared_upto",
             params![id.0, user.0, hide],

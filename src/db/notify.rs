@@ -3,6 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::messages::{Status, MENTION_ALL};
 use super::Cached;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, UserId};
@@ -53,29 +54,47 @@ pub fn set_settings(conn: &Connection, user: UserId, s: &Settings) -> Result<(),
     Ok(())
 }
 
-/// Messages past the notifier's mark, oldest first: (id, conversation, sender, status,
-/// mentions as stored).
-pub type Pending = (MessageId, ConversationId, UserId, i64, Option<String>);
+/// A message past the notifier's mark.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    pub sender: UserId,
+    pub status: Status,
+    /// As sent; [`MENTION_ALL`] alone for everyone.
+    pub mentions: Vec<UserId>,
+}
 
-/// The notifier's mark and up to `limit` messages after it.
-pub fn pending(conn: &Connection, limit: u32) -> Result<(i64, Vec<Pending>), Error> {
-    let upto: i64 = conn.row("SELECT upto FROM notify_state WHERE id = 1", [], |r| {
-        r.get(0)
-    })?;
+impl Pending {
+    /// Whether it mentions `user` or everyone.
+    pub fn mentions(&self, user: UserId) -> bool {
+        self.mentions
+            .iter()
+            .any(|u| *u == user || *u == MENTION_ALL)
+    }
+}
+
+/// Up to `limit` messages after the notifier's mark, oldest first.
+pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Pending>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, conversation_id, sender_id, status, mentions FROM messages
-         WHERE id > ?1 ORDER BY id LIMIT ?2",
+         WHERE id > (SELECT upto FROM notify_state WHERE id = 1) ORDER BY id LIMIT ?1",
     )?;
-    let rows = stmt.query_map(params![upto, limit], |r| {
-        Ok((
-            MessageId(r.get(0)?),
-            ConversationId(r.get(1)?),
-            UserId(r.get(2)?),
-            r.get(3)?,
-            r.get(4)?,
-        ))
+    let rows = stmt.query_map([limit], |r| {
+        let mentions: Option<Vec<i64>> = super::json_column(4, r.get(4)?)?;
+        Ok(Pending {
+            id: MessageId(r.get(0)?),
+            conversation: ConversationId(r.get(1)?),
+            sender: UserId(r.get(2)?),
+            status: r.get(3)?,
+            mentions: mentions
+                .unwrap_or_default()
+                .into_iter()
+                .map(UserId)
+                .collect(),
+        })
     })?;
-    Ok((upto, rows.collect::<Result<_, _>>()?))
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Whether there is work for the notifier: messages past its mark, or (with `pending`)
@@ -109,22 +128,21 @@ pub struct Recipient {
     pub subscriptions: Vec<i64>,
 }
 
-/// The members of `conversation` other than `sender` with somewhere to notify.
+/// The members of `conversation` with somewhere to notify.
 pub fn recipients(
     conn: &Connection,
     conversation: ConversationId,
-    sender: UserId,
 ) -> Result<Vec<Recipient>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.user_id, m.is_muted, s.ntfy_url IS NOT NULL,
                 (SELECT json_group_array(p.id) FROM push_subscriptions p
                  WHERE p.user_id = m.user_id)
          FROM members m LEFT JOIN notify_settings s ON s.user_id = m.user_id
-         WHERE m.conversation_id = ?1 AND m.user_id != ?2
+         WHERE m.conversation_id = ?1
            AND (s.ntfy_url IS NOT NULL
                 OR EXISTS (SELECT 1 FROM push_subscriptions p WHERE p.user_id = m.user_id))",
     )?;
-    let rows = stmt.query_map(params![conversation.0, sender.0], |r| {
+    let rows = stmt.query_map([conversation.0], |r| {
         let subscriptions: Option<Vec<i64>> = super::json_column(3, r.get(3)?)?;
         Ok(Recipient {
             user: UserId(r.get(0)?),

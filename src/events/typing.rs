@@ -53,12 +53,10 @@ pub async fn typing(
     me: UserId,
     id: ConversationId,
 ) -> Result<(), Error> {
-    let members = db
-        .read(move |conn| {
-            convs::membership(conn, id, me)?.ok_or(Error::ConversationNotFound)?;
-            convs::member_ids(conn, id)
-        })
-        .await?;
+    let members = db.read(move |conn| convs::member_ids(conn, id)).await?;
+    if !members.contains(&me) {
+        return Err(Error::ConversationNotFound);
+    }
     if !typing.allow(me, id, db.clock().now_ms()) {
         return Ok(());
     }

@@ -30,7 +30,7 @@ use rocket::tokio::task::JoinSet;
 use rocket::tokio::time::{interval, MissedTickBehavior};
 use rocket::Shutdown;
 
-use crate::db::messages::{Status, MENTION_ALL};
+use crate::db::messages::Status;
 use crate::db::notify::{self, Channel, Delivery};
 use crate::db::Db;
 use crate::domain::conversations::list_items;
@@ -38,7 +38,7 @@ use crate::domain::files::Links;
 use crate::domain::render;
 use crate::error::Error;
 use crate::events::Hub;
-use crate::ids::{ConversationId, UserId};
+use crate::ids::ConversationId;
 
 /// How long a delivery waits for more messages of its conversation to fold in.
 pub const COLLAPSE_MS: i64 = 1_000;
@@ -198,26 +198,26 @@ impl Notifier {
                         tracing::warn!("notifications: dropped {dropped} undeliverable");
                     }
                 }
-                let (_, messages) = notify::pending(conn, BATCH)?;
-                let Some(last) = messages.last().map(|m| m.0) else {
+                let messages = notify::pending(conn, BATCH)?;
+                let Some(last) = messages.last().map(|m| m.id) else {
                     return Ok(());
                 };
                 let mut by_conversation: BTreeMap<ConversationId, Vec<&notify::Pending>> =
                     BTreeMap::new();
-                for m in messages.iter().filter(|m| m.3 == Status::Normal.stored()) {
-                    by_conversation.entry(m.1).or_default().push(m);
+                for m in messages.iter().filter(|m| m.status == Status::Normal) {
+                    by_conversation.entry(m.conversation).or_default().push(m);
                 }
                 for (conversation, list) in by_conversation {
-                    for r in notify::recipients(conn, conversation, UserId(0))? {
+                    for r in notify::recipients(conn, conversation)? {
                         if hub.is_online(r.user) {
                             continue;
                         }
                         let theirs: Vec<&&notify::Pending> =
-                            list.iter().filter(|m| m.2 != r.user).collect();
-                        let Some(newest) = theirs.last().map(|m| m.0) else {
+                            list.iter().filter(|m| m.sender != r.user).collect();
+                        let Some(newest) = theirs.last().map(|m| m.id) else {
                             continue;
                         };
-                        let mentioned = theirs.iter().any(|m| mentions(m.4.as_deref(), r.user));
+                        let mentioned = theirs.iter().any(|m| m.mentions(r.user));
                         if r.muted && !mentioned {
                             continue;
                         }
@@ -319,15 +319,6 @@ pub enum Target {
     WebPush(notify::Subscription),
 }
 
-/// Whether a message's stored `mentions` name `user` or everyone.
-fn mentions(stored: Option<&str>, user: UserId) -> bool {
-    let Some(stored) = stored else {
-        return false;
-    };
-    let ids: Vec<i64> = serde_json::from_str(stored).unwrap_or_default();
-    ids.iter().any(|id| *id == user.0 || *id == MENTION_ALL.0)
-}
-
 /// The wait before attempt `attempts + 2`: 5 s doubling, at most 10 minutes.
 pub fn backoff(attempts: i64) -> i64 {
     let exp = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
@@ -403,6 +394,7 @@ pub fn deep_link(public_url: &str, conversation: ConversationId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::UserId;
 
     #[test]
     fn backoff_doubles_from_five_seconds_up_to_ten_minutes() {
@@ -415,9 +407,16 @@ mod tests {
 
     #[test]
     fn mentions_name_the_user_or_everyone() {
-        assert!(mentions(Some("[3,5]"), UserId(5)));
-        assert!(mentions(Some("[0]"), UserId(9)));
-        assert!(!mentions(Some("[3]"), UserId(5)));
-        assert!(!mentions(None, UserId(5)));
+        let with = |ids: &[i64]| notify::Pending {
+            id: crate::ids::MessageId(1),
+            conversation: ConversationId(1),
+            sender: UserId(1),
+            status: Status::Normal,
+            mentions: ids.iter().copied().map(UserId).collect(),
+        };
+        assert!(with(&[3, 5]).mentions(UserId(5)));
+        assert!(with(&[0]).mentions(UserId(9)));
+        assert!(!with(&[3]).mentions(UserId(5)));
+        assert!(!with(&[]).mentions(UserId(5)));
     }
 }

@@ -75,8 +75,7 @@ pub fn index_with_version(html: &str, version: &str) -> String {
 /// change to the app is a new worker, which the browser installs) and `__PRECACHE__` the
 /// files it keeps for offline use, as a JSON array: the page (`/`) and every other file
 /// under `/v/<version>/`.
-pub fn service_worker(version: &str) -> Option<String> {
-    let file = file("sw.js")?;
+pub fn service_worker(js: &str, version: &str) -> String {
     let mut names: Vec<Cow<'static, str>> = Files::iter()
         .filter(|n| n != "sw.js" && n != "index.html")
         .collect();
@@ -85,11 +84,8 @@ pub fn service_worker(version: &str) -> Option<String> {
         .chain(names.iter().map(|n| format!("\"/v/{version}/{n}\"")))
         .collect::<Vec<_>>()
         .join(", ");
-    Some(
-        String::from_utf8_lossy(&file.body)
-            .replace("__VERSION__", version)
-            .replace("__PRECACHE__", &format!("[{urls}]")),
-    )
+    js.replace("__VERSION__", version)
+        .replace("__PRECACHE__", &format!("[{urls}]"))
 }
 
 /// Whether files of this extension are worth compressing (text, not images).
@@ -159,7 +155,8 @@ mod tests {
 
     #[test]
     fn the_service_worker_carries_the_version_and_the_files() {
-        let sw = service_worker("abc").unwrap();
+        let js = file("sw.js").unwrap();
+        let sw = service_worker(&String::from_utf8_lossy(&js.body), "abc");
         assert!(!sw.contains("__VERSION__") && !sw.contains("__PRECACHE__"));
         assert!(sw.contains("const VERSION = 'abc';"));
         assert!(sw.contains(r#"["/", "/v/abc/"#));

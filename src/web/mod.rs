@@ -141,29 +141,32 @@ fn respond(
 
 /// The app's page, pointing at this version's files.
 fn page(when: &Conditions, gzipped: &Gzipped) -> Result<Asset, Error> {
-    let file = assets::file("index.html").ok_or(Error::RouteNotFound)?;
-    let version = assets::version();
-    let html = assets::index_with_version(&String::from_utf8_lossy(&file.body), &version);
-    // The page's identity: its own text and the version it points at.
-    let mut hash = file.hash;
-    for (slot, byte) in hash.iter_mut().zip(version.bytes()) {
-        *slot ^= byte;
-    }
-    let body = Cow::Owned(html.into_bytes());
-    Ok(respond("index.html", body, hash, "no-cache", when, gzipped))
+    with_version("index.html", assets::index_with_version, when, gzipped)
 }
 
-/// The service worker of this version (see `assets::service_worker`), always revalidated.
+/// The service worker of this version (see `assets::service_worker`).
 fn worker(when: &Conditions, gzipped: &Gzipped) -> Result<Asset, Error> {
-    let file = assets::file("sw.js").ok_or(Error::RouteNotFound)?;
+    with_version("sw.js", assets::service_worker, when, gzipped)
+}
+
+/// An embedded text file rewritten for this version by `render(text, version)`, always
+/// revalidated.
+fn with_version(
+    path: &str,
+    render: fn(&str, &str) -> String,
+    when: &Conditions,
+    gzipped: &Gzipped,
+) -> Result<Asset, Error> {
+    let file = assets::file(path).ok_or(Error::RouteNotFound)?;
     let version = assets::version();
-    let js = assets::service_worker(&version).ok_or(Error::RouteNotFound)?;
+    let text = render(&String::from_utf8_lossy(&file.body), &version);
+    // Its identity: its own text and the version it names.
     let mut hash = file.hash;
     for (slot, byte) in hash.iter_mut().zip(version.bytes()) {
         *slot ^= byte;
     }
-    let body = Cow::Owned(js.into_bytes());
-    Ok(respond("sw.js", body, hash, "no-cache", when, gzipped))
+    let body = Cow::Owned(text.into_bytes());
+    Ok(respond(path, body, hash, "no-cache", when, gzipped))
 }
 
 /// An embedded file, revalidated on every use.
