@@ -28,8 +28,7 @@ import {
   inGroupPanel,
   apiFromPage,
   screenshot,
-  scenario,
-} from './lib.mjs';
+  scenario, reload } from './lib.mjs';
 
 await scenario('family', async (t) => {
   const a = await t.user('mama', '妈妈', DESKTOP);
@@ -65,7 +64,7 @@ await scenario('family', async (t) => {
   await until("B's list after going back", () => bItem.isVisible());
   await until('the badge to be gone after reading', async () => (await bItem.getByTestId('unread-badge').count()) === 0);
   assert.equal(await b.page.title(), 'chatd');
-  await b.page.reload();
+  await reload(b);
   await until("B's list after reload", () => bItem.isVisible());
   assert.equal(await bItem.getByTestId('unread-badge').count(), 0, 'the server counts the chat as read');
   await b.page.evaluate(() => {
@@ -201,7 +200,7 @@ await scenario('family', async (t) => {
   await until('the mute to take', async () => (await tid(b.page, 'mute-button').getAttribute('aria-pressed')) === 'true');
 
   t.step('reload keeps the session');
-  await b.page.reload();
+  await reload(b);
   await until("B signed in after reload", async () => (await tid(b.page, 'me-name').textContent()) === b.displayName);
   assert.equal(await tid(b.page, 'login-form').isVisible(), false);
   await until("B's two conversations", async () => (await tid(b.page, 'conversation-item').count()) === 2);
@@ -255,7 +254,7 @@ await scenario('family', async (t) => {
     await screenshot(b, 'phone-list-dark');
     for (const u of [a, b]) await u.page.emulateMedia({ colorScheme: 'light' });
     await screenshot(b, 'phone-list');
-    await a.page.reload();
+    await reload(a);
     await until("A's list", async () => (await tid(a.page, 'conversation-item').count()) === 2);
     await screenshot(a, 'desktop-list');
   }
@@ -266,7 +265,7 @@ await scenario('family', async (t) => {
   assert.equal(await tid(a.page, 'login-form').isVisible(), false, 'logging out asks first');
   await tid(a.page, 'logout-confirm').click();
   await tid(a.page, 'login-form').waitFor();
-  await a.page.reload();
+  await reload(a);
   await tid(a.page, 'login-form').waitFor();
   assert.equal(await a.page.locator('#app-view').isVisible(), false);
 });

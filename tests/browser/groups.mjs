@@ -31,8 +31,7 @@ import {
   inGroupPanel,
   control,
   networkProxy,
-  scenario,
-} from './lib.mjs';
+  scenario, reload } from './lib.mjs';
 
 const memberCount = (u) => tid(u.page, 'group-member-item').count();
 const offline = (u) => tid(u.page, 'connection-status').isVisible();
@@ -96,7 +95,7 @@ await scenario('groups', async (t) => {
   await c.page.keyboard.press('Escape');
   await tid(b.page, 'announcement-dismiss').click();
   await until('the banner to go', async () => !(await tid(b.page, 'announcement-banner').isVisible()));
-  await b.page.reload();
+  await reload(b);
   await openChat(b, '表亲群');
   await waitForMessage(b, `${a.displayName}更新了群公告`);
   assert.equal(await tid(b.page, 'announcement-banner').isVisible(), false, 'dismissed stays dismissed');
@@ -159,10 +158,10 @@ await scenario('groups', async (t) => {
   assert.equal(await fresh.getByTestId('message-recall').count(), 1, 'recall offered at first');
   await until('the recall button to go', async () => (await fresh.getByTestId('message-recall').count()) === 0, 10_000);
   assert.equal(await fresh.getByTestId('message-delete').count(), 1, 'delete stays');
-  await b.page.reload(); // a page opened later offers no recall for old messages either
+  await reload(b); // a page opened later offers no recall for old messages either
   await openChat(b, a.displayName);
   await waitForMessage(b, '这条四秒后不能撤回');
-  await a.page.reload();
+  await reload(a);
   await openChat(a, b.displayName);
   await waitForMessage(a, '这条四秒后不能撤回');
   assert.equal(await tid(a.page, 'message-recall').count(), 0, 'no recall for old messages after a reload');

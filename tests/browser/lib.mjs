@@ -154,6 +154,22 @@ export async function backToList(u) {
   if (await back.isVisible()) await back.click();
 }
 
+/**
+ * Reloads `u`'s page once the app's own history step has finished. Closing the last chat or
+ * panel makes the app go back one entry (nav.js); that traversal is asynchronous and, if it
+ * lands while a reload is under way, aborts the reload (net::ERR_ABORTED). Returns the
+ * reload's response.
+ */
+export async function reload(u) {
+  await until(`${u.username}'s history to settle`, () =>
+    u.page.evaluate(() => {
+      const open = document.querySelector('dialog[open]') || document.querySelector('[data-testid="chat-title"]')?.offsetParent;
+      return !!open || !(history.state && history.state.chatd === 'top');
+    })
+  );
+  return u.page.reload();
+}
+
 /** Opens the conversation titled `title` from the list. */
 export async function openChat(u, title) {
   await backToList(u);

@@ -29,8 +29,7 @@ import {
   makeImage,
   apiFromPage,
   screenshot,
-  scenario,
-} from './lib.mjs';
+  scenario, reload } from './lib.mjs';
 
 /** The open chat's stored messages of `type` (`image`, `file`, `voice`), oldest first. */
 const stored = (u, type) => u.page.locator(`#msg-list > li[data-type="${type}"][data-id^="m_"]`);
@@ -268,7 +267,7 @@ await scenario(
 
     t.step('B reloads on a page that is not a secure context: the history shows, recording explains why not');
     await b.context.addInitScript(() => Object.defineProperty(window, 'isSecureContext', { value: false }));
-    await b.page.reload();
+    await reload(b);
     await openChat(b, a.displayName);
     await until("B's history with its attachments", async () =>
       (await stored(b, 'image').count()) === 2 && (await stored(b, 'file').count()) === 1 && (await stored(b, 'voice').count()) === 1

@@ -13,7 +13,7 @@
 // in 我的 subscribes with the server's VAPID key and POSTs the subscription, off DELETEs it and
 // unsubscribes, and logging out DELETEs it too.
 
-import { assert, DESKTOP, PHONE, until, tid, PASSWORD, register, backToList, logout, befriend, send, waitForMessage, openPrivateChat, chatTitle, apiFromPage, scenario } from './lib.mjs';
+import { assert, DESKTOP, PHONE, until, tid, PASSWORD, register, backToList, logout, befriend, send, waitForMessage, openPrivateChat, chatTitle, apiFromPage, scenario, reload } from './lib.mjs';
 
 await scenario('notify', async (t) => {
   const a = await t.user('mama5', '妈妈', DESKTOP);
@@ -71,7 +71,7 @@ await scenario('notify', async (t) => {
   await closeProfile();
 
   t.step('ntfy: after a reload the values are back, the token masked');
-  await b.page.reload();
+  await reload(b);
   await until('signed in again', async () => (await tid(b.page, 'me-name').textContent()) === b.displayName);
   await openProfile();
   assert.equal(await tid(b.page, 'ntfy-url').inputValue(), 'http://127.0.0.1:9/chatd-baba');
@@ -92,7 +92,7 @@ await scenario('notify', async (t) => {
   await closeProfile();
 
   t.step('installable: the service worker registers at /sw.js (scope /) and controls the page');
-  await a.page.reload();
+  await reload(a);
   await until('signed in again', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
   const scope = await a.page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
   assert.equal(scope, `${a.base}/`);
@@ -131,12 +131,12 @@ await scenario('notify', async (t) => {
 
   t.step('installable: offline, a reload still shows the app (from the service worker)');
   await a.context.setOffline(true);
-  const offline = await a.page.reload();
+  const offline = await reload(a);
   assert.equal(offline.fromServiceWorker(), true);
   await tid(a.page, 'login-form').waitFor();
   await until('the offline explanation', async () => (await tid(a.page, 'auth-error').textContent()).includes('请刷新页面重试'));
   await a.context.setOffline(false);
-  await a.page.reload();
+  await reload(a);
   await until('signed in once online', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
 
   t.step('Web Push: 新消息通知 subscribes with the server key and POSTs the subscription');
@@ -166,7 +166,7 @@ await scenario('notify', async (t) => {
     };
   }, { endpoint: ENDPOINT, keys: KEYS });
   await a.context.grantPermissions(['notifications'], { origin: a.base });
-  await a.page.reload();
+  await reload(a);
   await until('signed in again', async () => (await tid(a.page, 'me-name').textContent()) === a.displayName);
   await tid(a.page, 'open-profile').click();
   await until('the switch to show', () => tid(a.page, 'push-row').isVisible());

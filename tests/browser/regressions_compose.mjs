@@ -7,7 +7,7 @@
 // whitespace trimmed, one fetch each of the list, the friends and the requests on load, and
 // a search result that knows an accepted request made a friend.
 
-import { scenario } from './lib.mjs';
+import { scenario, reload } from './lib.mjs';
 import {
   assert,
   sleep,
@@ -196,7 +196,7 @@ async function oneFetchEachOnLoad(c) {
     const p = new URL(r.url()).pathname;
     if (r.method() === 'GET' && p in counts) counts[p]++;
   });
-  await x.page.reload();
+  await reload(x);
 
   c.step('in the first 3 s after load: one GET each of the list, the friends and the requests');
   await sleep(3000);

@@ -30,8 +30,7 @@ import {
   createGroup,
   apiFromPage,
   screenshot,
-  scenario,
-} from './lib.mjs';
+  scenario, reload } from './lib.mjs';
 
 /** The open chat's message whose text is `text`. */
 const messageItem = (u, text) =>
@@ -155,7 +154,7 @@ await scenario('staples', async (t) => {
   await screenshot(b, 'phone-quote-mention');
 
   t.step('C reloads: the server has the mention read');
-  await c.page.reload();
+  await reload(c);
   await until("C's list after reload", () => convItem(c.page, '一家人').isVisible());
   assert.equal(await markOf(c, '一家人'), null);
 
@@ -185,7 +184,7 @@ await scenario('staples', async (t) => {
   }
   await messageItem(a, reply).getByTestId('message-quote').click();
   await until('the toast', async () => (await tid(a.page, 'toast').textContent()) === '引用的内容已撤回');
-  await c.page.reload();
+  await reload(c);
   await openChat(c, '一家人');
   await waitForMessage(c, reply);
   assert.equal(await quoteOf(c, reply), '引用的内容已撤回', 'as the server renders it');

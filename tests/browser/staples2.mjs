@@ -34,8 +34,7 @@ import {
   createGroup,
   chatTitle,
   screenshot,
-  scenario,
-} from './lib.mjs';
+  scenario, reload } from './lib.mjs';
 
 /** The open chat's message whose text is `text`. */
 const messageItem = (u, text) =>
@@ -168,7 +167,7 @@ await scenario('staples2', async (t) => {
   await backToList(b);
   assert.equal(await convItem(b.page, a.displayName).getByTestId('conversation-preview').textContent(), '', 'the preview empties');
   assert.ok((await messageTexts(a.page)).includes(second), 'A still has the messages');
-  await b.page.reload();
+  await reload(b);
   await openChat(b, a.displayName);
   await until("B's chat loaded", async () => /暂无聊天记录/.test(await b.page.locator('#older-status').textContent()));
   assert.equal(await tid(b.page, 'message-item').count(), 0, 'still empty after a reload');
