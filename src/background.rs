@@ -52,14 +52,18 @@ impl Fairing for Background {
             rocket.state::<crate::domain::files::Links>(),
             rocket.state::<crate::notify::vapid::Vapid>(),
         ) {
-            let notifier = crate::notify::Notifier::new(
+            match crate::notify::Notifier::new(
                 db.clone(),
                 hub.clone(),
                 links.clone(),
                 vapid.clone(),
                 config.public_url.clone(),
-            );
-            rocket::tokio::spawn(notifier.run(shutdown.clone()));
+            ) {
+                Ok(notifier) => {
+                    rocket::tokio::spawn(notifier.run(shutdown.clone()));
+                }
+                Err(e) => tracing::error!("notifications are off: {e}"),
+            }
         }
 
         rocket::tokio::spawn(watch_accounts(

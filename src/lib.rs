@@ -62,6 +62,7 @@ pub mod sync;
 pub mod time;
 pub mod tls;
 pub mod web;
+pub mod workers;
 
 use rocket::figment::Figment;
 use rocket::{catchers, Build, Rocket};

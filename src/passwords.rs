@@ -11,79 +11,33 @@
 //! recommended minimum). Unknown usernames are checked against a dummy hash with the same
 //! parameters, through the same queue, so the answer takes as long as for a real account.
 
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use rocket::tokio::sync::oneshot;
 
 use crate::error::Error;
-use crate::sync::Recover;
+use crate::workers::Workers;
 
-/// Seconds a client refused for a full queue is asked to wait.
-const BUSY_RETRY_AFTER: u32 = 1;
-
-type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
-
-/// Handle to the hasher threads; cheap to clone. The threads end when the last handle goes.
+/// Handle to the hasher threads (`crate::workers`: nice 10, a `429` when the queue is full);
+/// cheap to clone. Each thread's state is its argon2 work area.
 #[derive(Clone)]
 pub struct Hasher {
-    jobs: SyncSender<Job>,
+    workers: Workers<Vec<Block>>,
 }
 
 impl Hasher {
     /// Starts `threads` hasher threads (0: one per core) behind a queue of `queue` jobs.
     pub fn start(threads: usize, queue: usize) -> Result<Hasher, String> {
-        let threads = match threads {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        };
-        let (jobs, receiver) = sync_channel::<Job>(queue);
-        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
-        for i in 0..threads {
-            let receiver = receiver.clone();
-            std::thread::Builder::new()
-                .name(format!("chatd-hasher-{i}"))
-                .spawn(move || {
-                    lower_priority();
-                    let mut memory = Vec::new();
-                    loop {
-                        let job = {
-                            let queue = receiver.recover();
-                            queue.recv()
-                        };
-                        match job {
-                            Ok(job) => job(&mut memory),
-                            Err(_) => break,
-                        }
-                    }
-                })
-                .map_err(|e| format!("cannot start the password hasher threads: {e}"))?;
-        }
-        Ok(Hasher { jobs })
+        Ok(Hasher {
+            workers: Workers::start("chatd-hasher", threads, queue, Vec::new)?,
+        })
     }
 
-    /// Runs `f` on a hasher thread; `429` at once when the queue is full.
     async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut Vec<Block>) -> Result<T, Error> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |memory| {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(memory)))
-                .unwrap_or_else(|_| Err(Error::internal("a password hash panicked")));
-            let _ = tx.send(result);
-        });
-        match self.jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(Error::RateLimited(BUSY_RETRY_AFTER)),
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(Error::internal("the password hashers have stopped"))
-            }
-        }
-        rx.await
-            .map_err(|_| Error::internal("a password hasher dropped a job"))?
+        self.workers.run(f).await
     }
 
     /// A PHC string for `password` with a fresh salt.
@@ -103,19 +57,6 @@ impl Hasher {
         .await
     }
 }
-
-/// Hashing is the one heavy job a stranger can ask for: the hasher threads run at a lower
-/// priority (nice 10) than the threads answering requests, so a flood of logins slows other
-/// logins, not everyone's reads and sends (measured in bench/RESULTS.md, "Flood").
-fn lower_priority() {
-    let me = rustix::thread::gettid();
-    if let Err(e) = rustix::process::setpriority_process(Some(me), HASHER_NICE) {
-        tracing::debug!("cannot lower the hasher thread's priority: {e}");
-    }
-}
-
-/// The hasher threads' nice value (the request workers keep the process's, usually 0).
-const HASHER_NICE: i32 = 10;
 
 /// The synchronous form, for `chatd seed` and `chatd user reset-password`.
 pub fn hash_password_now(password: &str) -> Result<String, Error> {
@@ -213,51 +154,5 @@ mod tests {
         assert!(!verify_with(b"wrong horse", &ours, &mut memory).unwrap());
         assert!(!verify_with(b"correct horse", DUMMY_HASH, &mut memory).unwrap());
         assert!(verify_with(b"x", "not a hash", &mut memory).is_err());
-    }
-
-    #[test]
-    fn a_full_queue_answers_429_at_once() {
-        let runtime = rocket::tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let hasher = Hasher::start(1, 1).unwrap();
-            let (hold, held) = std::sync::mpsc::channel::<()>();
-            let (started_tx, started) = oneshot::channel();
-            // Occupy the one thread, then fill the one queue place.
-            let busy = rocket::tokio::spawn({
-                let hasher = hasher.clone();
-                async move {
-                    hasher
-                        .run(move |_| {
-                            let _ = started_tx.send(());
-                            let _ = held.recv();
-                            Ok(())
-                        })
-                        .await
-                }
-            });
-            started.await.unwrap();
-            // The one queue place taken by a job of nobody's.
-            assert!(hasher.jobs.try_send(Box::new(|_| {})).is_ok());
-            let refused = hasher.run(|_| Ok(0)).await.err();
-            assert!(
-                matches!(refused, Some(Error::RateLimited(1))),
-                "{refused:?}"
-            );
-            hold.send(()).unwrap();
-            busy.await.unwrap().unwrap();
-            // Once the queue drains (the thread takes the waiting job), work is accepted again.
-            let mut answer = Err(Error::RateLimited(1));
-            for _ in 0..100 {
-                answer = hasher.run(|_| Ok(7)).await;
-                if answer.is_ok() {
-                    break;
-                }
-                rocket::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-            assert_eq!(answer.unwrap(), 7);
-        });
     }
 }

@@ -39,6 +39,7 @@ use crate::domain::render;
 use crate::error::Error;
 use crate::events::Hub;
 use crate::ids::ConversationId;
+use crate::workers::Workers;
 
 /// How long a delivery waits for more messages of its conversation to fold in.
 pub const COLLAPSE_MS: i64 = 1_000;
@@ -65,6 +66,8 @@ pub struct Notifier {
     pub public_url: Option<String>,
     pub vapid: vapid::Vapid,
     pub agent: ureq::Agent,
+    /// The delivery threads, one per request in flight.
+    workers: Workers<()>,
 }
 
 /// A notification as its recipient reads it.
@@ -95,20 +98,21 @@ impl Notifier {
         links: Links,
         vapid: vapid::Vapid,
         public_url: Option<String>,
-    ) -> Notifier {
+    ) -> Result<Notifier, String> {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(TIMEOUT))
             .http_status_as_error(false)
             .build()
             .into();
-        Notifier {
+        Ok(Notifier {
             db,
             hub,
             links,
             public_url,
             vapid,
             agent,
-        }
+            workers: Workers::start("chatd-notify", CONCURRENCY, CONCURRENCY, || ())?,
+        })
     }
 
     /// Runs until shutdown. Requests in flight carry over from round to round, so one slow
@@ -170,7 +174,7 @@ impl Notifier {
                 in_flight.insert(delivery.id);
                 let me = self.clone();
                 running.spawn(async move {
-                    let outcome = me.attempt(&delivery).await;
+                    let outcome = me.attempt(delivery.clone()).await;
                     (delivery, outcome)
                 });
             }
@@ -248,38 +252,40 @@ impl Notifier {
     }
 
     /// One attempt at `d`: rendered for its recipient, sent, and how it went (recorded by
-    /// the caller, with the round's others, in one write).
-    async fn attempt(&self, d: &Delivery) -> Outcome {
+    /// the caller, with the round's others, in one write). Rendering is a read like any
+    /// other (a reader connection is never held by a thread that may wait for a core);
+    /// encrypting, signing and posting run on a delivery thread (`crate::workers`, nice
+    /// 10), so they never take a core from the request workers.
+    async fn attempt(&self, d: Delivery) -> Outcome {
         let links = self.links.clone();
-        let rendered = {
-            let d = d.clone();
-            self.db.read(move |conn| prepare(conn, &links, &d)).await
-        };
-        match rendered {
+        let rendered = match self.db.read(move |conn| prepare(conn, &links, &d)).await {
+            Ok(Some(rendered)) => rendered,
+            Ok(None) => return Outcome::Refused,
             Err(e) => {
                 tracing::warn!("notifications: {}", e.describe());
-                Outcome::Retry
+                return Outcome::Retry;
             }
-            Ok(None) => Outcome::Refused,
-            Ok(Some((shown, target))) => {
-                let agent = self.agent.clone();
-                let click = self.public_url.clone();
-                let vapid = self.vapid.clone();
-                rocket::tokio::task::spawn_blocking(move || match target {
-                    Target::Ntfy { url, token } => {
-                        ntfy::send(&agent, &url, token.as_deref(), &shown, click.as_deref())
-                    }
-                    Target::WebPush(sub) => {
-                        let contact = click
-                            .filter(|u| u.starts_with("https://"))
-                            .unwrap_or_else(|| "mailto:admin@chatd.invalid".to_string());
-                        webpush::send(&agent, &vapid, &contact, &sub, &shown)
-                    }
-                })
-                .await
-                .unwrap_or(Outcome::Retry)
-            }
-        }
+        };
+        let me = self.clone();
+        let sent = self.workers.run(move |_| {
+            let (shown, target) = rendered;
+            let click = me.public_url.as_deref();
+            Ok(match target {
+                Target::Ntfy { url, token } => {
+                    ntfy::send(&me.agent, &url, token.as_deref(), &shown, click)
+                }
+                Target::WebPush(sub) => {
+                    let contact = click
+                        .filter(|u| u.starts_with("https://"))
+                        .unwrap_or("mailto:admin@chatd.invalid");
+                    webpush::send(&me.agent, &me.vapid, contact, &sub, &shown)
+                }
+            })
+        });
+        sent.await.unwrap_or_else(|e| {
+            tracing::warn!("notifications: {}", e.describe());
+            Outcome::Retry
+        })
     }
 
     /// Records how the finished attempts went, in one write.
