@@ -11,8 +11,8 @@
 //!   goes; messages arriving meanwhile fold into it (the newest message and a count), so a
 //!   burst of 20 messages makes one notification (`[20条] 李四: …`). Web Push also tags it
 //!   with the conversation, so the device replaces rather than stacks.
-//! * **Delivery**: at most [`CONCURRENCY`] requests at once on blocking threads, each with a
-//!   timeout, carried over from round to round; the outcomes of a round are recorded in one
+//! * **Delivery**: at most [`CONCURRENCY`] requests at once on delivery threads at nice 10
+//!   (`crate::workers`), each with a timeout, carried over from round to round; the outcomes of a round are recorded in one
 //!   write; failures are retried with exponential backoff for up to [`GIVE_UP_MS`], then
 //!   dropped with a log line; at most [`MAX_PENDING`] wait (the oldest beyond are dropped).
 //!   What is shown is rendered when it goes out, for its recipient: a message recalled
