@@ -66,6 +66,23 @@ pub struct Config {
     /// Where people open the web app (`https://chat.home.arpa:8443`): notifications link to
     /// a conversation under it. Without it they carry no link.
     pub public_url: Option<String>,
+    /// `"none"` (default): chatd checkpoints its WAL itself. `"litestream"`: chatd runs
+    /// under `litestream replicate -exec` and leaves checkpoints to it (README, "Replication").
+    pub replication: Replication,
+}
+
+/// Who checkpoints the WAL (`replication`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Replication {
+    /// chatd: SQLite's automatic checkpoints, a `TRUNCATE` checkpoint after a recall (so the
+    /// text leaves the WAL file at once) and at exit.
+    #[default]
+    None,
+    /// Litestream, per its guidance: `wal_autocheckpoint = 0` and no checkpoint of chatd's
+    /// own, so no WAL frame is folded away before Litestream has copied it. The busy timeout
+    /// stays.
+    Litestream,
 }
 
 /// SQLite's `synchronous` for the writer (`sqlite_synchronous`): `"full"` or `"normal"`;
@@ -214,6 +231,7 @@ impl Default for Config {
             media_sweep_secs: 3600,
             file_url_ttl_secs: 86_400,
             public_url: None,
+            replication: Replication::None,
         }
     }
 }

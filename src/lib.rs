@@ -112,6 +112,13 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         fd_limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string()),
         config.header_timeout_secs
     );
+    if config.replication == config::Replication::Litestream {
+        tracing::info!(
+            "replication = \"litestream\": checkpoints are left to Litestream \
+             (wal_autocheckpoint = 0, none of chatd's own); run chatd under \
+             `litestream replicate -exec`, or its WAL grows without end"
+        );
+    }
     Ok(rocket::custom(figment)
         .manage(limits::connections::limits(&config, max_connections))
         .manage(std::sync::Arc::new(limits::Limits::new(

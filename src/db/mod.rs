@@ -165,6 +165,7 @@ use std::time::Duration;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
+use crate::config::Replication;
 use crate::error::Error;
 use crate::time::Clock;
 pub use writer::Writer;
@@ -212,6 +213,7 @@ pub struct Db {
     path: std::path::PathBuf,
     reserve: std::sync::Arc<reserve::DiskReserve>,
     clock: Clock,
+    replication: Replication,
 }
 
 /// Settings every connection gets. `synchronous=FULL`: a commit is on disk (fsync of the
@@ -263,9 +265,16 @@ impl Db {
         // Recalled text is overwritten on disk, not only unlinked (API.md §6: "gone from
         // storage too").
         let synchronous = config.sqlite_synchronous.pragma();
+        // Under Litestream only Litestream checkpoints (`Replication::Litestream`); readers
+        // never write, so never checkpoint.
+        let autocheckpoint = match config.replication {
+            Replication::None => 1000,
+            Replication::Litestream => 0,
+        };
         writer_conn
             .execute_batch(&format!(
-                "PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};"
+                "PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};
+                 PRAGMA wal_autocheckpoint = {autocheckpoint};"
             ))
             .map_err(|e| format!("cannot configure the database: {e}"))?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
@@ -281,10 +290,11 @@ impl Db {
             .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
         Ok(Db {
             readers,
-            writer: Writer::spawn(writer_conn)?,
+            writer: Writer::spawn(writer_conn, config.replication == Replication::None)?,
             path: path.to_path_buf(),
             reserve: std::sync::Arc::new(reserve::DiskReserve::new(path, config.min_free_disk_mb)),
             clock,
+            replication: config.replication,
         })
     }
 
@@ -353,7 +363,15 @@ impl Db {
     /// Copies the WAL into the database file and truncates it, so that text erased by a
     /// committed change (a recall) no longer lingers in old WAL frames. Runs on its own short
     /// connection off the async workers; retries a few times if readers hold old snapshots.
+    ///
+    /// Under Litestream it does nothing: folding frames away before Litestream has copied
+    /// them is what its guidance rules out. The text then leaves the WAL at Litestream's next
+    /// checkpoint and the replica when its retention drops the files that held it (README,
+    /// "Replication").
     pub async fn truncate_wal(&self) -> Result<(), Error> {
+        if self.replication == Replication::Litestream {
+            return Ok(());
+        }
         let path = self.path.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let conn = Connection::open(&path)?;

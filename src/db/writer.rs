@@ -49,14 +49,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread.
-    pub fn spawn(conn: Connection) -> Result<Writer, String> {
+    /// Starts the writer thread; with `fold_at_exit` it checkpoints and truncates the WAL
+    /// when it stops (not under Litestream, which checkpoints itself).
+    pub fn spawn(conn: Connection, fold_at_exit: bool) -> Result<Writer, String> {
         let (jobs, queue) = mpsc::channel::<Message>();
         let subscribers = Subscribers::default();
         let told = subscribers.clone();
         let thread = std::thread::Builder::new()
             .name("chatd-writer".into())
-            .spawn(move || run(conn, queue, told))
+            .spawn(move || run(conn, queue, told, fold_at_exit))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Writer {
             jobs,
@@ -66,8 +67,9 @@ impl Writer {
     }
 
     /// Finishes every job sent before, folds the WAL into the database file (checkpoint and
-    /// truncate) and ends the thread, waiting for it off the async workers. Whether the WAL
-    /// was folded; later writes through any handle answer "the writer has stopped".
+    /// truncate; not under Litestream) and ends the thread, waiting for it off the async
+    /// workers. Whether the WAL was folded (or left to Litestream); later writes through any
+    /// handle answer "the writer has stopped".
     pub async fn close(&self) -> Result<bool, Error> {
         let _ = self.jobs.send(Message::Close);
         let thread = self.thread.recover().take();
@@ -116,7 +118,12 @@ impl Writer {
 }
 
 /// The thread's body; whether the WAL was folded in at the end.
-fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscribers) -> bool {
+fn run(
+    conn: Connection,
+    queue: mpsc::Receiver<Message>,
+    subscribers: Subscribers,
+    fold_at_exit: bool,
+) -> bool {
     // Messages queued for the search index when the last run stopped are indexed first.
     let mut upkeep = Upkeep {
         queued: true,
@@ -162,6 +169,9 @@ fn run(conn: Connection, queue: mpsc::Receiver<Message>, subscribers: Subscriber
     }
     subscribers.recover().clear();
     in_transaction(&conn, super::search::index_queued);
+    if !fold_at_exit {
+        return true; // Litestream checkpoints (and copies the last frames) itself
+    }
     // Fold the WAL into the database file, so a stopped server leaves one self-contained
     // file; readers finishing a last snapshot may delay it briefly.
     let pause = std::time::Duration::from_millis(40);

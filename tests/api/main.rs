@@ -30,6 +30,7 @@ mod limits;
 mod messages;
 mod openapi;
 mod profile_events;
+mod replication;
 mod search;
 mod sessions;
 mod staples;

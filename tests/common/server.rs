@@ -27,6 +27,16 @@ pub fn chatd_command() -> Command {
     cmd
 }
 
+/// `sh -c script` with no `ROCKET_*` settings inherited from the test's environment.
+pub fn shell(script: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
+        cmd.env_remove(key);
+    }
+    cmd.args(["-c", script]);
+    cmd
+}
+
 /// Asserts each of `contents` is stored exactly once in the database at `db`.
 pub fn assert_stored_once(db: &Path, contents: &[String]) {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -81,16 +91,14 @@ impl Server {
     /// `start_with` under `ulimit -n nofile` (soft and hard), through `sh`.
     pub fn start_under_fd_limit(dir: &Path, nofile: u32, settings: &[(String, String)]) -> Server {
         let bin = chatd_command().get_program().to_owned();
-        let mut cmd = Command::new("sh");
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROCKET_")) {
-            cmd.env_remove(key);
-        }
-        cmd.args(["-c", &format!("ulimit -n {nofile} && exec \"$0\" serve")])
-            .arg(bin);
+        let mut cmd = shell(&format!("ulimit -n {nofile} && exec \"$0\" serve"));
+        cmd.arg(bin);
         Server::spawn(cmd, dir, 0, settings)
     }
 
-    fn spawn(mut cmd: Command, dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
+    /// Runs `cmd` (which starts `chatd serve` somehow: through `sh`, under Litestream) in
+    /// `dir` on `port` with `settings`, and waits for chatd's URL on its stderr.
+    pub fn spawn(mut cmd: Command, dir: &Path, port: u16, settings: &[(String, String)]) -> Server {
         cmd.env("ROCKET_RATE_LIMITS", RATE_LIMITS_OFF);
         for (key, value) in settings {
             cmd.env(format!("ROCKET_{}", key.to_uppercase()), value);
