@@ -7,6 +7,9 @@
 //! * `error`   — the one error type, the envelope, and the catchers.
 //! * `auth`    — JWTs, the `AuthUser` guard, login throttling.
 //! * `passwords` — argon2id hashing on a bounded pool of hasher threads.
+//! * `workers` — lower-priority (nice 10) threads behind a short queue: password hashing and
+//!   notification deliveries.
+//! * `notify/` — notifications that reach a phone: the notifier, ntfy, Web Push, the VAPID key.
 //! * `limits/` — rate limits, the client address, stream and connection caps.
 //! * `ids`     — prefixed id newtypes (`u_`, `c_`, `m_`, `r_`, `f_`).
 //! * `media/`  — files without the database: serving one (ranges, ETags, safe headers) and
