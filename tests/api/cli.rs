@@ -278,6 +278,7 @@ fn a_bad_configuration_value_stops_with_a_message_naming_the_key() {
     // Settings parsed into types at the edge: the message names the key and what it takes.
     for (key, value, expected) in [
         ("ROCKET_SQLITE_SYNCHRONOUS", "off", "`full` or `normal`"),
+        ("ROCKET_REPLICATION", "rsync", "`none` or `litestream`"),
         (
             "ROCKET_RATE_LIMITS",
             "{send=\"5/fortnight\"}",

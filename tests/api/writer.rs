@@ -199,3 +199,43 @@ fn close_finishes_queued_writes_folds_the_wal_and_stops_the_writer() {
     let wal_len = std::fs::metadata(&wal).map_or(0, |m| m.len());
     assert_eq!(wal_len, 0, "the WAL is folded into the database file");
 }
+
+#[test]
+fn under_litestream_chatd_never_checkpoints_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chat.db");
+    db::migrate::run(&path).unwrap();
+    let config = chatd::config::Config {
+        database_path: path,
+        db_readers: 2,
+        replication: chatd::config::Replication::Litestream,
+        ..Default::default()
+    };
+    let db = Db::start(&config, Default::default()).unwrap();
+    let wal = dir.path().join("chat.db-wal");
+    let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // 1,200 commits of at least two pages each: SQLite's automatic checkpoint (at 1,000
+        // frames) would have wrapped the WAL well before this.
+        for i in 0..1200 {
+            db.write(move |conn| {
+                insert_user(conn, &format!("u{i}"))?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        let page: u64 = 4096;
+        assert!(wal_len() > 2000 * page, "WAL of {} bytes", wal_len());
+        // The recall's checkpoint is Litestream's to take, and so is the one at exit.
+        let before = wal_len();
+        db.truncate_wal().await.unwrap();
+        assert_eq!(wal_len(), before, "no TRUNCATE checkpoint of chatd's own");
+        assert!(db.close().await.unwrap());
+    });
+    assert!(wal_len() > 0, "the WAL is left to Litestream at exit");
+}
