@@ -3,6 +3,12 @@
 # wrk and the flood drive a few accounts from one address at full speed: the rate limits
 # are for people, so scripts pass LIMITS_OFF where they measure chatd itself.
 BIN="${BIN:-$PWD/target/release/chatd}"
+
+# prepare: wrk (from Debian, if missing) and the release binary
+prepare() {
+  command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+  cargo build --release --quiet
+}
 LIMITS_OFF='{register="off",login="off",ticket="off",send="off",create_group="off",friend_request="off"}'
 WORK="$(mktemp -d)"
 SERVER_PID=""

@@ -24,8 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR="${1:-10}"
 ROUNDS="${2:-3}"
-command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
-cargo build --release --quiet
+source bench/common.sh
+prepare
 LITESTREAM_VERSION=0.5.17
 VENV="$PWD/target/tmp/litestream-$LITESTREAM_VERSION"
 if ! "$VENV/bin/litestream" version 2>/dev/null | grep -qx "$LITESTREAM_VERSION"; then
@@ -36,7 +36,6 @@ LITESTREAM="$VENV/bin/litestream"
 CONFIG="$PWD/deploy/litestream.yml"
 PORT=18781          # plain
 REPL_PORT=18782     # replicated
-source bench/common.sh
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; cleanup' EXIT
 

@@ -13,10 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR="${1:-10}"
 ROUNDS="${2:-3}"
-command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
-cargo build --release --quiet
-PORT=18771
 source bench/common.sh
+prepare
+PORT=18771
 DB="$WORK/data/chat.db"
 mkdir -p "$WORK/data"
 SINK_PORT=18772

