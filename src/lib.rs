@@ -136,6 +136,7 @@ pub fn build_rocket(figment: Figment) -> Result<Rocket<Build>, String> {
         .manage(clock)
         .manage(tokens)
         .manage(LoginThrottle::default())
+        .manage(domain::pages::PageCache::default())
         .manage(hub)
         .manage(vapid)
         .manage(events::typing::Typing::default())

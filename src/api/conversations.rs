@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::conversations::{self, Info, ListItem, PageQuery};
 use crate::domain::files::Links;
+use crate::domain::pages::{PageCache, PageJson};
 use crate::domain::render::MessageView;
 use crate::error::{created, ok, ok_msg, ApiResult, Envelope, Error};
 use crate::ids::{ConversationId, Given, UserId};
@@ -109,15 +110,16 @@ async fn detail(
     after: Option<&str>,
     around: Option<&str>,
     db: &State<Db>,
+    cache: &State<PageCache>,
     links: &State<Links>,
-) -> ApiResult<Vec<MessageView>> {
+) -> ApiResult<PageJson> {
     let query = PageQuery {
         limit,
         before,
         after,
         around,
     };
-    ok(conversations::messages(db, me.id, id.known()?, query, links).await?)
+    ok(conversations::messages(db, cache, me.id, id.known()?, query, links).await?)
 }
 
 #[derive(Deserialize, ToSchema)]

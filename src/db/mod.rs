@@ -298,6 +298,11 @@ impl Db {
         })
     }
 
+    /// How many write batches have committed (`Writer::generation`).
+    pub fn generation(&self) -> u64 {
+        self.writer.generation()
+    }
+
     /// The server's clock (a cheap copy, to move into a write).
     pub fn clock(&self) -> Clock {
         self.clock.clone()

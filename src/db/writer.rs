@@ -9,6 +9,7 @@
 //! mini-redis's `Db::subscribe`): storage imports nothing above it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -45,6 +46,7 @@ enum Message {
 pub struct Writer {
     jobs: mpsc::Sender<Message>,
     subscribers: Subscribers,
+    generation: Arc<AtomicU64>,
     thread: Arc<Mutex<Option<std::thread::JoinHandle<bool>>>>,
 }
 
@@ -55,13 +57,16 @@ impl Writer {
         let (jobs, queue) = mpsc::channel::<Message>();
         let subscribers = Subscribers::default();
         let told = subscribers.clone();
+        let generation = Arc::new(AtomicU64::new(0));
+        let bumped = generation.clone();
         let thread = std::thread::Builder::new()
             .name("chatd-writer".into())
-            .spawn(move || run(conn, queue, told, fold_at_exit))
+            .spawn(move || run(conn, queue, told, bumped, fold_at_exit))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Writer {
             jobs,
             subscribers,
+            generation,
             thread: Arc::new(Mutex::new(Some(thread))),
         })
     }
@@ -80,6 +85,14 @@ impl Writer {
             .await
             .map_err(Error::internal)?
             .map_err(|_| Error::internal("the writer thread panicked"))
+    }
+
+    /// How many batches have committed. The writer counts a commit before it answers any job
+    /// of it, so a value read before a read transaction began and unchanged after a result
+    /// was built from it means nothing was committed in between: the result is current
+    /// (what the page cache, `domain::pages`, relies on).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// A receiver told after every commit; its sender goes when the writer thread ends, so
@@ -122,6 +135,7 @@ fn run(
     conn: Connection,
     queue: mpsc::Receiver<Message>,
     subscribers: Subscribers,
+    generation: Arc<AtomicU64>,
     fold_at_exit: bool,
 ) -> bool {
     // Messages queued for the search index when the last run stopped are indexed first.
@@ -159,6 +173,9 @@ fn run(
             }
         }
         let (committed, replies, indexing) = run_batch(&conn, batch);
+        if committed {
+            generation.fetch_add(1, Ordering::Release);
+        }
         for reply in replies {
             reply(committed);
         }

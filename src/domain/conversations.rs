@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::files::Links;
 use super::members;
+use super::pages::{PageCache, PageJson};
 use super::render::{self, MessageView};
 use super::validate::{page_limit, GroupName};
 use crate::config::Config;
@@ -218,15 +219,18 @@ pub fn parse_page(q: &PageQuery<'_>) -> Result<(Cursor, u32), Error> {
     Ok((cursor, limit))
 }
 
-/// A page of messages for the caller. Reading a page that is not older history (no
-/// `before`) moves the caller's read marker to its newest message (only ever forward).
+/// A page of messages for the caller, as JSON. Reading a page that is not older history (no
+/// `before`) moves the caller's read marker to its newest message (only ever forward). The
+/// newest page is served from `cache` while nothing has been committed since it was made
+/// (`super::pages`).
 pub async fn messages(
     db: &Db,
+    cache: &PageCache,
     me: UserId,
     id: ConversationId,
     query: PageQuery<'_>,
     links: &Links,
-) -> Result<Vec<MessageView>, Error> {
+) -> Result<PageJson, Error> {
     let (cursor, limit) = match parse_position(&query)? {
         (Position::Page(cursor), limit) => (cursor, limit),
         (Position::Around(target), limit) => {
@@ -235,20 +239,29 @@ pub async fn messages(
                 .read(move |conn| {
                     super::member_of(conn, id, me)?;
                     let rows = around(conn, id, me, target, limit)?;
-                    render::messages_for(conn, me, rows, &links)
+                    PageJson::of(&render::messages_for(conn, me, rows, &links)?)
                 })
                 .await;
         }
     };
+    // Read before the read transaction begins: a commit after this makes the page stale.
+    let generation = db.generation();
+    let newest = matches!(cursor, Cursor::Newest);
+    let key = (me, id, limit);
+    if newest {
+        if let Some(page) = cache.get(&key, generation) {
+            return Ok(page);
+        }
+    }
     let links = links.clone();
-    let (views, read_to) = db
+    let (page, read_to) = db
         .read(move |conn| {
             let member = super::member_of(conn, id, me)?;
             let rows = messages::page(conn, id, me, cursor, limit)?;
             let newest = rows.last().map(|m| m.id.0).unwrap_or(0);
             let moves = !matches!(cursor, Cursor::Before(_)) && newest > member.last_read_id;
-            let views = render::messages_for(conn, me, rows, &links)?;
-            Ok((views, moves.then_some(MessageId(newest))))
+            let page = PageJson::of(&render::messages_for(conn, me, rows, &links)?)?;
+            Ok((page, moves.then_some(MessageId(newest))))
         })
         .await?;
     if let Some(to) = read_to {
@@ -262,8 +275,10 @@ pub async fn messages(
             Ok(())
         })
         .await?;
+    } else if newest {
+        cache.put(key, generation, page.clone());
     }
-    Ok(views)
+    Ok(page)
 }
 
 /// Up to `limit` messages centred on `target` (older half first), oldest first; `400` when

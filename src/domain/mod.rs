@@ -16,6 +16,7 @@ pub mod mentions;
 pub mod messages;
 pub mod names;
 pub mod notifications;
+pub mod pages;
 pub mod quotes;
 pub mod render;
 pub mod search;

@@ -43,6 +43,13 @@ impl Resp {
         self
     }
 
+    /// Asserts `200` (whatever the message: for a step whose own answer another test checks).
+    #[track_caller]
+    pub fn expect_ok(&self) -> &Self {
+        assert_eq!(self.status, 200, "status of {}", self.body);
+        self
+    }
+
     /// Asserts the status and `code`, and that the message starts with `prefix`.
     #[track_caller]
     pub fn expect_prefix(&self, status: u16, prefix: &str) -> &Self {
