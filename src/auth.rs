@@ -7,7 +7,7 @@
 //! * Password hashing lives in `passwords` (a bounded pool of hasher threads).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -102,33 +102,48 @@ pub fn load_secret(configured: Option<&str>, database_path: &Path) -> Result<Vec
     if let Some(secret) = configured {
         return Ok(secret.as_bytes().to_vec());
     }
-    let path = secret_path(database_path);
-    match std::fs::read_to_string(&path) {
-        Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => {
-            return Err(format!(
-                "the JWT secret file {} is too short",
-                path.display()
-            ))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(format!(
-                "cannot read the JWT secret file {}: {e}",
-                path.display()
-            ))
-        }
-    }
-    let secret = random_hex(32);
-    write_private(&path, &secret)
-        .map_err(|e| format!("cannot write the JWT secret file {}: {e}", path.display()))?;
-    Ok(secret.into_bytes())
+    kept_beside(
+        database_path,
+        ".jwt-secret",
+        "JWT secret",
+        |text| match text.len() >= 32 {
+            true => Ok(text.as_bytes().to_vec()),
+            false => Err("is too short"),
+        },
+        || {
+            let secret = random_hex(32);
+            (secret.clone().into_bytes(), secret)
+        },
+    )
 }
 
-pub fn secret_path(database_path: &Path) -> PathBuf {
-    let mut name = database_path.as_os_str().to_owned();
-    name.push(".jwt-secret");
-    PathBuf::from(name)
+/// A secret kept beside the database in `<database file><suffix>`: parsed from the file
+/// (trimmed) when it exists, else made by `make` (the value and the text to keep), written
+/// readable by its owner only, and returned. Errors name the file (`the {what} file …`) and
+/// say what to fix. The JWT secret and the VAPID key (`notify::vapid`).
+pub fn kept_beside<T>(
+    database_path: &Path,
+    suffix: &str,
+    what: &str,
+    parse: impl FnOnce(&str) -> Result<T, &'static str>,
+    make: impl FnOnce() -> (T, String),
+) -> Result<T, String> {
+    let path = crate::config::beside(database_path, suffix);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            parse(text.trim()).map_err(|why| format!("the {what} file {} {why}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (value, text) = make();
+            write_private(&path, &text)
+                .map_err(|e| format!("cannot write the {what} file {}: {e}", path.display()))?;
+            Ok(value)
+        }
+        Err(e) => Err(format!(
+            "cannot read the {what} file {}: {e}",
+            path.display()
+        )),
+    }
 }
 
 /// Writes a new file readable by its owner only (it must not exist yet), synced.

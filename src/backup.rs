@@ -23,9 +23,7 @@ use crate::media::store::MediaStore;
 pub struct ServeLock(#[allow(dead_code)] File);
 
 fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+    crate::config::beside(database, ".lock")
 }
 
 /// Takes the serving lock, or says that another chatd serves this database.

@@ -236,6 +236,14 @@ impl Default for Config {
     }
 }
 
+/// A file kept beside the database: `<database file><suffix>` (`chat.db.jwt-secret`,
+/// `chat.db.vapid-key`, `chat.db.lock`).
+pub fn beside(database: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// Whether `text` is an absolute `http://` or `https://` URL with a host (at most 512
 /// characters, no white space).
 pub fn is_web_url(text: &str) -> bool {

@@ -3,7 +3,7 @@
 //! JWT secret). Moving to a new machine means moving this file too, or every browser must
 //! subscribe again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,34 +19,25 @@ pub struct Vapid {
     pub public: String,
 }
 
-pub fn key_path(database_path: &Path) -> PathBuf {
-    let mut name = database_path.as_os_str().to_owned();
-    name.push(".vapid-key");
-    PathBuf::from(name)
-}
-
 /// Reads the key pair, or makes and keeps one; the error says which file and why.
 pub fn load_or_create(database_path: &Path) -> Result<Vapid, String> {
-    let path = key_path(database_path);
-    let key = match std::fs::read_to_string(&path) {
-        Ok(text) => URL_SAFE_NO_PAD
-            .decode(text.trim())
-            .ok()
-            .and_then(|raw| ES256KeyPair::from_bytes(&raw).ok())
-            .ok_or_else(|| format!("the VAPID key file {} is not a P-256 key", path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let key = crate::auth::kept_beside(
+        database_path,
+        ".vapid-key",
+        "VAPID key",
+        |text| {
+            URL_SAFE_NO_PAD
+                .decode(text)
+                .ok()
+                .and_then(|raw| ES256KeyPair::from_bytes(&raw).ok())
+                .ok_or("is not a P-256 key")
+        },
+        || {
             let key = ES256KeyPair::generate();
-            crate::auth::write_private(&path, &URL_SAFE_NO_PAD.encode(key.to_bytes()))
-                .map_err(|e| format!("cannot write the VAPID key file {}: {e}", path.display()))?;
-            key
-        }
-        Err(e) => {
-            return Err(format!(
-                "cannot read the VAPID key file {}: {e}",
-                path.display()
-            ))
-        }
-    };
+            let text = URL_SAFE_NO_PAD.encode(key.to_bytes());
+            (key, text)
+        },
+    )?;
     let public = URL_SAFE_NO_PAD
         .encode(ECDSAP256PublicKeyLike::public_key(&key.public_key()).to_bytes_uncompressed());
     Ok(Vapid {
