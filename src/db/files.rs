@@ -178,7 +178,7 @@ pub fn orphans(conn: &Connection, before_ms: i64, limit: u32) -> Result<Vec<File
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT f.id FROM files f WHERE f.created_at < ?1 AND NOT ",
         referenced!(),
-        " ORDER BY f.created_at LIMIT ?2"
+        " ORDER BY f.created_at LIMIT ?2 + 0"
     ))?;
     let rows = stmt.query_map(params![before_ms, limit], |r| r.get(0).map(FileId))?;
     Ok(rows.collect::<Result<_, _>>()?)

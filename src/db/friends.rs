@@ -108,7 +108,7 @@ pub fn search(
            AND (u.username LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?2 ESCAPE '\\'
                 OR f.remark LIKE ?2 ESCAPE '\\')
          ORDER BY u.username
-         LIMIT ?3",
+         LIMIT ?3 + 0",
     )?;
     let rows = stmt.query_map(params![me.0, contains, limit], |r| {
         Ok(Friend {

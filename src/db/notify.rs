@@ -78,7 +78,7 @@ impl Pending {
 pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Pending>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, conversation_id, sender_id, status, mentions FROM messages
-         WHERE id > (SELECT upto FROM notify_state WHERE id = 1) ORDER BY id LIMIT ?1",
+         WHERE id > (SELECT upto FROM notify_state WHERE id = 1) ORDER BY id LIMIT ?1 + 0",
     )?;
     let rows = stmt.query_map([limit], |r| {
         let mentions: Option<Vec<i64>> = super::json_column(4, r.get(4)?)?;
@@ -223,7 +223,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Delivery>, Err
     let mut stmt = conn.prepare_cached(
         "SELECT id, user_id, channel, target, conversation_id, message_id, count, mentioned,
                 attempts, created_at
-         FROM notify_deliveries WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2",
+         FROM notify_deliveries WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2 + 0",
     )?;
     let rows = stmt.query_map(params![now, limit], |r| {
         let channel: String = r.get(2)?;
@@ -270,7 +270,7 @@ pub fn prune(conn: &Connection, before: i64, keep: i64) -> Result<usize, Error> 
     )?;
     let over = conn.exec(
         "DELETE FROM notify_deliveries WHERE id IN (
-           SELECT id FROM notify_deliveries ORDER BY created_at DESC LIMIT -1 OFFSET ?1)",
+           SELECT id FROM notify_deliveries ORDER BY created_at DESC LIMIT -1 OFFSET ?1 + 0)",
         [keep],
     )?;
     Ok(old + over)

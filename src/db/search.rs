@@ -301,14 +301,14 @@ pub fn in_conversation(
             " FROM message_search s WHERE message_search MATCH ?1
                AND s.rowid > (?3 << 36) AND s.rowid < (?3 << 36) + ?4 AND ",
             kept!("(s.rowid & 68719476735)", "?3"),
-            " ORDER BY s.rowid DESC LIMIT ?5"
+            " ORDER BY s.rowid DESC LIMIT ?5 + 0"
         ),
         Index::Gram(_) => concat!(
             "SELECT s.rowid FROM message_grams s WHERE message_grams MATCH ",
             gram_term!("?3", "?1"),
             " AND s.rowid < ?4 AND ",
             kept!("s.rowid", "?3"),
-            " ORDER BY s.rowid DESC LIMIT ?5"
+            " ORDER BY s.rowid DESC LIMIT ?5 + 0"
         ),
     };
     // The indexes and the messages after the mark, as of one moment: one transaction.
@@ -324,7 +324,7 @@ pub fn in_conversation(
         let mut stmt = conn.prepare_cached(concat!(
             "SELECT x.id FROM ",
             queued_matches!(),
-            " AND x.conversation_id = ?3 AND x.id < ?4 ORDER BY x.id DESC LIMIT ?5"
+            " AND x.conversation_id = ?3 AND x.id < ?4 ORDER BY x.id DESC LIMIT ?5 + 0"
         ))?;
         let queued = stmt.query_map(
             params![needle.folded, viewer.0, conversation.0, before, limit],
@@ -431,7 +431,7 @@ pub fn conversations(
             gram_term!("?3", "?1"),
             " AND ",
             kept!("s.rowid", "?3"),
-            " LIMIT ?4)"
+            " LIMIT ?4 + 0)"
         ))?;
         for hit in &mut found {
             let indexed: i64 = stmt.query_row(
