@@ -91,6 +91,28 @@ pub enum Outcome {
     Retry,
 }
 
+impl Outcome {
+    /// How an answer from `service` (its status, or why there was none) ends an attempt:
+    /// `2xx` delivered; `429`, `5xx` or no answer retried; `404`/`410` gone where the service
+    /// uses them for an ended subscription (`gone_means_ended`: Web Push); anything else
+    /// refused for good, with a log line.
+    pub fn of(answer: Result<u16, ureq::Error>, service: &str, gone_means_ended: bool) -> Outcome {
+        match answer {
+            Ok(200..=299) => Outcome::Delivered,
+            Ok(404 | 410) if gone_means_ended => Outcome::Gone,
+            Ok(429 | 500..=599) => Outcome::Retry,
+            Ok(status) => {
+                tracing::warn!("notifications: {service} refused one ({status})");
+                Outcome::Refused
+            }
+            Err(e) => {
+                tracing::debug!("notifications: {service} unreachable: {e}");
+                Outcome::Retry
+            }
+        }
+    }
+}
+
 impl Notifier {
     pub fn new(
         db: Db,
@@ -409,6 +431,16 @@ mod tests {
         assert_eq!(backoff(6), 320_000);
         assert_eq!(backoff(7), 600_000);
         assert_eq!(backoff(50), 600_000);
+    }
+
+    #[test]
+    fn an_answer_ends_an_attempt_by_its_status() {
+        assert_eq!(Outcome::of(Ok(201), "s", false), Outcome::Delivered);
+        assert_eq!(Outcome::of(Ok(410), "s", true), Outcome::Gone);
+        assert_eq!(Outcome::of(Ok(404), "s", false), Outcome::Refused);
+        assert_eq!(Outcome::of(Ok(429), "s", true), Outcome::Retry);
+        assert_eq!(Outcome::of(Ok(503), "s", false), Outcome::Retry);
+        assert_eq!(Outcome::of(Ok(400), "s", true), Outcome::Refused);
     }
 
     #[test]

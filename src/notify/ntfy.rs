@@ -35,23 +35,10 @@ pub fn send(
     if let Some(token) = token {
         req = req.header("Authorization", format!("Bearer {token}"));
     }
-    match req.send(shown.body.as_str()) {
-        Ok(res) => {
-            let status = res.status().as_u16();
-            match status {
-                200..=299 => Outcome::Delivered,
-                429 | 500..=599 => Outcome::Retry,
-                _ => {
-                    tracing::warn!("notifications: the ntfy server refused one ({status})");
-                    Outcome::Refused
-                }
-            }
-        }
-        Err(e) => {
-            tracing::debug!("notifications: ntfy unreachable: {e}");
-            Outcome::Retry
-        }
-    }
+    let answer = req
+        .send(shown.body.as_str())
+        .map(|res| res.status().as_u16());
+    Outcome::of(answer, "the ntfy server", false)
 }
 
 #[cfg(test)]

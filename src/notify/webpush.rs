@@ -56,19 +56,6 @@ pub fn send(
     if let Ok(topic) = ureq::http::HeaderValue::from_str(&shown.conversation.to_string()) {
         headers.insert("Topic", topic);
     }
-    match agent.run(request) {
-        Ok(res) => match res.status().as_u16() {
-            200..=299 => Outcome::Delivered,
-            404 | 410 => Outcome::Gone,
-            429 | 500..=599 => Outcome::Retry,
-            status => {
-                tracing::warn!("notifications: a push service refused one ({status})");
-                Outcome::Refused
-            }
-        },
-        Err(e) => {
-            tracing::debug!("notifications: push service unreachable: {e}");
-            Outcome::Retry
-        }
-    }
+    let answer = agent.run(request).map(|res| res.status().as_u16());
+    Outcome::of(answer, "a push service", true)
 }
