@@ -246,9 +246,9 @@ pub async fn messages(
     };
     // Read before the read transaction begins: a commit after this makes the page stale.
     let generation = db.generation();
-    let newest = matches!(cursor, Cursor::Newest);
+    let newest_page = matches!(cursor, Cursor::Newest);
     let key = (me, id, limit);
-    if newest {
+    if newest_page {
         if let Some(page) = cache.get(&key, generation) {
             return Ok(page);
         }
@@ -275,7 +275,7 @@ pub async fn messages(
             Ok(())
         })
         .await?;
-    } else if newest {
+    } else if newest_page {
         cache.put(key, generation, page.clone());
     }
     Ok(page)

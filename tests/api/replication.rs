@@ -147,22 +147,28 @@ impl Site {
         );
     }
 
-    /// The media mirror, by the command of `deploy/chatd-media-mirror.service`.
+    /// The media mirror, as the timer runs it.
     fn mirror_media(&self) {
-        let (exec, _) = unit("chatd-media-mirror.service");
-        let line = exec
-            .replace(
-                "/var/lib/chatd/data/media/",
-                &format!("{}/", self.dir.join("data/media").display()),
-            )
-            .replace(
-                "/mnt/backup/chatd-media/",
-                &format!("{}/", self.mirror.display()),
-            );
         std::fs::create_dir_all(&self.mirror).unwrap();
-        let status = shell(&line).status().unwrap();
-        assert!(status.success(), "the media mirror ({line}) failed");
+        copy_media(&self.dir.join("data/media"), &self.mirror);
     }
+}
+
+/// The command of `deploy/chatd-media-mirror.service` with its two folders replaced by
+/// `from` and `to` (the mirror, or, after a restore, the way back).
+fn copy_media(from: &Path, to: &Path) {
+    let (exec, _) = unit("chatd-media-mirror.service");
+    let line = exec
+        .replace(
+            "/var/lib/chatd/data/media/",
+            &format!("{}/", from.display()),
+        )
+        .replace("/mnt/backup/chatd-media/", &format!("{}/", to.display()));
+    let status = shell(&line).status().unwrap();
+    assert!(
+        status.success(),
+        "the media mirror's command ({line}) failed"
+    );
 }
 
 /// `litestream restore` of `site`'s replica into `dir/data/chat.db` (to `timestamp`, if
@@ -324,17 +330,7 @@ fn a_restore_from_the_replica_after_sigkill_holds_every_acknowledged_message_and
     let db = restore(litestream, &site, &fresh, None);
     let media = fresh.join("data/media");
     std::fs::create_dir_all(&media).unwrap();
-    let (mirror, _) = unit("chatd-media-mirror.service");
-    let back = mirror
-        .replace(
-            "/var/lib/chatd/data/media/",
-            &format!("{}/", site.mirror.display()),
-        )
-        .replace("/mnt/backup/chatd-media/", &format!("{}/", media.display()));
-    assert!(
-        shell(&back).status().unwrap().success(),
-        "copying the media back"
-    );
+    copy_media(&site.mirror, &media);
     assert_intact(&db);
     assert_stored_once(&db, &acked);
     eprintln!(
