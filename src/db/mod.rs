@@ -325,20 +325,13 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
     {
-        let db = self.clone();
-        rocket::tokio::task::spawn_blocking(move || db.read_here(f))
-            .await
-            .map_err(|e| Error::internal(format!("read task failed: {e}")))?
-    }
-
-    /// `read` on the calling thread: for chatd's own background threads, never an async
-    /// worker.
-    pub fn read_here<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let conn = self.readers.get()?;
-        f(&conn)
+        let pool = self.readers.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("read task failed: {e}")))?
     }
 
     /// Runs `f` on the writer inside a savepoint of the current group transaction. `Err`
