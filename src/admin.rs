@@ -51,7 +51,7 @@ pub fn run(database: &Path, command: &UserCommand) -> Result<(), String> {
         UserCommand::ResetPassword { username } => {
             let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
             let hash = crate::passwords::hash_password_now(&password).map_err(fail)?;
-            let tx = conn.transaction().map_err(|e| e.to_string())?;
+            let tx = db::write_transaction(&mut conn).map_err(|e| e.to_string())?;
             let user = users::find_by_username(&tx, username)
                 .map_err(fail)?
                 .ok_or_else(|| format!("no user named {username}"))?;
@@ -63,7 +63,7 @@ pub fn run(database: &Path, command: &UserCommand) -> Result<(), String> {
         }
         UserCommand::Disable { username } | UserCommand::Enable { username } => {
             let disable = matches!(command, UserCommand::Disable { .. });
-            let tx = conn.transaction().map_err(|e| e.to_string())?;
+            let tx = db::write_transaction(&mut conn).map_err(|e| e.to_string())?;
             if !users::set_disabled(&tx, username, disable).map_err(fail)? {
                 return Err(format!("no user named {username}"));
             }

@@ -77,7 +77,7 @@ fn mark(conn: &Connection, name: &str) -> Result<bool, Error> {
 
 fn load_demo(conn: &mut Connection) -> Result<(), Error> {
     let hash = crate::passwords::hash_password_now(DEMO_PASSWORD)?;
-    let tx = conn.transaction()?;
+    let tx = db::write_transaction(conn)?;
     if !mark(&tx, "demo")? {
         println!("demo data is already loaded; nothing added");
         return Ok(());
@@ -139,7 +139,7 @@ fn remove_demo(conn: &mut Connection) -> Result<(), Error> {
     let secret =
         rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 32);
     let hash = crate::passwords::hash_password_now(&secret)?;
-    let tx = conn.transaction()?;
+    let tx = db::write_transaction(conn)?;
     let mut removed = Vec::new();
     for (username, _) in DEMO_USERS {
         if let Some(user) = users::find_by_username(&tx, username)? {
@@ -227,7 +227,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     // One hash for every synthetic account: argon2 is slow by design, and these accounts
     // exist only for benchmarks.
     let hash = crate::passwords::hash_password_now(SYNTHETIC_PASSWORD)?;
-    let tx = conn.transaction()?;
+    let tx = db::write_transaction(conn)?;
     if !mark(&tx, &name)? {
         println!("synthetic data set {name} is already loaded; nothing added");
         return Ok(());
@@ -250,7 +250,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
 
     let total = u64::from(args.conversations) * u64::from(args.messages);
     let mut done: u64 = 0;
-    let mut tx = conn.transaction()?;
+    let mut tx = db::write_transaction(conn)?;
     let mut in_tx: u64 = 0;
     let others = ids.len() - 1;
     let first_conversation: i64 = tx.query_row(
@@ -295,7 +295,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         if in_tx >= CHUNK {
             db::search::index_queued(&tx)?;
             tx.commit()?;
-            tx = conn.transaction()?;
+            tx = db::write_transaction(conn)?;
             in_tx = 0;
             eprintln!(
                 "seed: {done}/{total} messages ({:.0}%), {:.1}s",
@@ -324,7 +324,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
     // The search index is merged as a server would once idle (it does not merge as it goes).
     eprintln!("seed: merging the search index…");
     loop {
-        let tx = conn.transaction()?;
+        let tx = db::write_transaction(conn)?;
         let merged = db::search::merge_step(&tx)?;
         tx.commit()?;
         if !merged {

@@ -418,6 +418,15 @@ pub fn checkpoint_truncate(
     Ok(false)
 }
 
+/// A write transaction for the command-line tools (`chatd user …`, `chatd seed`), which may
+/// run beside a serving chatd: `BEGIN IMMEDIATE` takes the write lock before the first read,
+/// so the busy timeout covers a server's commit meanwhile. A deferred transaction that read
+/// first fails at once ("database is locked", SQLITE_BUSY_SNAPSHOT, no busy wait) when
+/// another connection commits before its first write.
+pub fn write_transaction(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// A JSON column's value (column `index`, for the error): `None` when NULL; text that does not
 /// parse is a corrupt row, reported as an error rather than read as "no data".
 pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
@@ -482,5 +491,38 @@ mod tests {
     fn the_unread_rule_counts_normal_messages_only() {
         let normal = messages::Status::Normal.stored();
         assert!(unread_for!("u", "m", "c").starts_with(&format!("x.status = {normal} ")));
+    }
+
+    #[test]
+    fn a_tools_write_transaction_survives_a_commit_after_its_first_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let setup = open(&path).unwrap();
+        setup.execute_batch("CREATE TABLE t (n INTEGER)").unwrap();
+        let server = open(&path).unwrap();
+        let write = |c: &Connection| c.execute("INSERT INTO t VALUES (1)", []);
+
+        // Deferred: read, another connection commits, then the write fails at once.
+        let mut tool = open(&path).unwrap();
+        let tx = tool.transaction().unwrap();
+        tx.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
+            .unwrap();
+        write(&server).unwrap();
+        assert!(
+            write(&tx).is_err(),
+            "a deferred transaction's snapshot is stale"
+        );
+        drop(tx);
+
+        // Immediate: the write lock is taken before the read, so nobody commits in between
+        // (the other writer waits for it instead).
+        let tx = write_transaction(&mut tool).unwrap();
+        tx.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
+            .unwrap();
+        server.busy_timeout(Duration::ZERO).unwrap();
+        assert!(write(&server).is_err(), "the server waits for the tool");
+        write(&tx).unwrap();
+        tx.commit().unwrap();
+        write(&server).unwrap();
     }
 }
