@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # chatd benchmark suite: one command, one table.
 #
-#   bench/run.sh [SECONDS_PER_RUN]      (default 5; the whole run takes about 3 minutes)
+#   bench/run.sh [SECONDS_PER_RUN]      (default 5; the whole run takes about 4 minutes)
+#
+# Ends with one summary table of the figures issue 20 asks for (ratios within this run).
+# BIN=path/to/chatd measures another build (e.g. target/profiling/chatd) without rebuilding.
 #
 # Builds the release binary, makes synthetic data sets with `chatd seed`, serves each with
 # the real binary on a loopback port, and drives it with wrk (installed from Debian's
@@ -16,7 +19,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk…" >&2
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
-cargo build --release --quiet
+[ -n "${BIN:-}" ] || cargo build --release --quiet
 PORT=18731
 source bench/common.sh
 
@@ -58,9 +61,11 @@ token() {
 }
 
 
-# row LABEL CONNECTIONS wrk-args… : one wrk run, one table row
+# row KEY LABEL CONNECTIONS wrk-args… : one wrk run, one table row; its figures are kept
+# under KEY for the summary
+declare -A RPS P99
 row() {
-  local label=$1 conns=$2; shift 2
+  local key=$1 label=$2 conns=$3; shift 3
   local threads=2; [ "$conns" -lt 2 ] && threads=1
   local out; out=$(wrk -t"$threads" -c"$conns" -d"${DUR}s" --latency "$@")
   local rps p50 p99 errors
@@ -68,6 +73,7 @@ row() {
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
+  RPS[$key]=$rps; P99[$key]=$p99
   printf '| %-58s | %5s | %9s | %9s | %9s | %6s |\n' "$label" "$conns" "$rps" "$p50" "$p99" "$errors"
 }
 
@@ -85,31 +91,51 @@ printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..60})" "------:" "-------
 
 serve list10
 TOKEN=$(token); export TOKEN
-row "GET /api/health (bare Rocket ceiling)" 64 "$URL/api/health"
+row health "GET /api/health (bare Rocket ceiling)" 64 "$URL/api/health"
 # Sends go to c_1; reads use c_2, so its read marker stays put.
 export CONV=c_1
 for c in 1 16 64; do
-  row "send (POST /api/auth/messages), synchronous=FULL" "$c" -s "$WORK/send.lua" "$URL/api/auth/messages"
+  row "send$c" "send (POST /api/auth/messages), synchronous=FULL" "$c" -s "$WORK/send.lua" "$URL/api/auth/messages"
 done
-row "read newest 50 (GET /api/auth/conversations/c_2), 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
-row "list, 10 conversations, 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row read10 "read newest 50 (GET /api/auth/conversations/c_2), 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
+row list10 "list, 10 conversations, 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
 
 serve list10 ROCKET_SQLITE_SYNCHRONOUS=normal
 TOKEN=$(token); export TOKEN
-row "send, synchronous=NORMAL" 64 -s "$WORK/send.lua" "$URL/api/auth/messages"
+row send_normal "send, synchronous=NORMAL" 64 -s "$WORK/send.lua" "$URL/api/auth/messages"
 
 serve list1000
 TOKEN=$(token); export TOKEN
-row "read newest 50, 10k msgs (1,000-conversation db)" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
-row "list, 1,000 conversations, 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
-row "list, 1,000 conversations, 10k msgs" 1 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row read1k "read newest 50, 10k msgs (1,000-conversation db)" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
+row list1k "list, 1,000 conversations, 10k msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row list1k_one "list, 1,000 conversations, 10k msgs" 1 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
 
 serve big
 TOKEN=$(token); export TOKEN
-row "read newest 50, 1M msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
-row "list, 1,000 conversations, 1M msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
-row "list, 1,000 conversations, 1M msgs" 1 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row read1m "read newest 50, 1M msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations/c_2?limit=50"
+row list1m "list, 1,000 conversations, 1M msgs" 64 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
+row list1m_one "list, 1,000 conversations, 1M msgs" 1 -H "Authorization: Bearer $TOKEN" "$URL/api/auth/conversations"
 stop
 
+# The event burst (examples/sse_bench.rs): 1,000 streams, a group of 500, 200 messages from 8
+# senders; its p99 is the figure.
+echo "event streams (examples/sse_bench.rs)…" >&2
+SSE=$(BIN="$BIN" cargo run --release --quiet --example sse_bench -- 500 20 5 200)
+echo "$SSE" >&2
+BURST_P99=$(awk -F'|' '/burst of/ {gsub(/ /, "", $6); print $6}' <<<"$SSE")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+change() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f %%", (a / b - 1) * 100 }'; }
+SIZE=$(stat -c %s "$BIN")
 echo
-echo "server private resident memory (RssAnon, max over runs): $((RSS_MAX / 1024)) MiB"
+echo "| figure (issue 20) | this run | target |"
+echo "|---|---:|---|"
+echo "| bare Rocket ceiling, GET /api/health, 64 connections | ${RPS[health]} req/s | — |"
+echo "| read newest 50 ÷ ceiling (10k msgs) | $(ratio "${RPS[read10]}" "${RPS[health]}") | ≥ 0.40 (goal 0.5) |"
+echo "| read newest 50, 1M vs 10k msgs (1,000-conversation dbs) | $(change "${RPS[read1m]}" "${RPS[read1k]}") | within 10 % |"
+echo "| list of 1,000, 1M vs 10k msgs, 64 connections | $(change "${RPS[list1m]}" "${RPS[list1k]}") | within 10 % |"
+echo "| list of 1,000, one client, p99 (10k / 1M msgs) | ${P99[list1k_one]} / ${P99[list1m_one]} | < 5 ms |"
+echo "| send, 64 connections, synchronous=FULL | ${RPS[send64]} req/s | unchanged or better |"
+echo "| event burst p99 (200 messages, group of 500, 1,000 streams) | ${BURST_P99} ms | < 50 ms |"
+echo "| release binary | $(awk -v s="$SIZE" 'BEGIN { printf "%.1f MB", s / 1e6 }') | ≤ 15 MB |"
+echo "| server private memory (RssAnon, max over the HTTP runs) | $((RSS_MAX / 1024)) MiB | reported |"

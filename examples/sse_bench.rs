@@ -58,9 +58,15 @@ impl Drop for Server {
 
 fn start_server(users: u64, port: u16) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bin = std::env::current_dir()
-        .unwrap()
-        .join("target/release/chatd");
+    // BIN names another build (bench/common.sh's variable), e.g. target/profiling/chatd.
+    let bin = std::env::var_os("BIN").map_or_else(
+        || {
+            std::env::current_dir()
+                .unwrap()
+                .join("target/release/chatd")
+        },
+        std::path::PathBuf::from,
+    );
     let env = |cmd: &mut Command| {
         cmd.current_dir(dir.path())
             .env("ROCKET_DATABASE_PATH", dir.path().join("chat.db"))

@@ -45,8 +45,13 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     )
 )]
 #[get("/auth/conversations")]
-async fn list(me: AuthUser, db: &State<Db>, links: &State<Links>) -> ApiResult<Vec<ListItem>> {
-    ok(conversations::list(db, me.id, links).await?)
+async fn list(
+    me: AuthUser,
+    db: &State<Db>,
+    cache: &State<PageCache>,
+    links: &State<Links>,
+) -> ApiResult<PageJson> {
+    ok(conversations::list(db, cache, me.id, links).await?)
 }
 
 /// A conversation's info (for its settings panel): the list item's facts, the group's

@@ -191,8 +191,7 @@ pub fn mentioned(conn: &Connection, id: ConversationId, user: UserId) -> Result<
 }
 
 const LIST_SQL: &str = concat!(
-    "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned,
-           (SELECT COUNT(*) FROM members mm WHERE mm.conversation_id = c.id),
+    "SELECT c.id, c.kind, c.name, c.created_at, m.is_pinned, c.member_count,
            CASE WHEN c.kind = 'private' THEN
              (SELECT ",
     name_for!("?1", "u"),
@@ -204,10 +203,17 @@ const LIST_SQL: &str = concat!(
              (SELECT u.avatar_file_id FROM members o JOIN users u ON u.id = o.user_id
               WHERE o.conversation_id = c.id AND o.user_id != ?1 LIMIT 1)
            ELSE c.avatar_file_id END,
-           (SELECT x.id FROM messages x
-            WHERE x.conversation_id = c.id AND NOT ",
-    hidden_from!("?1", "x.id", "c.id"),
-    " ORDER BY x.id DESC LIMIT 1),
+           -- The newest message the viewer sees: the conversation's newest, unless they
+           -- deleted or cleared it; only then a walk down from it.
+           CASE WHEN c.last_message_id IS NULL THEN NULL
+                WHEN NOT ",
+    hidden_past!("?1", "c.last_message_id", "m.cleared_upto"),
+    " THEN c.last_message_id
+                ELSE (SELECT x.id FROM messages x
+                      WHERE x.conversation_id = c.id AND NOT ",
+    hidden_past!("?1", "x.id", "m.cleared_upto"),
+    " ORDER BY x.id DESC LIMIT 1)
+           END,
            m.is_muted,
            ",
     mentioned!("c.id", "?1", "m.last_read_id"),
@@ -217,8 +223,7 @@ const LIST_SQL: &str = concat!(
            AND (?2 IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?2)))
            -- A chat removed from the list comes back with its next message (asked for by
            -- id, it is always there).
-           AND (NOT m.hidden OR ?2 IS NOT NULL OR EXISTS (
-             SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.id > m.cleared_upto))"
+           AND (NOT m.hidden OR ?2 IS NOT NULL OR c.last_message_id > m.cleared_upto)"
 );
 
 /// One row of the conversation list, before rendering.
@@ -240,9 +245,11 @@ pub struct ListRow {
     pub avatar: Option<FileId>,
 }
 
-/// Every conversation of `me` in one statement. Each correlated subquery is an index range:
-/// members by conversation, messages by (conversation_id, id) walked from the newest, and
-/// deleted_messages by primary key; nothing scans all messages.
+/// Every conversation of `me` in one statement. The member count and the newest message are
+/// columns of the conversation (V17); each correlated subquery is an index range: members by
+/// conversation, deleted_messages by primary key, and (only for a viewer who deleted or
+/// cleared the newest) messages by (conversation_id, id) walked from the newest. Nothing scans
+/// all messages.
 /// `only` restricts it to one conversation (for events).
 pub fn list_for_user(
     conn: &Connection,

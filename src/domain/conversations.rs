@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::files::Links;
 use super::members;
-use super::pages::{PageCache, PageJson};
+use super::pages::{Key, PageCache, PageJson};
 use super::render::{self, MessageView};
 use super::validate::{page_limit, GroupName};
 use crate::config::Config;
@@ -61,10 +61,26 @@ pub struct ListItem {
 
 /// The caller's conversations in three queries, however many there are: the list itself,
 /// the newest visible message of each, and the names its system messages mention.
-pub async fn list(db: &Db, me: UserId, links: &Links) -> Result<Vec<ListItem>, Error> {
+/// The caller's conversation list, as JSON: served from `cache` while nothing has been
+/// committed since it was made (`super::pages`).
+pub async fn list(
+    db: &Db,
+    cache: &PageCache,
+    me: UserId,
+    links: &Links,
+) -> Result<PageJson, Error> {
+    // Read before the read transaction begins: a commit after this makes the list stale.
+    let generation = db.generation();
+    let key = Key::List(me);
+    if let Some(list) = cache.get(&key, generation) {
+        return Ok(list);
+    }
     let links = links.clone();
-    db.read(move |conn| list_items(conn, me, None, &links))
-        .await
+    let list = db
+        .read(move |conn| PageJson::of(&list_items(conn, me, None, &links)?))
+        .await?;
+    cache.put(key, generation, list.clone());
+    Ok(list)
 }
 
 /// A conversation's info (API.md §14): its list item's facts and what the list leaves out.
@@ -247,7 +263,7 @@ pub async fn messages(
     // Read before the read transaction begins: a commit after this makes the page stale.
     let generation = db.generation();
     let newest_page = matches!(cursor, Cursor::Newest);
-    let key = (me, id, limit);
+    let key = Key::Page(me, id, limit);
     if newest_page {
         if let Some(page) = cache.get(&key, generation) {
             return Ok(page);

@@ -1,9 +1,10 @@
-//! The newest page of a conversation as one viewer sees it, kept rendered (issue 20).
+//! The newest page of a conversation, and the conversation list, as one viewer sees them,
+//! kept rendered (issue 20).
 //!
-//! Opening a chat is what every user does dozens of times a day, and it reads the same page
-//! again and again while nothing changes. A page served from here skips the trip to the
-//! blocking pool, the queries, the rendering and the serialization: it is the JSON already
-//! made, shared.
+//! Opening a chat and going back to the list is what every user does dozens of times a day,
+//! and it reads the same page and list again and again while nothing changes. One served
+//! from here skips the trip to the blocking pool, the queries, the rendering and the
+//! serialization: it is the JSON already made, shared.
 //!
 //! **Invalidation is by commit, and total**: an entry is kept with the writer's commit count
 //! (`Db::generation`) read *before* its read transaction began, and is served only while
@@ -56,8 +57,14 @@ impl Serialize for PageJson {
     }
 }
 
-/// What identifies a page: the viewer, the conversation and the page size.
-pub type Key = (UserId, ConversationId, u32);
+/// What identifies an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// The newest page of a conversation: the viewer, the conversation and the page size.
+    Page(UserId, ConversationId, u32),
+    /// A viewer's whole conversation list.
+    List(UserId),
+}
 
 struct Entry {
     made: Instant,
@@ -123,7 +130,7 @@ mod tests {
         PageJson::of(&vec![text]).unwrap()
     }
 
-    const KEY: Key = (UserId(1), ConversationId(2), 50);
+    const KEY: Key = Key::Page(UserId(1), ConversationId(2), 50);
 
     #[test]
     fn a_page_is_served_only_at_the_generation_it_was_made_at() {
@@ -131,8 +138,13 @@ mod tests {
         cache.put(KEY, 3, page("a"));
         assert_eq!(cache.get(&KEY, 3).unwrap().as_str(), r#"["a"]"#);
         assert!(cache.get(&KEY, 4).is_none(), "a commit since: stale");
-        assert!(cache.get(&(UserId(9), ConversationId(2), 50), 3).is_none());
-        assert!(cache.get(&(UserId(1), ConversationId(2), 20), 3).is_none());
+        assert!(cache
+            .get(&Key::Page(UserId(9), ConversationId(2), 50), 3)
+            .is_none());
+        assert!(cache
+            .get(&Key::Page(UserId(1), ConversationId(2), 20), 3)
+            .is_none());
+        assert!(cache.get(&Key::List(UserId(1)), 3).is_none());
         assert_eq!(cache.hits(), 1);
     }
 
@@ -142,7 +154,7 @@ mod tests {
         cache.put(KEY, 5, page("new"));
         cache.put(KEY, 4, page("old"));
         assert_eq!(cache.get(&KEY, 5).unwrap().as_str(), r#"["new"]"#);
-        cache.put((UserId(7), ConversationId(2), 50), 6, page("newer"));
+        cache.put(Key::List(UserId(7)), 6, page("newer"));
         assert!(cache.get(&KEY, 5).is_none() && cache.get(&KEY, 6).is_none());
     }
 
@@ -150,7 +162,7 @@ mod tests {
     fn the_cache_holds_at_most_its_capacity() {
         let cache = PageCache::default();
         for i in 0..=CAPACITY as i64 {
-            cache.put((UserId(i), ConversationId(1), 50), 1, page("x"));
+            cache.put(Key::Page(UserId(i), ConversationId(1), 50), 1, page("x"));
         }
         assert!(cache.pages.recover().entries.len() <= CAPACITY);
     }

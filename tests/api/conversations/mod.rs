@@ -12,6 +12,7 @@ use crate::helpers::{contract_time, id_number, ids, sorted_keys, Api, Resp, Test
 mod detail;
 mod group;
 mod list;
+mod list_facts;
 mod page_cache;
 mod private;
 mod unread;

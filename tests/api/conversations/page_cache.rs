@@ -1,8 +1,10 @@
-//! The page cache (src/domain/pages.rs): the newest page of a conversation, as one viewer
-//! sees it, is served rendered while nothing has been committed since it was made. Every
-//! write that changes what it holds must make it stale before its 2xx: a send, a recall, a
-//! delete-for-me, a read marker, a rename, membership, a display name, a remark, clearing.
-//! Each step first checks the page really came from the cache, then writes, then reads.
+//! The page cache (src/domain/pages.rs): the newest page of a conversation, and the
+//! conversation list, as one viewer sees them, are served rendered while nothing has been
+//! committed since they were made. Every write that changes what they hold must make them
+//! stale before its 2xx: a send, a recall, a delete-for-me, a read marker, a rename,
+//! membership, a display name, a remark, clearing, and for the list also pin, mute and
+//! removing a chat. Each step first checks the entry really came from the cache, then
+//! writes, then reads.
 
 use rocket::http::Method;
 use serde_json::{json, Value};
@@ -22,13 +24,19 @@ fn hits(app: &TestApp) -> u64 {
 #[track_caller]
 fn cached(app: &TestApp, viewer: &User, chat: &str) -> Vec<Value> {
     app.messages(viewer, chat);
-    let made = app.messages(viewer, chat);
+    served_again(app, || app.messages(viewer, chat))
+}
+
+/// `read` twice: the second answer must come from the cache, and be the first.
+#[track_caller]
+fn served_again(app: &TestApp, read: impl Fn() -> Vec<Value>) -> Vec<Value> {
+    let made = read();
     let before = hits(app);
-    let served = app.messages(viewer, chat);
+    let served = read();
     assert_eq!(
         hits(app),
         before + 1,
-        "an unchanged page comes from the cache"
+        "an unchanged entry comes from the cache"
     );
     assert_eq!(served, made);
     served
@@ -58,8 +66,8 @@ fn sender_of<'a>(page: &'a [Value], content: &str) -> &'a str {
     m["sender_name"].as_str().unwrap()
 }
 
-#[test]
-fn every_write_that_changes_a_cached_page_makes_it_stale_before_it_answers() {
+/// 妈妈, 爸爸 and 弟弟 (friends of 妈妈), and 妈妈's group with 爸爸.
+fn family() -> (TestApp, [User; 3], String) {
     let app = TestApp::spawn();
     let mama = app.user_named("mama", "妈妈");
     let baba = app.user_named("baba", "爸爸");
@@ -67,6 +75,12 @@ fn every_write_that_changes_a_cached_page_makes_it_stale_before_it_answers() {
     app.befriend(&mama, &baba);
     app.befriend(&mama, &didi);
     let group = app.group(&mama, "一家人", &[&baba]);
+    (app, [mama, baba, didi], group)
+}
+
+#[test]
+fn every_write_that_changes_a_cached_page_makes_it_stale_before_it_answers() {
+    let (app, [mama, baba, didi], group) = family();
     app.send(&mama, &group, "晚饭吃什么？");
 
     // A send by someone else.
@@ -179,4 +193,121 @@ fn pages_of_other_sizes_and_older_pages_are_never_mixed_up() {
     // Another viewer's page of the same conversation is their own.
     assert_eq!(contents(&cached(&app, &a, &chat)).len(), 5);
     assert_eq!(contents(&cached(&app, &b, &chat)).len(), 5);
+}
+
+/// `viewer`'s list, once it is served from the cache.
+#[track_caller]
+fn cached_list(app: &TestApp, viewer: &User) -> Vec<Value> {
+    served_again(app, || app.conversations(viewer))
+}
+
+/// The next read of `viewer`'s list, asserting it was made afresh; `viewer`'s entry for
+/// `chat`, if the list holds it.
+#[track_caller]
+fn fresh_entry(app: &TestApp, viewer: &User, chat: &str) -> Option<Value> {
+    let before = hits(app);
+    let list = app.conversations(viewer);
+    assert_eq!(hits(app), before, "the write made the cached list stale");
+    list.into_iter()
+        .find(|c| c["conversation_id"] == json!(chat))
+}
+
+#[track_caller]
+fn field(entry: Option<Value>, name: &str) -> Value {
+    entry.expect("the chat is in the list")[name].clone()
+}
+
+#[test]
+fn every_write_that_changes_a_cached_list_makes_it_stale_before_it_answers() {
+    let (app, [mama, baba, didi], group) = family();
+    let private = app.private_chat(&baba, &mama);
+    app.send(&mama, &private, "在吗");
+
+    // A send: the preview and the unread count.
+    cached_list(&app, &baba);
+    let fish = app.send(&mama, &group, "红烧鱼");
+    let entry = fresh_entry(&app, &baba, &group);
+    assert_eq!(field(entry.clone(), "last_message_preview"), "红烧鱼");
+    assert_eq!(field(entry, "unread_count"), 1);
+
+    // A recall.
+    cached_list(&app, &baba);
+    app.recall(&mama, &fish).expect_ok();
+    let preview = field(fresh_entry(&app, &baba, &group), "last_message_preview");
+    assert_eq!(preview, "妈妈撤回了一条消息");
+
+    // Delete-for-me of the newest.
+    let rice = app.send(&mama, &group, "米饭");
+    cached_list(&app, &baba);
+    app.delete_for_me(&baba, &rice).expect_ok();
+    let preview = field(fresh_entry(&app, &baba, &group), "last_message_preview");
+    assert_ne!(preview, "米饭");
+
+    // The read marker.
+    app.send(&mama, &group, "汤");
+    cached_list(&app, &baba);
+    app.mark_read(&baba, &group, json!({})).expect_ok();
+    assert_eq!(field(fresh_entry(&app, &baba, &group), "unread_count"), 0);
+
+    // A rename.
+    cached_list(&app, &baba);
+    app.rename_group(&mama, &group, json!({"name": "相亲相爱一家人"}))
+        .expect_ok();
+    assert_eq!(
+        field(fresh_entry(&app, &baba, &group), "title"),
+        "相亲相爱一家人"
+    );
+
+    // Membership: the count; a removed member's list loses the group.
+    cached_list(&app, &baba);
+    app.invite(&mama, &group, json!([didi.id])).expect_ok();
+    assert_eq!(field(fresh_entry(&app, &baba, &group), "member_count"), 3);
+    cached_list(&app, &didi);
+    app.remove(&mama, &group, &didi.id).expect_ok();
+    assert_eq!(fresh_entry(&app, &didi, &group), None);
+
+    // A display name: the private chat's title.
+    cached_list(&app, &baba);
+    app.patch("/api/auth/me", &mama.token, json!({"display_name": "老妈"}))
+        .expect_ok();
+    assert_eq!(field(fresh_entry(&app, &baba, &private), "title"), "老妈");
+
+    // A remark.
+    cached_list(&app, &baba);
+    let path = format!("/api/auth/friends/{}/remark", mama.id);
+    app.put(&path, &baba.token, json!({"remark": "孩子他妈"}))
+        .expect_ok();
+    assert_eq!(
+        field(fresh_entry(&app, &baba, &private), "title"),
+        "孩子他妈"
+    );
+
+    // Pin and mute, the viewer's own switches.
+    cached_list(&app, &baba);
+    app.pin(&baba, &group, json!(true)).expect_ok();
+    assert_eq!(field(fresh_entry(&app, &baba, &group), "is_pinned"), true);
+    cached_list(&app, &baba);
+    let mute = format!("/api/auth/conversations/{group}/mute");
+    app.put(&mute, &baba.token, json!({"is_muted": true}))
+        .expect_ok();
+    assert_eq!(field(fresh_entry(&app, &baba, &group), "is_muted"), true);
+
+    // Clearing the history, and removing the chat from the list.
+    cached_list(&app, &baba);
+    let clear = format!("/api/auth/conversations/{group}/messages");
+    app.delete(&clear, &baba.token, None).expect_ok();
+    assert_eq!(
+        field(fresh_entry(&app, &baba, &group), "last_message_preview"),
+        ""
+    );
+    cached_list(&app, &baba);
+    let remove = format!("/api/auth/conversations/{private}");
+    app.delete(&remove, &baba.token, None).expect_ok();
+    assert_eq!(fresh_entry(&app, &baba, &private), None);
+
+    // Lists are per viewer.
+    let theirs = cached_list(&app, &mama);
+    assert!(theirs
+        .iter()
+        .any(|c| c["conversation_id"] == json!(private)));
 }

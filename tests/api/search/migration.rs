@@ -46,6 +46,11 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
              DROP TRIGGER notify_mark_follows_deletes;
              DROP TABLE notify_deliveries; DROP TABLE notify_state;
              DROP TABLE push_subscriptions; DROP TABLE notify_settings;
+             DROP TRIGGER member_count_up; DROP TRIGGER member_count_down;
+             DROP TRIGGER last_message_follows_inserts;
+             DROP TRIGGER last_message_follows_deletes;
+             ALTER TABLE conversations DROP COLUMN member_count;
+             ALTER TABLE conversations DROP COLUMN last_message_id;
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
@@ -75,6 +80,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
             "V14__clear_history",
             "V15__remarks",
             "V16__notifications",
+            "V17__list_facts",
         ]
         .iter()
         .all(|m| applied.contains(m)),
@@ -112,6 +118,10 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
     );
     assert_eq!(found_in(&app, &b, &chat, "相册目录").len(), 1);
     assert!(found_in(&app, &b, &chat, "密码").is_empty());
+    // The list's stored facts (V17) were filled in from what was there.
+    let entry = app.expect_entry(&b, &chat);
+    assert_eq!(entry["member_count"], 2);
+    assert_eq!(entry["last_message_preview"], "[文件] 相册目录.txt");
     // The new columns work on the upgraded data.
     let pic = app.upload(&a.token, "a.png", &crate::helpers::png(20, 20));
     let body = json!({"file_id": pic.data()["file_id"]});
