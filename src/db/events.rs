@@ -70,14 +70,50 @@ fn data_text(event: &NewEvent<'_>) -> Option<String> {
     event.data.as_ref().map(Value::to_string)
 }
 
-/// One event for every current member of `conversation` (one statement).
+/// The `user_id` of an event stored once for a whole conversation (V18): it is every member
+/// who joined before it (`members.joined_event`).
+pub const EVERY_MEMBER: i64 = 0;
+
+/// One event for every current member of `conversation`, stored once (one row, whatever the
+/// size of the group).
 pub fn to_members(
     conn: &Connection,
     conversation: ConversationId,
     event: &NewEvent<'_>,
     now: i64,
 ) -> Result<(), Error> {
-    to_members_except(conn, conversation, &[], event, now)
+    insert_for(
+        conn,
+        "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
+         VALUES (?6, ?2, ?1, ?3, ?4, ?5)",
+        conversation,
+        event,
+        now,
+        &EVERY_MEMBER,
+    )
+}
+
+/// Runs an insert of `event` about `conversation`, whose recipients `sql` takes from ?6.
+fn insert_for(
+    conn: &Connection,
+    sql: &str,
+    conversation: ConversationId,
+    event: &NewEvent<'_>,
+    now: i64,
+    recipients: &dyn rusqlite::ToSql,
+) -> Result<(), Error> {
+    conn.exec(
+        sql,
+        params![
+            conversation.0,
+            event.kind,
+            event.message.map(|m| m.0),
+            data_text(event),
+            now,
+            recipients
+        ],
+    )?;
+    Ok(())
 }
 
 /// `message.created` for every current member.
@@ -95,7 +131,7 @@ pub fn message_created(
     )
 }
 
-/// One event for every current member of `conversation` but `except`.
+/// One event for every current member of `conversation` but `except`, one row each.
 pub fn to_members_except(
     conn: &Connection,
     conversation: ConversationId,
@@ -103,20 +139,16 @@ pub fn to_members_except(
     event: &NewEvent<'_>,
     now: i64,
 ) -> Result<(), Error> {
-    conn.exec(
+    insert_for(
+        conn,
         "INSERT INTO events (user_id, kind, conversation_id, message_id, data, created_at)
          SELECT user_id, ?2, ?1, ?3, ?4, ?5 FROM members
          WHERE conversation_id = ?1 AND user_id NOT IN (SELECT value FROM json_each(?6))",
-        params![
-            conversation.0,
-            event.kind,
-            event.message.map(|m| m.0),
-            data_text(event),
-            now,
-            super::json_ids(except.iter().map(|u| u.0))
-        ],
-    )?;
-    Ok(())
+        conversation,
+        event,
+        now,
+        &super::json_ids(except.iter().map(|u| u.0)),
+    )
 }
 
 /// One event for each of `users` (one statement).
@@ -197,26 +229,47 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UserId, EventRow)> {
     ))
 }
 
-/// `user`'s events after `after`, oldest first, at most `limit`.
+/// `user` (?1)'s events after ?2, oldest first, at most ?3: their own rows, and the rows of
+/// their conversations stored for every member since they joined.
+const SINCE_SQL: &str = concat!(
+    "SELECT * FROM (
+       SELECT ",
+    event_columns!(),
+    ", e.conversation_id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM members m
+                WHERE m.conversation_id = e.conversation_id AND m.user_id = e.user_id)
+       FROM events e
+       WHERE e.user_id = ?1 AND e.id > ?2
+       UNION ALL
+       SELECT ",
+    event_columns!(),
+    ", 1 FROM members m CROSS JOIN events e
+       -- CROSS JOIN keeps this order: the user's memberships, then each conversation's range
+       -- of events_by_conversation (not every conversation's events in id order).
+       WHERE m.user_id = ?1 AND e.user_id = 0 AND e.conversation_id = m.conversation_id
+         AND e.id > max(?2, m.joined_event))
+     ORDER BY 1 LIMIT ?3 + 0"
+);
+
+/// `user`'s events after `after`, oldest first, at most `limit` (`SINCE_SQL`).
 pub fn since(
     conn: &Connection,
     user: UserId,
     after: i64,
     limit: u32,
 ) -> Result<Vec<EventRow>, Error> {
-    let mut stmt = conn.prepare_cached(concat!(
-        "SELECT ",
-        event_columns!(),
-        ", e.conversation_id IS NOT NULL AND EXISTS (
-                    SELECT 1 FROM members m
-                    WHERE m.conversation_id = e.conversation_id AND m.user_id = e.user_id)
-         FROM events e
-         WHERE e.user_id = ?1 AND e.id > ?2
-         ORDER BY e.id LIMIT ?3 + 0"
-    ))?;
+    let mut stmt = conn.prepare_cached(SINCE_SQL)?;
     let rows = stmt.query_map(params![user.0, after, limit], |r| {
         event_row(r).map(|(_, row)| row)
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The query plan of a user's replay (`since`), for the test that it reads ranges of indexes
+/// only.
+pub fn explain_since(conn: &Connection) -> Result<Vec<String>, Error> {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {SINCE_SQL}"))?;
+    let rows = stmt.query_map(params![1, 0, 256], |r| r.get::<_, String>(3))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -232,20 +285,47 @@ pub fn newest_id(conn: &Connection) -> Result<i64, Error> {
         .unwrap_or(0))
 }
 
-/// Every user's events after `after`, oldest first (the live dispatcher's read). Rows are
-/// marked as members' events: live delivery follows membership at the time of writing.
-pub fn all_since(
-    conn: &Connection,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<(UserId, EventRow)>, Error> {
-    let mut stmt = conn.prepare_cached(concat!(
-        "SELECT ",
-        event_columns!(),
-        ", 1 FROM events e WHERE e.id > ?1 ORDER BY e.id LIMIT ?2 + 0"
-    ))?;
-    let rows = stmt.query_map(params![after, limit], event_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// One round of the dispatcher's reading (`all_since`).
+pub struct Batch {
+    /// Each event once per recipient.
+    pub rows: Vec<(UserId, EventRow)>,
+    /// The newest id read (`None`: nothing new).
+    pub last: Option<i64>,
+    /// The limit was reached: more may follow.
+    pub more: bool,
+}
+
+/// Every recipient's events after `after`: at most `limit` stored events, each given once
+/// per recipient (an event stored for a whole conversation, once per member who joined
+/// before it).
+pub fn all_since(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Error> {
+    let (last, count): (Option<i64>, u32) = conn.row(
+        "SELECT MAX(id), COUNT(*) FROM
+           (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2 + 0)",
+        params![after, limit],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let Some(newest) = last else {
+        return Ok(Batch {
+            rows: Vec::new(),
+            last,
+            more: false,
+        });
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, IIF(e.user_id = 0, m.user_id, e.user_id) AS user_id, e.kind,
+                e.conversation_id, e.message_id, e.data, 1
+         FROM events e LEFT JOIN members m
+           ON e.user_id = 0 AND m.conversation_id = e.conversation_id AND m.joined_event < e.id
+         WHERE e.id > ?1 AND e.id <= ?2 AND (e.user_id != 0 OR m.user_id IS NOT NULL)
+         ORDER BY e.id",
+    )?;
+    let rows = stmt.query_map(params![after, newest], event_row)?;
+    Ok(Batch {
+        rows: rows.collect::<Result<_, _>>()?,
+        last,
+        more: count == limit,
+    })
 }
 
 /// Deletes events older than `before_ms`; remembers the newest id deleted.

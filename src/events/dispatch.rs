@@ -13,7 +13,7 @@ use crate::domain::events::render_batch;
 use crate::domain::files::Links;
 use crate::error::Error;
 
-/// Rows read per round.
+/// Stored events read per round.
 const BATCH: u32 = 20_000;
 
 /// Starts the dispatcher on `path`, woken by `commits` (`Db::subscribe_commits`); it ends
@@ -58,11 +58,14 @@ fn run(conn: Connection, pokes: mpsc::Receiver<()>, hub: Hub, links: Links, mut 
 
 /// One round; returns the newest id handled and whether more rows are waiting.
 fn dispatch(conn: &Connection, hub: &Hub, links: &Links, seen: i64) -> Result<(i64, bool), Error> {
-    let mut rows = db::events::all_since(conn, seen, BATCH)?;
-    let Some(last) = rows.last().map(|(_, r)| r.id) else {
+    let db::events::Batch {
+        mut rows,
+        last,
+        more,
+    } = db::events::all_since(conn, seen, BATCH)?;
+    let Some(last) = last else {
         return Ok((seen, false));
     };
-    let more = rows.len() as u32 == BATCH;
     // Taken after the read: a stream that subscribes later reads these rows from storage.
     hub.keep_online(&mut rows);
     if !rows.is_empty() {

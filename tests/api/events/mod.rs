@@ -14,6 +14,7 @@ use crate::helpers::{Api, User};
 use crate::live::{Item, LiveApp, Remote, Sse};
 
 mod delivery;
+mod per_conversation;
 mod resume;
 mod staples;
 mod streams;

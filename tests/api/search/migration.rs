@@ -51,6 +51,8 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
              DROP TRIGGER last_message_follows_deletes;
              ALTER TABLE conversations DROP COLUMN member_count;
              ALTER TABLE conversations DROP COLUMN last_message_id;
+             DROP TRIGGER members_joined_event; DROP INDEX events_by_conversation;
+             ALTER TABLE members DROP COLUMN joined_event;
              DELETE FROM refinery_schema_history WHERE version >= 8;",
         )
         .unwrap();
@@ -81,6 +83,7 @@ fn upgrading_from_before_avatars_and_search_indexes_what_is_stored_and_backs_up(
             "V15__remarks",
             "V16__notifications",
             "V17__list_facts",
+            "V18__events_per_conversation",
         ]
         .iter()
         .all(|m| applied.contains(m)),
