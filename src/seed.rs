@@ -125,6 +125,7 @@ fn load_demo(conn: &mut Connection) -> Result<(), Error> {
     say(group, wang, "有空！")?;
     say(group, li, "我也可以，去哪家？")?;
     db::search::index_queued(&tx)?;
+    db::notify::skip_history(&tx)?;
     tx.commit()?;
     println!(
         "demo data loaded: users {} (password \"{DEMO_PASSWORD}\")",
@@ -320,6 +321,7 @@ fn load_synthetic(conn: &mut Connection, args: &SeedArgs) -> Result<(), Error> {
         [first_conversation],
     )?;
     db::search::index_queued(&tx)?;
+    db::notify::skip_history(&tx)?;
     tx.commit()?;
     // The search index is merged as a server would once idle (it does not merge as it goes).
     eprintln!("seed: merging the search index…");

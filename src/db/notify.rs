@@ -109,6 +109,18 @@ pub fn anything_to_do(conn: &Connection) -> Result<(bool, bool), Error> {
     )?)
 }
 
+/// Moves the mark past every message stored now: loaded history (`chatd seed`) is never
+/// notified, and a million seeded messages would otherwise keep the notifier writing for
+/// minutes.
+pub fn skip_history(conn: &Connection) -> Result<(), Error> {
+    conn.exec(
+        "UPDATE notify_state SET upto = max(upto, IFNULL((SELECT MAX(id) FROM messages), 0))
+         WHERE id = 1",
+        [],
+    )?;
+    Ok(())
+}
+
 pub fn advance(conn: &Connection, upto: MessageId) -> Result<(), Error> {
     conn.exec(
         "UPDATE notify_state SET upto = max(upto, ?1) WHERE id = 1",
