@@ -8,8 +8,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
 use super::docs::responses::{
-    BadCredentials, BadRequest, PayloadTooLarge, RegistrationClosed, RequestTimeout, ServerError,
-    StorageFull, TooManyLoginAttempts, TooManyRequests, UsernameTaken,
+    BadCredentials, JsonBody, RegistrationClosed, ServerError, StorageFull, TooManyLoginAttempts,
+    TooManyRequests, UsernameTaken,
 };
 use crate::auth::{LoginThrottle, Tokens};
 use crate::config::Config;
@@ -60,14 +60,12 @@ struct Register {
     request_body = Register,
     responses(
         (status = 201, description = "`注册成功`", body = Envelope<Registered>),
-        (status = 400, response = BadRequest),         // 参数错误
         (status = 403, response = RegistrationClosed), // 注册已关闭
-        (status = 408, response = RequestTimeout),     // 请求超时
         (status = 409, response = UsernameTaken),      // 用户名已存在
-        (status = 413, response = PayloadTooLarge),    // 请求体过大
         (status = 429, response = TooManyRequests),    // 请求过于频繁
         (status = 500, response = ServerError),        // 服务器错误
         (status = 507, response = StorageFull),        // 存储空间不足
+        JsonBody,
     )
 )]
 #[post("/register", data = "<body>")]
@@ -114,12 +112,10 @@ struct Login {
     request_body = Login,
     responses(
         (status = 200, description = "`登录成功`", body = Envelope<LoggedIn>),
-        (status = 400, response = BadRequest),           // 参数错误
         (status = 401, response = BadCredentials),       // 用户名或密码错误
-        (status = 408, response = RequestTimeout),       // 请求超时
-        (status = 413, response = PayloadTooLarge),      // 请求体过大
         (status = 429, response = TooManyLoginAttempts), // 尝试次数过多，请稍后再试 / 请求过于频繁
         (status = 500, response = ServerError),          // 服务器错误
+        JsonBody,
     )
 )]
 #[post("/login", data = "<body>")]

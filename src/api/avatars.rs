@@ -5,10 +5,7 @@ use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
-use super::docs::responses::{
-    BadRequest, ConversationNotFound, PayloadTooLarge, RequestTimeout, ServerError, StorageFull,
-    Unauthorized,
-};
+use super::docs::responses::{ConversationNotFound, JsonBody, SignedIn, StorageFull};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::accounts::Profile;
@@ -49,12 +46,9 @@ struct SetAvatar {
     request_body = SetAvatar,
     responses(
         (status = 200, description = "`头像已修改` — the profile with its new `avatar_url`.", body = Envelope<Profile>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/me/avatar", data = "<body>")]
@@ -78,8 +72,7 @@ async fn set_mine(
     operation_id = "removeMyAvatar",
     responses(
         (status = 200, description = "`头像已删除` — the profile, `avatar_url` `null`.", body = Envelope<Profile>),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[delete("/auth/me/avatar")]
@@ -104,13 +97,10 @@ async fn remove_mine(
     request_body = SetAvatar,
     responses(
         (status = 200, description = "`群头像已修改`", body = Envelope<GroupAvatar>),
-        (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 408, response = RequestTimeout),       // 请求超时
-        (status = 413, response = PayloadTooLarge),      // 请求体过大
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/conversations/<id>/avatar", data = "<body>")]

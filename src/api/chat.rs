@@ -4,7 +4,7 @@
 use rocket::{delete, post, routes, Route, State};
 use utoipa::OpenApi;
 
-use super::docs::responses::{ConversationNotFound, ServerError, Unauthorized};
+use super::docs::responses::{ConversationNotFound, SignedIn};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::history::{self, Clearing};
@@ -38,9 +38,8 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     responses(
         (status = 200, description = "`success`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "success", "data": null})),
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[post("/auth/conversations/<id>/typing")]
@@ -67,9 +66,8 @@ async fn typing_now(
     responses(
         (status = 200, description = "`已清空`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已清空", "data": null})),
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[delete("/auth/conversations/<id>/messages")]
@@ -89,9 +87,8 @@ async fn clear_history(me: AuthUser, id: Given<ConversationId>, db: &State<Db>) 
     responses(
         (status = 200, description = "`已删除`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已删除", "data": null})),
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[delete("/auth/conversations/<id>")]

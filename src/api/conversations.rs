@@ -6,8 +6,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
 use super::docs::responses::{
-    BadRequest, ConversationNotFound, NotFriends, PayloadTooLarge, RequestTimeout, ServerError,
-    StorageFull, TooManyRequests, Unauthorized, UserNotFound,
+    BadRequest, ConversationNotFound, JsonBody, NotFriends, SignedIn, StorageFull, TooManyRequests,
+    UserNotFound,
 };
 use std::sync::Arc;
 
@@ -40,8 +40,7 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     operation_id = "listConversations",
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<ListItem>>),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/conversations")]
@@ -62,9 +61,8 @@ async fn list(
     params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
     responses(
         (status = 200, description = "`success`", body = Envelope<Info>),
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/conversations/<id>/info")]
@@ -100,9 +98,8 @@ async fn info(
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<MessageView>>),
         (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/conversations/<id>?<limit>&<before>&<after>&<around>")]
@@ -150,14 +147,11 @@ struct ConversationRef {
     responses(
         (status = 200, description = "`会话已存在` — the pair already has a private conversation (returned even if the friendship has since ended).", body = Envelope<ConversationRef>),
         (status = 201, description = "`会话已创建`", body = Envelope<ConversationRef>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 403, response = NotFriends),      // 对方不是你的好友
         (status = 404, response = UserNotFound),    // 用户不存在
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[post("/auth/conversations/private", data = "<body>")]
@@ -204,15 +198,12 @@ struct CreateGroup {
     request_body = CreateGroup,
     responses(
         (status = 201, description = "`群聊已创建`", body = Envelope<ConversationRef>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 403, response = NotFriends),      // 对方不是你的好友
         (status = 404, response = UserNotFound),    // 用户不存在
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
         (status = 429, response = TooManyRequests), // 请求过于频繁
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[post("/auth/conversations/group", data = "<body>")]

@@ -7,7 +7,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use std::sync::Arc;
 
-use super::docs::responses::{ServerError, TooManyRequests, Unauthorized};
+use super::docs::responses::{SignedIn, TooManyRequests};
 use crate::auth::AuthUser;
 use crate::error::{ok, ApiResult, Envelope, Error};
 use crate::events::stream::{self, Resume, SseStream, StreamContext, Tickets, TICKET_TTL};
@@ -63,9 +63,8 @@ impl<'r> FromRequest<'r> for LastEventId {
     responses(
         (status = 200, description = "The event stream (`text/event-stream`).", content_type = "text/event-stream", body = String,
             example = "id: 42\nevent: message.created\ndata: {\"conversation_id\":\"c_1\",\"message\":{\"id\":\"m_7\",\"sender_id\":\"u_2\",\"sender_name\":\"李四\",\"content\":\"你好\",\"status\":0,\"created_at\":\"2026-01-15T09:40:00Z\"}}\n\n: ping\n\n"),
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 429, response = TooManyRequests), // 请求过于频繁
-        (status = 500, response = ServerError),     // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/events")]
@@ -97,9 +96,8 @@ struct Ticket {
     responses(
         (status = 200, description = "`success`", body = Envelope<Ticket>,
             example = json!({"code": 200, "message": "success", "data": {"ticket": "k2V9xQ…", "expires_in": 60}})),
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 429, response = TooManyRequests), // 请求过于频繁
-        (status = 500, response = ServerError),     // 服务器错误
+        SignedIn,
     )
 )]
 #[post("/auth/events/ticket")]
@@ -150,9 +148,8 @@ fn ticket(
     responses(
         (status = 200, description = "The event stream (`text/event-stream`).", content_type = "text/event-stream", body = String,
             example = "id: 42\nevent: message.created\ndata: {\"conversation_id\":\"c_1\",\"message\":{\"id\":\"m_7\",\"sender_id\":\"u_2\",\"sender_name\":\"李四\",\"content\":\"你好\",\"status\":0,\"created_at\":\"2026-01-15T09:40:00Z\"}}\n\n: ping\n\n"),
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 429, response = TooManyRequests), // 请求过于频繁
-        (status = 500, response = ServerError),     // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/events?<ticket>&<last_event_id>")]

@@ -12,7 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::docs::responses::{
     BadRequest, FileNotFound, FileTooLarge, RangeNotSatisfiable, RequestTimeout, ServerError,
-    StorageFull, Unauthorized,
+    SignedIn, StorageFull,
 };
 use crate::auth::AuthUser;
 use crate::config::Config;
@@ -56,11 +56,10 @@ struct UploadForm {
     responses(
         (status = 201, description = "`上传成功`", body = Envelope<FileView>),
         (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 408, response = RequestTimeout),  // 请求超时
         (status = 413, response = FileTooLarge),    // 文件过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
     )
 )]
 #[post("/auth/files", data = "<data>")]

@@ -6,8 +6,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
 use super::docs::responses::{
-    AlreadyFriends, BadRequest, FriendRequestNotFound, PayloadTooLarge, RequestTimeout,
-    ServerError, StorageFull, TooManyRequests, Unauthorized, UserNotFound,
+    AlreadyFriends, FriendRequestNotFound, JsonBody, SignedIn, StorageFull, TooManyRequests,
+    UserNotFound,
 };
 use std::sync::Arc;
 
@@ -53,8 +53,7 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     operation_id = "listFriends",
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<FriendView>>),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/friends")]
@@ -91,15 +90,12 @@ struct RequestRef {
     responses(
         (status = 200, description = "`已成为好友` — the other user had a pending request to the caller: both are friends now; `request_id` is that request's id.", body = Envelope<RequestRef>),
         (status = 201, description = "`好友请求已发送` — a new pending request, or the one already pending from the caller.", body = Envelope<RequestRef>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 404, response = UserNotFound),    // 用户不存在
-        (status = 408, response = RequestTimeout),  // 请求超时
         (status = 409, response = AlreadyFriends),  // 已经是好友
-        (status = 413, response = PayloadTooLarge), // 请求体过大
         (status = 429, response = TooManyRequests), // 请求过于频繁
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[post("/auth/friends/requests", data = "<body>")]
@@ -124,8 +120,7 @@ async fn send_request(
     operation_id = "listFriendRequests",
     responses(
         (status = 200, description = "`success`", body = Envelope<PendingRequests>),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/friends/requests")]
@@ -145,10 +140,9 @@ async fn list_requests(
     responses(
         (status = 200, description = "`已添加好友`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已添加好友", "data": null})),
-        (status = 401, response = Unauthorized),          // 未授权
         (status = 404, response = FriendRequestNotFound), // 请求不存在
-        (status = 500, response = ServerError),           // 服务器错误
         (status = 507, response = StorageFull),           // 存储空间不足
+        SignedIn,
     )
 )]
 #[post("/auth/friends/requests/<id>/accept")]
@@ -165,10 +159,9 @@ async fn accept_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> A
     responses(
         (status = 200, description = "`已拒绝`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已拒绝", "data": null})),
-        (status = 401, response = Unauthorized),          // 未授权
         (status = 404, response = FriendRequestNotFound), // 请求不存在
-        (status = 500, response = ServerError),           // 服务器错误
         (status = 507, response = StorageFull),           // 存储空间不足
+        SignedIn,
     )
 )]
 #[post("/auth/friends/requests/<id>/reject")]
@@ -188,9 +181,8 @@ async fn reject_request(me: AuthUser, id: Given<RequestId>, db: &State<Db>) -> A
     responses(
         (status = 200, description = "`已删除好友`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已删除好友", "data": null})),
-        (status = 401, response = Unauthorized), // 未授权
         (status = 404, response = UserNotFound), // 用户不存在
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[delete("/auth/friends/<user_id>")]
@@ -220,13 +212,10 @@ struct Remark {
     request_body = Remark,
     responses(
         (status = 200, description = "`success`", body = Envelope<Remark>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 404, response = UserNotFound),    // 用户不存在
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/friends/<user_id>/remark", data = "<body>")]

@@ -8,7 +8,7 @@ use utoipa::{OpenApi, ToSchema};
 use super::body::{Body, OptionalBody};
 use super::docs::responses::{
     BadRequest, ConversationNotFound, ConversationOrMessageNotFound, ConversationOrUserNotFound,
-    Forbidden, NotFriends, PayloadTooLarge, RequestTimeout, ServerError, StorageFull, Unauthorized,
+    Forbidden, JsonBody, NotFriends, SignedIn, StorageFull,
 };
 use crate::auth::AuthUser;
 use crate::config::Config;
@@ -52,13 +52,10 @@ struct Pin {
     request_body = Pin,
     responses(
         (status = 200, description = "`success`", body = Envelope<Pin>),
-        (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 408, response = RequestTimeout),       // 请求超时
-        (status = 413, response = PayloadTooLarge),      // 请求体过大
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/conversations/<id>/pin", data = "<body>")]
@@ -87,13 +84,10 @@ struct Mute {
     request_body = Mute,
     responses(
         (status = 200, description = "`success`", body = Envelope<Mute>),
-        (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 408, response = RequestTimeout),       // 请求超时
-        (status = 413, response = PayloadTooLarge),      // 请求体过大
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/conversations/<id>/mute", data = "<body>")]
@@ -134,12 +128,9 @@ struct Unread {
     request_body(content = Option<Read>, description = "Optional: may be empty."),
     responses(
         (status = 200, description = "`success`", body = Envelope<Unread>),
-        (status = 400, response = BadRequest),                    // 参数错误
-        (status = 401, response = Unauthorized),                  // 未授权
         (status = 404, response = ConversationOrMessageNotFound), // 会话不存在 / 消息不存在
-        (status = 408, response = RequestTimeout),                // 请求超时
-        (status = 413, response = PayloadTooLarge),               // 请求体过大
-        (status = 500, response = ServerError),                   // 服务器错误
+        SignedIn,
+        JsonBody,
     )
 )]
 #[post("/auth/conversations/<id>/read", data = "<body>")]
@@ -168,9 +159,8 @@ async fn read(
     params(("id" = String, Path, description = "The conversation id (`c_…`); a malformed or unknown id is `404 会话不存在`.")),
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<MemberView>>),
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/conversations/<id>/members")]
@@ -205,14 +195,11 @@ struct Invite {
     responses(
         (status = 200, description = "`已邀请`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已邀请", "data": null})),
-        (status = 400, response = BadRequest),                 // 参数错误
-        (status = 401, response = Unauthorized),               // 未授权
         (status = 403, response = NotFriends),                 // 对方不是你的好友
         (status = 404, response = ConversationOrUserNotFound), // 会话不存在 / 用户不存在
-        (status = 408, response = RequestTimeout),             // 请求超时
-        (status = 413, response = PayloadTooLarge),            // 请求体过大
-        (status = 500, response = ServerError),                // 服务器错误
         (status = 507, response = StorageFull),                // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[post("/auth/conversations/<id>/members", data = "<body>")]
@@ -242,10 +229,9 @@ async fn invite(
         (status = 200, description = "`已退出群聊` or `已移出群聊` — the first when `user_id` is the caller (leaving), the second when the owner removes someone else.",
             body = Envelope<Null>, example = json!({"code": 200, "message": "已退出群聊", "data": null})),
         (status = 400, response = BadRequest),                 // 参数错误
-        (status = 401, response = Unauthorized),               // 未授权
         (status = 403, response = Forbidden),                  // 无权限
         (status = 404, response = ConversationOrUserNotFound), // 会话不存在 / 用户不存在
-        (status = 500, response = ServerError),                // 服务器错误
+        SignedIn,
     )
 )]
 #[delete("/auth/conversations/<id>/members/<user_id>")]
@@ -279,13 +265,10 @@ struct Rename {
     responses(
         (status = 200, description = "`群名已修改`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "群名已修改", "data": null})),
-        (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 408, response = RequestTimeout),       // 请求超时
-        (status = 413, response = PayloadTooLarge),      // 请求体过大
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[patch("/auth/conversations/<id>", data = "<body>")]
@@ -324,14 +307,11 @@ struct AnnouncementView {
     responses(
         (status = 200, description = "`群公告已更新`", body = Envelope<AnnouncementView>,
             example = json!({"code": 200, "message": "群公告已更新", "data": {"announcement": "周六晚上六点在奶奶家吃饭，别迟到"}})),
-        (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 403, response = Forbidden),            // 无权限
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 408, response = RequestTimeout),       // 请求超时
-        (status = 413, response = PayloadTooLarge),      // 请求体过大
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/conversations/<id>/announcement", data = "<body>")]

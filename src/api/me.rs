@@ -6,8 +6,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
 use super::docs::responses::{
-    BadRequest, PayloadTooLarge, RequestTimeout, ServerError, StorageFull, TooManyRequests,
-    Unauthorized, WrongOldPassword,
+    BadRequest, JsonBody, SignedIn, StorageFull, TooManyRequests, WrongOldPassword,
 };
 use crate::auth::{AuthUser, Issued, Tokens};
 use crate::passwords::Hasher;
@@ -38,8 +37,7 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     operation_id = "getMe",
     responses(
         (status = 200, description = "`success`", body = Envelope<Profile>),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/me")]
@@ -61,12 +59,9 @@ struct UpdateMe {
     request_body = UpdateMe,
     responses(
         (status = 200, description = "`success` — the updated profile.", body = Envelope<Profile>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[patch("/auth/me", data = "<body>")]
@@ -98,14 +93,11 @@ struct ChangePassword {
     request_body = ChangePassword,
     responses(
         (status = 200, description = "`密码已修改`", body = Envelope<Issued>),
-        (status = 400, response = BadRequest),       // 参数错误
-        (status = 401, response = Unauthorized),     // 未授权
         (status = 403, response = WrongOldPassword), // 原密码错误
-        (status = 408, response = RequestTimeout),   // 请求超时
-        (status = 413, response = PayloadTooLarge),  // 请求体过大
         (status = 429, response = TooManyRequests),  // 请求过于频繁
-        (status = 500, response = ServerError),      // 服务器错误
         (status = 507, response = StorageFull),      // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/me/password", data = "<body>")]
@@ -142,8 +134,7 @@ async fn change_password(
     responses(
         (status = 200, description = "`已退出`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已退出", "data": null})),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[post("/auth/logout")]
@@ -174,8 +165,7 @@ async fn logout(
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<SearchHit>>),
         (status = 400, response = BadRequest),   // 参数错误
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/users?<q>")]

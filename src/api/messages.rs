@@ -6,8 +6,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
 use super::docs::responses::{
-    BadRequest, ConversationNotFound, MessageNotFound, NotFriends, PayloadTooLarge, RecallRefused,
-    RequestTimeout, SendFailed, ServerError, StorageFull, TooManyRequests, Unauthorized,
+    ConversationNotFound, JsonBody, MessageNotFound, NotFriends, PayloadTooLarge, RecallRefused,
+    RequestTimeout, SendFailed, SignedIn, StorageFull, TooManyRequests,
 };
 use std::sync::Arc;
 
@@ -108,14 +108,13 @@ struct SendMessage {
     responses(
         (status = 201, description = "`消息已发送`", body = Envelope<Sent>),
         (status = 400, response = SendFailed),           // 发送失败 / 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 403, response = NotFriends),           // 对方不是你的好友 / 无权限
         (status = 404, response = ConversationNotFound), // 会话不存在 / 消息不存在
         (status = 408, response = RequestTimeout),       // 请求超时
         (status = 413, response = PayloadTooLarge),      // 请求体过大
         (status = 429, response = TooManyRequests),      // 请求过于频繁
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
     )
 )]
 #[post("/auth/messages", data = "<body>")]
@@ -189,14 +188,13 @@ struct Forward {
     responses(
         (status = 201, description = "`已转发`", body = Envelope<Forwarded>),
         (status = 400, response = SendFailed),           // 发送失败 / 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 403, response = NotFriends),           // 对方不是你的好友
         (status = 404, response = ConversationNotFound), // 会话不存在 / 消息不存在
         (status = 408, response = RequestTimeout),       // 请求超时
         (status = 413, response = PayloadTooLarge),      // 请求体过大
         (status = 429, response = TooManyRequests),      // 请求过于频繁
-        (status = 500, response = ServerError),          // 服务器错误
         (status = 507, response = StorageFull),          // 存储空间不足
+        SignedIn,
     )
 )]
 #[post("/auth/messages/forward", data = "<body>")]
@@ -235,13 +233,10 @@ struct MessageRef {
     request_body = MessageRef,
     responses(
         (status = 200, description = "`消息已撤回`", body = Envelope<Recalled>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 403, response = RecallRefused),   // 不可撤回（超时或无权限）
         (status = 404, response = MessageNotFound), // 消息不存在
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
+        SignedIn,
+        JsonBody,
     )
 )]
 #[delete("/auth/messages/recall", data = "<body>")]
@@ -268,12 +263,9 @@ async fn recall_message(
     responses(
         (status = 200, description = "`已删除`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已删除", "data": null})),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
         (status = 404, response = MessageNotFound), // 消息不存在
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
+        SignedIn,
+        JsonBody,
     )
 )]
 #[delete("/auth/messages/delete", data = "<body>")]

@@ -5,9 +5,7 @@ use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::body::Body;
-use super::docs::responses::{
-    BadRequest, PayloadTooLarge, RequestTimeout, ServerError, StorageFull, Unauthorized,
-};
+use super::docs::responses::{JsonBody, SignedIn, StorageFull};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::notifications::{self, Change, SettingsView};
@@ -31,8 +29,7 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     operation_id = "getNotificationSettings",
     responses(
         (status = 200, description = "`success`", body = Envelope<SettingsView>),
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/me/notifications")]
@@ -66,12 +63,9 @@ fn shown() -> bool {
     request_body = Settings,
     responses(
         (status = 200, description = "`success`", body = Envelope<SettingsView>),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[put("/auth/me/notifications", data = "<body>")]
@@ -114,12 +108,9 @@ struct PushSubscription {
     responses(
         (status = 201, description = "`已订阅`", body = Envelope<Null>,
             example = json!({"code": 201, "message": "已订阅", "data": null})),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
         (status = 507, response = StorageFull),     // 存储空间不足
+        SignedIn,
+        JsonBody,
     )
 )]
 #[post("/auth/push/subscriptions", data = "<body>")]
@@ -144,11 +135,8 @@ struct Endpoint {
     responses(
         (status = 200, description = "`已取消订阅`", body = Envelope<Null>,
             example = json!({"code": 200, "message": "已取消订阅", "data": null})),
-        (status = 400, response = BadRequest),      // 参数错误
-        (status = 401, response = Unauthorized),    // 未授权
-        (status = 408, response = RequestTimeout),  // 请求超时
-        (status = 413, response = PayloadTooLarge), // 请求体过大
-        (status = 500, response = ServerError),     // 服务器错误
+        SignedIn,
+        JsonBody,
     )
 )]
 #[delete("/auth/push/subscriptions", data = "<body>")]

@@ -3,7 +3,7 @@
 use rocket::{get, routes, Route, State};
 use utoipa::OpenApi;
 
-use super::docs::responses::{BadRequest, ConversationNotFound, ServerError, Unauthorized};
+use super::docs::responses::{BadRequest, ConversationNotFound, SignedIn};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::domain::files::Links;
@@ -40,8 +40,7 @@ pub(super) fn api() -> utoipa::openapi::OpenApi {
     responses(
         (status = 200, description = "`success`", body = Envelope<Found>),
         (status = 400, response = BadRequest),   // 参数错误
-        (status = 401, response = Unauthorized), // 未授权
-        (status = 500, response = ServerError),  // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/search?<q>")]
@@ -73,9 +72,8 @@ async fn everywhere(
     responses(
         (status = 200, description = "`success`", body = Envelope<Vec<MessageView>>),
         (status = 400, response = BadRequest),           // 参数错误
-        (status = 401, response = Unauthorized),         // 未授权
         (status = 404, response = ConversationNotFound), // 会话不存在
-        (status = 500, response = ServerError),          // 服务器错误
+        SignedIn,
     )
 )]
 #[get("/auth/conversations/<id>/search?<q>&<before>&<limit>")]

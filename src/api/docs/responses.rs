@@ -1,7 +1,8 @@
 //! The error responses the routes share, as `components/responses` of the OpenAPI document.
 //! Each is built from the `Error` values it stands for, so its status and Chinese message(s)
 //! are the ones `crate::error` answers with; a handler lists the ones it can give, e.g.
-//! `(status = 401, response = Unauthorized)`.
+//! `(status = 404, response = ConversationNotFound)`, and the sets its kind of route answers
+//! (`SignedIn`, `JsonBody`).
 
 use serde_json::json;
 use utoipa::openapi::header::HeaderBuilder;
@@ -31,6 +32,39 @@ macro_rules! error_responses {
             vec![$((stringify!($name), error_response($description, &[$($error),+]))),+]
         }
     };
+}
+
+/// Sets of the shared error responses that whole kinds of routes answer, listed in a
+/// route's `responses(...)` by name beside its own, e.g. `responses((status = 200, …),
+/// SignedIn, JsonBody)`: one home for what every signed-in route and every JSON body can
+/// answer.
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $set:ident = [$($status:literal => $name:ident),+ $(,)?];)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $set;
+
+            impl utoipa::IntoResponses for $set {
+                fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                    // Each name is one of the responses above (a typo does not compile).
+                    $(let _ = $name;)+
+                    [$(($status, stringify!($name))),+]
+                        .into_iter()
+                        .map(|(status, name)| {
+                            (status.to_string(), RefOr::Ref(Ref::from_response_name(name)))
+                        })
+                        .collect()
+                }
+            }
+        )+
+    };
+}
+
+response_sets! {
+    /// Every route behind a token: `401 未授权`, `500 服务器错误`.
+    SignedIn = ["401" => Unauthorized, "500" => ServerError];
+    /// Every route that reads a JSON body: `400 参数错误`, `408 请求超时`, `413 请求体过大`.
+    JsonBody = ["400" => BadRequest, "408" => RequestTimeout, "413" => PayloadTooLarge];
 }
 
 error_responses! {
