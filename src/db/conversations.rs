@@ -395,13 +395,17 @@ pub fn member_ids(conn: &Connection, id: ConversationId) -> Result<Vec<UserId>, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// How many members a conversation has: its stored count (V17, kept by the members
+/// triggers, the one the list shows too); 0 for an unknown conversation.
 pub fn member_count(conn: &Connection, id: ConversationId) -> Result<usize, Error> {
-    let n: i64 = conn.row(
-        "SELECT COUNT(*) FROM members WHERE conversation_id = ?1",
-        [id.0],
-        |r| r.get(0),
-    )?;
-    Ok(usize::try_from(n).unwrap_or(0))
+    let n: Option<i64> = conn
+        .row(
+            "SELECT member_count FROM conversations WHERE id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
 
 pub fn role(conn: &Connection, id: ConversationId, user: UserId) -> Result<Option<Role>, Error> {

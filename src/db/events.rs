@@ -71,8 +71,9 @@ fn data_text(event: &NewEvent<'_>) -> Option<String> {
 }
 
 /// The `user_id` of an event stored once for a whole conversation (V18): it is every member
-/// who joined before it (`members.joined_event`).
-pub const EVERY_MEMBER: i64 = 0;
+/// who joined before it (`members.joined_event`). The queries below and the partial index
+/// `events_by_conversation` write it as `0`.
+const EVERY_MEMBER: i64 = 0;
 
 /// One event for every current member of `conversation`, stored once (one row, whatever the
 /// size of the group).

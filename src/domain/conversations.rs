@@ -59,10 +59,9 @@ pub struct ListItem {
     pub avatar_url: Option<String>,
 }
 
-/// The caller's conversations in three queries, however many there are: the list itself,
-/// the newest visible message of each, and the names its system messages mention.
 /// The caller's conversation list, as JSON: served from `cache` while nothing has been
-/// committed since it was made (`super::pages`).
+/// committed since it was made (`super::pages`), else made by `list_items` in a few queries
+/// however many conversations there are.
 pub async fn list(
     db: &Db,
     cache: &PageCache,
