@@ -9,7 +9,9 @@
 //! then sends messages into it: RATE per second for SECS seconds (default 20/s for 5 s),
 //! then a burst of BURST (default 200) as fast as 8 senders can. Every delivery of every
 //! message to every stream is timed from just before its POST; the tool prints p50/p99/max
-//! for each phase, how many deliveries arrived, and the server's resident memory.
+//! for each phase, how many deliveries arrived, and the server's resident memory; and for the
+//! burst, how long sending it and delivering it took, and how long each `POST` took (most of
+//! a delivery's latency under a burst is its own `POST`, see bench/RESULTS.md).
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -175,8 +177,10 @@ async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: 
     }
 }
 
-fn send(agent: &ureq::Agent, port: u16, token: &str, conv: &str, seq: u64, sent: &SentAt) {
-    sent.lock().unwrap().insert(seq, Instant::now());
+/// Sends one message; returns how long its `POST` took, in microseconds.
+fn send(agent: &ureq::Agent, port: u16, token: &str, conv: &str, seq: u64, sent: &SentAt) -> u64 {
+    let started = Instant::now();
+    sent.lock().unwrap().insert(seq, started);
     let body = json!({"conversation_id": conv, "content": format!("bench#{seq}# hello")});
     let res = agent
         .post(&format!("http://127.0.0.1:{port}/api/auth/messages"))
@@ -184,6 +188,7 @@ fn send(agent: &ureq::Agent, port: u16, token: &str, conv: &str, seq: u64, sent:
         .send_json(body)
         .expect("send");
     assert_eq!(res.status().as_u16(), 201);
+    started.elapsed().as_micros() as u64
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -294,26 +299,40 @@ fn main() {
         send(&agent, port, &token(1 + seq % users), &conv, seq, &sent);
     }
     // Burst phase: BURST messages from 8 senders at once.
+    let burst_started = Instant::now();
     let threads: Vec<_> = (0..8u64)
         .map(|t| {
             let (agent, sent, conv) = (agent.clone(), sent.clone(), conv.clone());
             std::thread::spawn(move || {
                 let mut seq = steady + t;
+                let mut took = Vec::new();
                 while seq < steady + burst {
-                    send(&agent, port, &token(1 + seq % users), &conv, seq, &sent);
+                    took.push(send(
+                        &agent,
+                        port,
+                        &token(1 + seq % users),
+                        &conv,
+                        seq,
+                        &sent,
+                    ));
                     seq += 8;
                 }
+                took
             })
         })
         .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    let mut posts: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    posts.sort_unstable();
+    let burst_sent = burst_started.elapsed();
     let expected = (steady + burst) * streams;
     let deadline = Instant::now() + Duration::from_secs(60);
     while (latencies.lock().unwrap().len() as u64) < expected && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(5));
     }
+    let burst_delivered = burst_started.elapsed();
     let rss_end = rss_mib(pid);
     let all = latencies.lock().unwrap().clone();
     let phase = |steady_phase: bool| {
@@ -344,6 +363,13 @@ fn main() {
         );
     }
     println!();
+    println!(
+        "the burst: sent in {:.0} ms, delivered everywhere within {:.0} ms; each POST took p50 {:.1} ms, p99 {:.1} ms",
+        burst_sent.as_secs_f64() * 1000.0,
+        burst_delivered.as_secs_f64() * 1000.0,
+        percentile(&posts, 0.5),
+        percentile(&posts, 0.99)
+    );
     println!(
         "server private resident memory: {rss_idle:.1} MiB with {streams} idle streams, {rss_end:.1} MiB at the end"
     );

@@ -70,16 +70,12 @@ pub async fn list(
 ) -> Result<PageJson, Error> {
     // Read before the read transaction begins: a commit after this makes the list stale.
     let generation = db.generation();
-    let key = Key::List(me);
-    if let Some(list) = cache.get(&key, generation) {
-        return Ok(list);
-    }
     let links = links.clone();
-    let list = db
-        .read(move |conn| PageJson::of(&list_items(conn, me, None, &links)?))
-        .await?;
-    cache.put(key, generation, list.clone());
-    Ok(list)
+    cache
+        .get_or_make(Key::List(me), generation, || {
+            db.read(move |conn| PageJson::of(&list_items(conn, me, None, &links)?))
+        })
+        .await
 }
 
 /// A conversation's info (API.md §14): its list item's facts and what the list leaves out.

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rocket::tokio::sync::OnceCell;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -82,7 +83,13 @@ struct Pages {
 pub struct PageCache {
     pages: Mutex<Pages>,
     hits: AtomicU64,
+    /// Entries being made now, so that requests missing the same one at once wait for one
+    /// maker instead of each making it (`get_or_make`).
+    making: Mutex<HashMap<(Key, u64), Making>>,
 }
+
+/// One entry being made: its maker fills it, the requests that missed it too wait on it.
+type Making = Arc<OnceCell<PageJson>>;
 
 impl PageCache {
     /// The page for `key` if it was made at `generation` (the writer's count now) and is
@@ -113,6 +120,42 @@ impl PageCache {
         }
         let made = Instant::now();
         pages.entries.insert(key, Entry { made, page });
+    }
+
+    /// The entry for `key` at `generation`, made by `make` on a miss. Requests that miss the
+    /// same entry at the same time share one `make` (after a commit or when an entry ages
+    /// out, a client with many connections would otherwise render it once per connection);
+    /// if it fails, the next waiter tries its own.
+    pub async fn get_or_make<F, Fut>(
+        &self,
+        key: Key,
+        generation: u64,
+        make: F,
+    ) -> Result<PageJson, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<PageJson, Error>>,
+    {
+        if let Some(page) = self.get(&key, generation) {
+            return Ok(page);
+        }
+        let cell = {
+            let mut making = self.making.recover();
+            making.retain(|(_, made_at), _| *made_at >= generation);
+            making.entry((key, generation)).or_default().clone()
+        };
+        let made = cell.get_or_try_init(make).await.cloned();
+        if let Ok(page) = &made {
+            self.put(key, generation, page.clone());
+        }
+        let mut making = self.making.recover();
+        if making
+            .get(&(key, generation))
+            .is_some_and(|c| Arc::ptr_eq(c, &cell))
+        {
+            making.remove(&(key, generation));
+        }
+        made
     }
 
     /// Pages served from the cache so far (the tests check that a page they then expect to
@@ -156,6 +199,61 @@ mod tests {
         assert_eq!(cache.get(&KEY, 5).unwrap().as_str(), r#"["new"]"#);
         cache.put(Key::List(UserId(7)), 6, page("newer"));
         assert!(cache.get(&KEY, 5).is_none() && cache.get(&KEY, 6).is_none());
+    }
+
+    #[rocket::async_test]
+    async fn requests_missing_the_same_entry_at_once_share_one_maker() {
+        use std::sync::atomic::AtomicUsize;
+        let cache = PageCache::default();
+        let made = AtomicUsize::new(0);
+        let make = |text: &'static str| {
+            let made = &made;
+            move || async move {
+                made.fetch_add(1, Ordering::SeqCst);
+                rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(page(text))
+            }
+        };
+        let (a, b) = rocket::tokio::join!(
+            cache.get_or_make(KEY, 1, make("a")),
+            cache.get_or_make(KEY, 1, make("b")),
+        );
+        assert_eq!(a.unwrap().as_str(), r#"["a"]"#);
+        assert_eq!(
+            b.unwrap().as_str(),
+            r#"["a"]"#,
+            "the second waited for the first"
+        );
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            cache.get(&KEY, 1).unwrap().as_str(),
+            r#"["a"]"#,
+            "and kept it"
+        );
+        // A new generation makes it again.
+        let c = cache.get_or_make(KEY, 2, make("c")).await.unwrap();
+        assert_eq!(c.as_str(), r#"["c"]"#);
+        assert_eq!(made.load(Ordering::SeqCst), 2);
+        assert!(
+            cache.making.recover().is_empty(),
+            "nothing left in the making"
+        );
+    }
+
+    #[rocket::async_test]
+    async fn a_failed_make_is_not_kept_and_the_next_waiter_tries_its_own() {
+        let cache = PageCache::default();
+        let failing = || async {
+            rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+            Err(Error::ConversationNotFound)
+        };
+        let (a, b) = rocket::tokio::join!(
+            cache.get_or_make(KEY, 1, failing),
+            cache.get_or_make(KEY, 1, || async { Ok(page("b")) }),
+        );
+        assert!(matches!(a, Err(Error::ConversationNotFound)));
+        assert_eq!(b.unwrap().as_str(), r#"["b"]"#);
+        assert_eq!(cache.get(&KEY, 1).unwrap().as_str(), r#"["b"]"#);
     }
 
     #[test]

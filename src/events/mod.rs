@@ -71,16 +71,20 @@ impl Slot {
         self.notify.notified().await;
     }
 
-    fn push(&self, event: Arc<Outgoing>) {
+    /// Queues `events` in order, under one lock; past `SLOT_CAPACITY` the queue is dropped
+    /// and the stream told to catch up from storage.
+    fn push(&self, events: &[Arc<Outgoing>]) {
         let mut state = self.state.recover();
-        if state.overflowed {
-            return;
-        }
-        if state.queue.len() >= SLOT_CAPACITY {
-            state.queue.clear();
-            state.overflowed = true;
-        } else {
-            state.queue.push_back(event);
+        for event in events {
+            if state.overflowed {
+                return;
+            }
+            if state.queue.len() >= SLOT_CAPACITY {
+                state.queue.clear();
+                state.overflowed = true;
+            } else {
+                state.queue.push_back(event.clone());
+            }
         }
     }
 
@@ -127,22 +131,30 @@ impl Hub {
 
     /// Hands rendered events to every open stream of their users, in order, and wakes them.
     pub fn deliver(&self, batch: Vec<(UserId, Outgoing)>) {
+        // Each user's events in order, one allocation per distinct event (most viewers of a
+        // message share its text), so that each stream is locked once per batch.
+        let mut shared: HashMap<(i64, *const u8), Arc<Outgoing>> = HashMap::new();
+        let mut by_user: HashMap<UserId, Vec<Arc<Outgoing>>> = HashMap::new();
+        for (user, event) in batch {
+            let event = shared
+                .entry((event.id, event.data.as_ptr()))
+                .or_insert_with(|| Arc::new(event))
+                .clone();
+            by_user.entry(user).or_default().push(event);
+        }
         let users = self.users.recover();
         let mut woken: Vec<Arc<Slot>> = Vec::new();
-        for (user, event) in batch {
-            let Some(slots) = users.get(&user) else {
+        for (user, events) in &by_user {
+            let Some(slots) = users.get(user) else {
                 continue;
             };
-            let event = Arc::new(event);
             for slot in slots.iter().filter_map(Weak::upgrade) {
-                slot.push(event.clone());
+                slot.push(events);
                 woken.push(slot);
             }
         }
         drop(users);
-        // Each stream woken once, however many of the batch's events it got.
-        woken.sort_unstable_by_key(Arc::as_ptr);
-        woken.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        // Each stream appears once: it belongs to one user.
         for slot in woken {
             slot.notify.notify_one();
         }

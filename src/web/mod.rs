@@ -80,8 +80,10 @@ impl<'r> Responder<'r, 'static> for Asset {
             if self.gzipped {
                 res.header(Header::new("Content-Encoding", "gzip"));
             }
-            let body = std::io::Cursor::new(self.body);
-            res.sized_body(body.get_ref().as_ref().len(), body);
+            let len = self.body.as_ref().len();
+            // One piece of its size (see `error::envelope`).
+            res.sized_body(len, std::io::Cursor::new(self.body))
+                .max_chunk_size(len.max(1));
         }
         res.ok()
     }
