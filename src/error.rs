@@ -205,15 +205,29 @@ fn envelope<T: Serialize>(status: Status, message: &str, data: T) -> Response<'s
             .as_bytes()
             .to_vec()
     });
-    // One piece of exactly its size (set after the body, which resets it): Rocket's default
-    // 4 KiB pieces cost a hand-off to the connection's task and a write each.
-    let piece = body.len().max(1);
-    Response::build()
-        .status(status)
-        .header(ContentType::JSON)
-        .sized_body(body.len(), Cursor::new(body))
-        .max_chunk_size(piece)
-        .finalize()
+    whole_body(
+        Response::build().status(status).header(ContentType::JSON),
+        body,
+    )
+    .finalize()
+}
+
+/// Sets bytes already in memory as the body, handed to the connection in one piece of their
+/// own size: Rocket's default 4 KiB pieces cost a hand-off to the connection's task and a
+/// write each (71 for a list of 1,000 conversations). Every in-memory answer goes through
+/// here: the JSON envelope, the web client's files, media read whole.
+pub fn whole_body<'r, 'b, B>(
+    response: &'b mut response::Builder<'r>,
+    bytes: B,
+) -> &'b mut response::Builder<'r>
+where
+    B: AsRef<[u8]> + Unpin + Send + 'r,
+{
+    let len = bytes.as_ref().len();
+    // The piece size is set after the body: setting a body resets it.
+    response
+        .sized_body(len, Cursor::new(bytes))
+        .max_chunk_size(len.max(1))
 }
 
 impl<'r> Responder<'r, 'static> for Error {

@@ -32,7 +32,7 @@
 //! and the responder reads `Range` and `If-None-Match` from the request itself. `HEAD`
 //! works too (Rocket answers it with the `GET` route and strips the body).
 
-use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use rocket::http::Status;
@@ -40,7 +40,7 @@ use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::tokio::io::AsyncReadExt;
 
-use crate::error::{Error, GuardError};
+use crate::error::{whole_body, Error, GuardError};
 
 /// How big the pieces are that a download is sent in (Rocket's default is 4 KiB).
 const CHUNK: usize = 64 * 1024;
@@ -188,18 +188,15 @@ impl<'r> Responder<'r, 'static> for Opened {
             Plan::Whole => {
                 let mut response = Response::build();
                 response.status(Status::Ok);
-                let len = usize::try_from(size).ok();
                 // The chunk size is set after the body (setting a body resets it). From
                 // memory: one piece of exactly its size, no 64 KiB buffer per answer.
                 match body {
-                    Body::Memory(bytes) => {
-                        let piece = bytes.len().max(1);
-                        response
-                            .sized_body(len, Cursor::new(bytes))
-                            .max_chunk_size(piece)
-                    }
+                    Body::Memory(bytes) => whole_body(&mut response, bytes),
                     Body::Disk(file) => response
-                        .sized_body(len, rocket::tokio::fs::File::from_std(file))
+                        .sized_body(
+                            usize::try_from(size).ok(),
+                            rocket::tokio::fs::File::from_std(file),
+                        )
                         .max_chunk_size(CHUNK),
                 };
                 let mut response = response.finalize();
@@ -215,11 +212,7 @@ impl<'r> Responder<'r, 'static> for Opened {
                 match body {
                     Body::Memory(bytes) => {
                         // `plan` keeps `start..=end` inside the file.
-                        let part = bytes[start as usize..=end as usize].to_vec();
-                        let piece = part.len();
-                        response
-                            .sized_body(piece, Cursor::new(part))
-                            .max_chunk_size(piece);
+                        whole_body(&mut response, bytes[start as usize..=end as usize].to_vec());
                     }
                     Body::Disk(mut file) => {
                         // `lseek` only moves the offset: no disk I/O on the async worker.

@@ -22,7 +22,7 @@ use rocket::{get, routes, Route, State};
 
 pub use assets::Gzipped;
 
-use crate::error::Error;
+use crate::error::{whole_body, Error};
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
@@ -80,10 +80,7 @@ impl<'r> Responder<'r, 'static> for Asset {
             if self.gzipped {
                 res.header(Header::new("Content-Encoding", "gzip"));
             }
-            let len = self.body.as_ref().len();
-            // One piece of its size (see `error::envelope`).
-            res.sized_body(len, std::io::Cursor::new(self.body))
-                .max_chunk_size(len.max(1));
+            whole_body(&mut res, self.body);
         }
         res.ok()
     }
