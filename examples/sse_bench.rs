@@ -11,7 +11,8 @@
 //! message to every stream is timed from just before its POST; the tool prints p50/p99/max
 //! for each phase, how many deliveries arrived, and the server's resident memory; and for the
 //! burst, how long sending it and delivering it took, and how long each `POST` took (most of
-//! a delivery's latency under a burst is its own `POST`, see bench/RESULTS.md).
+//! a delivery's latency under a burst is its own `POST`, see bench/RESULTS.md). With
+//! `SSE_BENCH_DETAIL=1` it also prints the burst's latency by tenths, in the order sent.
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -137,10 +138,13 @@ async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: 
         }
     }
     opened.fetch_add(1, Ordering::Relaxed);
-    // Chunked transfer encoding: "<hex size>\r\n<data>\r\n". An SSE frame may span chunks,
-    // so only whole frames (up to the last blank line) are scanned.
+    // Chunked transfer encoding: "<hex size>\r\n<data>\r\n". A marker may span chunks, so
+    // an unfinished one is kept for the next chunk. The generator shares the server's two
+    // cores, so it finds markers with a SIMD search and takes each lock once per chunk.
+    let marker = memchr::memmem::Finder::new(b"bench#");
     let mut chunk = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
+    let mut seqs: Vec<u64> = Vec::new();
     loop {
         line.clear();
         if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
@@ -158,22 +162,40 @@ async fn follow(port: u16, token: String, sent: SentAt, out: Latencies, opened: 
         }
         let now = Instant::now();
         pending.extend_from_slice(&chunk[..size]);
-        let Some(end) = pending.windows(2).rposition(|w| w == b"\n\n") else {
-            continue;
-        };
-        let whole: Vec<u8> = pending.drain(..end + 2).collect();
-        let text = String::from_utf8_lossy(&whole);
-        for part in text.split("bench#").skip(1) {
-            let Some(seq) = part.split('#').next().and_then(|s| s.parse::<u64>().ok()) else {
-                continue;
+        let mut at = 0;
+        let mut unfinished = None;
+        while let Some(found) = marker.find(&pending[at..]) {
+            let digits = at + found + b"bench#".len();
+            let Some(len) = memchr::memchr(b'#', &pending[digits..]) else {
+                unfinished = Some(at + found);
+                break;
             };
-            let at = sent.lock().unwrap().get(&seq).copied();
-            if let Some(at) = at {
-                out.lock()
-                    .unwrap()
-                    .push((seq, now.duration_since(at).as_micros() as u64));
+            if let Some(seq) = std::str::from_utf8(&pending[digits..digits + len])
+                .ok()
+                .and_then(|s| s.parse().ok())
+            {
+                seqs.push(seq);
             }
+            at = digits + len + 1;
         }
+        // Keep an unfinished marker, or the last few bytes (the start of one), never a
+        // marker already counted.
+        let keep_from =
+            unfinished.unwrap_or_else(|| at.max(pending.len().saturating_sub(b"bench".len())));
+        pending.drain(..keep_from);
+        if seqs.is_empty() {
+            continue;
+        }
+        let timed: Vec<(u64, u64)> = {
+            let sent = sent.lock().unwrap();
+            seqs.drain(..)
+                .filter_map(|seq| {
+                    let at = sent.get(&seq)?;
+                    Some((seq, now.duration_since(*at).as_micros() as u64))
+                })
+                .collect()
+        };
+        out.lock().unwrap().extend(timed);
     }
 }
 
@@ -370,6 +392,26 @@ fn main() {
         percentile(&posts, 0.5),
         percentile(&posts, 0.99)
     );
+    if std::env::var_os("SSE_BENCH_DETAIL").is_some() {
+        for g in 0..10u64 {
+            let lo = steady + g * burst / 10;
+            let hi = steady + (g + 1) * burst / 10;
+            let mut v: Vec<u64> = all
+                .iter()
+                .filter(|(seq, _)| *seq >= lo && *seq < hi)
+                .map(|(_, us)| *us)
+                .collect();
+            v.sort_unstable();
+            let first = sent.lock().unwrap().get(&lo).copied().unwrap();
+            println!(
+                "detail: messages {lo}..{hi} sent from {:.0} ms: p50 {:.1} p99 {:.1} max {:.1}",
+                first.duration_since(burst_started).as_secs_f64() * 1000.0,
+                percentile(&v, 0.5),
+                percentile(&v, 0.99),
+                percentile(&v, 1.0)
+            );
+        }
+    }
     println!(
         "server private resident memory: {rss_idle:.1} MiB with {streams} idle streams, {rss_end:.1} MiB at the end"
     );

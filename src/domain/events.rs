@@ -163,7 +163,6 @@ pub fn render_batch(
     };
     let mut out = Vec::with_capacity(rows.len());
     for (viewer, row) in rows {
-        let conversation_id = row.conversation.map(|c| c.to_string());
         let data = match row.kind.as_str() {
             kind::MESSAGE_CREATED | kind::MESSAGE_RECALLED => {
                 let Some(text) = message_event(viewer, &row, message_ids(&row)) else {
@@ -187,8 +186,8 @@ pub fn render_batch(
                     Some(Value::Object(map)) => map,
                     _ => Map::new(),
                 };
-                if let Some(c) = conversation_id {
-                    data.insert("conversation_id".into(), Value::String(c));
+                if let Some(c) = row.conversation {
+                    data.insert("conversation_id".into(), Value::String(c.to_string()));
                 }
                 // An avatar is stored as its upload and shown as a URL signed for the viewer.
                 if let Some(avatar) = data.remove("avatar_file_id") {

@@ -74,3 +74,27 @@ fn a_replay_reads_the_users_own_range_and_their_conversations_ranges_only() {
         "{plan:#?}"
     );
 }
+
+#[test]
+fn a_stream_open_before_an_invitation_gets_what_follows_it_and_nothing_before() {
+    // The dispatcher expands each group event to the members who joined before it, from
+    // one read of the members per round.
+    let app = LiveApp::spawn(&[]);
+    let (a, b, c) = owner_and_two_friends(&app);
+    let group = app.group(&a, "一家人", &[&b]);
+    let sc = app.stream(&c.token, None);
+    let sb = app.stream(&b.token, None);
+    let before = app.send(&a, &group, "邀请之前");
+    app.invite(&a, &group, json!([c.id])).expect_ok();
+    let after = app.send(&b, &group, "邀请之后");
+    let quiet = Duration::from_millis(700);
+    let carol = created_ids(&sc, 20, 0, quiet);
+    assert!(carol.contains(&after), "{carol:?}");
+    assert!(
+        !carol.contains(&before),
+        "nothing before her invitation: {carol:?}"
+    );
+    let bob = created_ids(&sb, 20, 0, quiet);
+    let at = |id: &String| bob.iter().position(|m| m == id);
+    assert!(at(&before) < at(&after) && at(&before).is_some(), "{bob:?}");
+}
