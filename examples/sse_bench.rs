@@ -396,13 +396,16 @@ fn main() {
         for g in 0..10u64 {
             let lo = steady + g * burst / 10;
             let hi = steady + (g + 1) * burst / 10;
+            // A burst of fewer than ten messages leaves some tenths empty.
+            let Some(first) = sent.lock().unwrap().get(&lo).copied().filter(|_| lo < hi) else {
+                continue;
+            };
             let mut v: Vec<u64> = all
                 .iter()
                 .filter(|(seq, _)| *seq >= lo && *seq < hi)
                 .map(|(_, us)| *us)
                 .collect();
             v.sort_unstable();
-            let first = sent.lock().unwrap().get(&lo).copied().unwrap();
             println!(
                 "detail: messages {lo}..{hi} sent from {:.0} ms: p50 {:.1} p99 {:.1} max {:.1}",
                 first.duration_since(burst_started).as_secs_f64() * 1000.0,
