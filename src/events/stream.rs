@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use rocket::request::{FromRequest, Outcome, Request};
 use std::pin::Pin;
 
-use rocket::futures::Stream;
+use rocket::futures::{Stream, StreamExt};
+use rocket::http::hyper::body::Bytes;
 use rocket::http::ContentType;
 use rocket::response::stream::ByteStream;
 use rocket::response::{self, Responder, Response};
@@ -147,19 +148,22 @@ fn frame_rest(buf: &mut Vec<u8>, kind: &str, data: &str) {
     buf.extend_from_slice(b"\n\n");
 }
 
-/// An event stream response, as handlers name it.
-pub type SseStream = SseResponse<ByteStream<Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>>>;
+/// An event stream response: `text/event-stream` around a stream of SSE frames, which the
+/// connection polls itself (`Response::set_direct_body`, a patch to the vendored Rocket).
+/// Through Rocket's streamed bodies every piece went from the handler's task to the
+/// connection's through a one-slot channel and a copy: under a burst, one more task switch
+/// and wake-up per delivery.
+pub struct SseStream(Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>);
 
-/// The `text/event-stream` response around a byte stream of SSE frames.
-pub struct SseResponse<R>(pub R);
-
-impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for SseResponse<R> {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'o> {
-        Response::build_from(self.0.respond_to(req)?)
+impl<'r> Responder<'r, 'static> for SseStream {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut response = Response::build()
             .header(ContentType::EventStream)
             .raw_header("Cache-Control", "no-cache")
             .raw_header("X-Accel-Buffering", "no")
-            .ok()
+            .finalize();
+        response.set_direct_body(Box::pin(self.0.map(Bytes::from)));
+        Ok(response)
     }
 }
 
@@ -277,7 +281,7 @@ pub async fn open(
             }
         }
     };
-    Ok(SseResponse(ByteStream(Box::pin(frames.0))))
+    Ok(SseStream(Box::pin(frames.0)))
 }
 
 /// Time left before a token expiring at `exp` (seconds since the epoch).

@@ -177,3 +177,43 @@ fn streams_end_when_their_token_expires() {
     });
     assert!(expired, "the token still works after its streams ended");
 }
+
+/// A `HEAD` for a stream: its headers, no body (the connection's next answer follows at
+/// once), and no place held among the user's streams.
+#[test]
+fn a_head_request_for_a_stream_answers_headers_only_and_holds_no_place() {
+    let app = LiveApp::spawn(&[("max_streams_per_user", json!(1))]);
+    let alice = app.user("alice").token;
+    let host = app.base.trim_start_matches("http://").trim_end_matches('/');
+    let mut socket = TcpStream::connect(host).expect("connect");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        socket,
+        "HEAD /api/auth/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {alice}\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = BufReader::new(socket.try_clone().unwrap());
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a header line");
+        if line.trim_end().is_empty() {
+            break;
+        }
+        head.push(line.trim_end().to_ascii_lowercase());
+    }
+    assert!(head[0].starts_with("http/1.1 200"), "{head:?}");
+    assert!(
+        head.iter().any(|h| h == "content-type: text/event-stream"),
+        "{head:?}"
+    );
+    // The same connection answers the next request: nothing of a body came before it.
+    write!(socket, "GET /api/health HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("the next status line");
+    assert!(line.starts_with("HTTP/1.1 200"), "{line:?}");
+    // The one place allowed is free.
+    let _open = open_raw(&app.base, "/api/auth/events", Some(&alice)).expect_open();
+}

@@ -22,6 +22,7 @@ use hyper_util::server::conn::auto::Builder;
 use crate::http::hyper::server::conn::http1::Builder;
 
 use crate::{route, Rocket, Orbit, Request, Response, Data, Config};
+use crate::response::DirectBody;
 use crate::form::Form;
 use crate::outcome::Outcome;
 use crate::error::{Error, ErrorKind};
@@ -38,8 +39,32 @@ pub(crate) struct RequestToken;
 
 type HttpBody = Either<
     Empty<Bytes>,
-    StreamBody<ReceiverStream<io::Result<Frame<Bytes>>>>,
+    Either<
+        StreamBody<ReceiverStream<io::Result<Frame<Bytes>>>>,
+        // chatd patch: a direct body, polled by the connection (`Response::set_direct_body`).
+        StreamBody<DirectFrames>,
+    >,
 >;
+
+/// chatd patch: a direct body's pieces as hyper's frames.
+struct DirectFrames(DirectBody);
+
+impl std::fmt::Debug for DirectFrames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DirectFrames")
+    }
+}
+
+impl futures::Stream for DirectFrames {
+    type Item = io::Result<Frame<Bytes>>;
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.get_mut().0.as_mut().poll_next(cx).map(|piece| piece.map(|b| Ok(Frame::data(b))))
+    }
+}
 
 async fn handle<Fut, T, F>(name: Option<&str>, run: F) -> Option<T>
     where F: FnOnce() -> Fut, Fut: Future<Output = T>,
@@ -166,7 +191,10 @@ impl Rocket<Orbit> {
         tx: oneshot::Sender<hyper::Response<HttpBody>>,
         version: hyper::Version,
     ) -> io::Result<()> {
-        if response.headers().contains("Transfer-Encoding") {
+        let direct = response.take_direct_body();
+        if direct.is_some() {
+            response.remove_header("Content-Length");
+        } else if response.headers().contains("Transfer-Encoding") {
             response.remove_header("Content-Length");
         } else if let Some(size) = response.body_mut().size().await {
             response.set_raw_header("Content-Length", size.to_string());
@@ -200,11 +228,18 @@ impl Rocket<Orbit> {
             return send_headers(Either::Left(Empty::new()));
         }
 
+        // chatd patch: a direct body goes to the connection as it is, which polls it
+        // itself; this task ends here.
+        if let Some(direct) = direct {
+            let frames = StreamBody::new(DirectFrames(direct));
+            return send_headers(Either::Right(Either::Right(frames)));
+        }
+
         // For HTTP/1, use a channel even without a body. Hyper otherwise
         // removes Content-Length from 304 responses.
         let (sender, receiver) = mpsc::channel(1);
         let hyp_body = StreamBody::new(ReceiverStream::new(receiver));
-        send_headers(Either::Right(hyp_body))?;
+        send_headers(Either::Right(Either::Left(hyp_body)))?;
 
         let body = response.body_mut();
         let max_chunk_size = body.max_chunk_size();

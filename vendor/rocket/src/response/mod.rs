@@ -28,7 +28,7 @@ pub mod stream;
 #[doc(hidden)]
 pub use rocket_codegen::Responder;
 
-pub use self::response::{Response, Builder};
+pub use self::response::{Response, Builder, DirectBody};
 pub use self::body::Body;
 pub use self::responder::Responder;
 pub use self::redirect::Redirect;

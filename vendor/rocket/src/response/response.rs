@@ -489,9 +489,30 @@ pub struct Response<'r> {
     headers: HeaderMap<'r>,
     body: Body<'r>,
     upgrade: HashMap<Uncased<'r>, Pin<Box<dyn IoHandler + 'r>>>,
+    // chatd patch: a body that borrows nothing, polled by the connection itself.
+    direct: Option<DirectBody>,
 }
 
+/// chatd patch: a body that borrows nothing from the request, as a stream of pieces. The
+/// server hands it to the connection, which polls it itself: no task in between, no channel
+/// and no copy per piece (see `Response::set_direct_body`).
+pub type DirectBody = Pin<Box<dyn futures::Stream<Item = bytes::Bytes> + Send + 'static>>;
+
 impl<'r> Response<'r> {
+    /// chatd patch: makes `body` the response's body, in place of any other, each piece
+    /// written as it comes. Unlike a streamed `Body`, the connection polls it directly, so
+    /// a long-lived stream (server-sent events) costs no hand-off between tasks per piece.
+    /// A local (`rocket::local`) client does not see it; a HEAD request drops it.
+    pub fn set_direct_body(&mut self, body: DirectBody) {
+        self.body = Body::unsized_none();
+        self.direct = Some(body);
+    }
+
+    /// chatd patch: takes the body set by `set_direct_body`, if any.
+    pub(crate) fn take_direct_body(&mut self) -> Option<DirectBody> {
+        self.direct.take()
+    }
+
     /// Creates a new, empty `Response` without a status, body, or headers.
     /// Because all HTTP responses must have a status, if a default `Response`
     /// is written to the client without a status, the status defaults to `200
@@ -886,6 +907,7 @@ impl<'r> Response<'r> {
     // if it exists. Meant to be used during HEAD and 304 handling.
     #[inline(always)]
     pub(crate) fn strip_body(&mut self) {
+        self.direct = None;
         self.body.strip();
     }
 
@@ -1059,8 +1081,9 @@ impl<'r> Response<'r> {
             self.status = Some(status);
         }
 
-        if other.body().is_some() {
+        if other.body().is_some() || other.direct.is_some() {
             self.body = other.body;
+            self.direct = other.direct;
         }
 
         for (name, values) in other.headers.into_iter_raw() {
@@ -1104,8 +1127,9 @@ impl<'r> Response<'r> {
             self.status = other.status;
         }
 
-        if self.body.is_none() {
+        if self.body.is_none() && self.direct.is_none() {
             self.body = other.body;
+            self.direct = other.direct;
         }
 
         for (name, mut values) in other.headers.into_iter_raw() {
