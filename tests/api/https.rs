@@ -1,6 +1,6 @@
 //! HTTPS served directly (API.md §12, "HTTPS"): the real binary with a certificate made here
 //! and signed by a CA of the test's own, as `mkcert` does. A file goes up and comes back
-//! through TLS; plain HTTP on that port is not served; a connection that never finishes its
+//! through TLS, and an event stream delivers through it; plain HTTP on that port is not served; a connection that never finishes its
 //! handshake is closed after `header_timeout_secs` like a plain one (the Rocket patch covers
 //! TLS); and a missing or wrong certificate or key stops the server at start, naming the file.
 
@@ -81,6 +81,22 @@ fn a_file_goes_up_and_comes_back_over_https() {
         got.len(),
         bytes.len()
     );
+}
+
+#[test]
+fn an_event_stream_delivers_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, ca) = serve_https(dir.path());
+    let remote = trusting(&server, &ca);
+    let (lisi, zhangsan, conv) = remote.friends_with_a_chat("lisi", "zhangsan");
+    let sse = remote.stream_here(&lisi.token);
+    assert_eq!(sse.status, 200);
+    let id = remote.send(&zhangsan, &conv, "加密的你好");
+    let (_, data) = sse
+        .next_of("message.created", Duration::from_secs(5))
+        .expect("the message over TLS");
+    assert_eq!(data["message"]["id"], serde_json::json!(id));
+    assert_eq!(data["message"]["content"], "加密的你好");
 }
 
 #[test]

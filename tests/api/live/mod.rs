@@ -194,6 +194,11 @@ impl Remote {
         Sse::open(&self.events_url(), Some(token), last_event_id)
     }
 
+    /// Opens an event stream with the header token, through this client's own agent.
+    pub fn stream_here(&self, token: &str) -> Sse {
+        Sse::open_with(&self.agent, &self.events_url(), token)
+    }
+
     /// Opens an event stream whose client reads nothing until the returned gate receives (a
     /// stalled client).
     pub fn stream_paused(&self, token: &str) -> (Sse, mpsc::Sender<()>) {

@@ -28,22 +28,30 @@ pub struct Sse {
 
 impl Sse {
     pub fn open(url: &str, token: Option<&str>, last_event_id: Option<&str>) -> Sse {
-        Sse::open_gated(url, token, last_event_id, None)
+        Sse::open_gated(agent(None), url, token, last_event_id, None)
+    }
+
+    /// A stream opened by `client` (e.g. one that trusts a test's own CA).
+    pub fn open_with(client: &ureq::Agent, url: &str, token: &str) -> Sse {
+        Sse::open_gated(client.clone(), url, Some(token), None, None)
     }
 
     /// A stream whose client does not read until `gate` receives (a stalled client).
     pub fn open_paused(url: &str, token: &str) -> (Sse, mpsc::Sender<()>) {
         let (tx, rx) = mpsc::channel();
-        (Sse::open_gated(url, Some(token), None, Some(rx)), tx)
+        (
+            Sse::open_gated(agent(None), url, Some(token), None, Some(rx)),
+            tx,
+        )
     }
 
     fn open_gated(
+        agent: ureq::Agent,
         url: &str,
         token: Option<&str>,
         last_event_id: Option<&str>,
         gate: Option<Receiver<()>>,
     ) -> Sse {
-        let agent = agent(None);
         let mut req = agent.get(url);
         if let Some(token) = token {
             req = req.header("Authorization", &format!("Bearer {token}"));
