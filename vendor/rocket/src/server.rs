@@ -191,10 +191,9 @@ impl Rocket<Orbit> {
         tx: oneshot::Sender<hyper::Response<HttpBody>>,
         version: hyper::Version,
     ) -> io::Result<()> {
+        // chatd patch: a direct body's size is not known.
         let direct = response.take_direct_body();
-        if direct.is_some() {
-            response.remove_header("Content-Length");
-        } else if response.headers().contains("Transfer-Encoding") {
+        if direct.is_some() || response.headers().contains("Transfer-Encoding") {
             response.remove_header("Content-Length");
         } else if let Some(size) = response.body_mut().size().await {
             response.set_raw_header("Content-Length", size.to_string());
@@ -222,17 +221,18 @@ impl Rocket<Orbit> {
             })
         };
 
+        // chatd patch: a direct body goes to the connection as it is, which polls it
+        // itself; this task ends here. It comes before the HTTP/2 check below, which
+        // would drop it (a direct response's `Body` is empty).
+        if let Some(direct) = direct {
+            let frames = StreamBody::new(DirectFrames(direct));
+            return send_headers(Either::Right(Either::Right(frames)));
+        }
+
         // Send empty HTTP/2 responses with just the headers. An empty DATA
         // frame makes h2 reject a 304 with a nonzero Content-Length.
         if version == hyper::Version::HTTP_2 && response.body().is_empty() {
             return send_headers(Either::Left(Empty::new()));
-        }
-
-        // chatd patch: a direct body goes to the connection as it is, which polls it
-        // itself; this task ends here.
-        if let Some(direct) = direct {
-            let frames = StreamBody::new(DirectFrames(direct));
-            return send_headers(Either::Right(Either::Right(frames)));
         }
 
         // For HTTP/1, use a channel even without a body. Hyper otherwise

@@ -907,6 +907,7 @@ impl<'r> Response<'r> {
     // if it exists. Meant to be used during HEAD and 304 handling.
     #[inline(always)]
     pub(crate) fn strip_body(&mut self) {
+        // chatd patch: a direct body goes too.
         self.direct = None;
         self.body.strip();
     }
@@ -1081,6 +1082,7 @@ impl<'r> Response<'r> {
             self.status = Some(status);
         }
 
+        // chatd patch: a direct body counts as a body.
         if other.body().is_some() || other.direct.is_some() {
             self.body = other.body;
             self.direct = other.direct;
@@ -1127,6 +1129,7 @@ impl<'r> Response<'r> {
             self.status = other.status;
         }
 
+        // chatd patch: a direct body counts as a body.
         if self.body.is_none() && self.direct.is_none() {
             self.body = other.body;
             self.direct = other.direct;
