@@ -1,6 +1,6 @@
 //! events: the per-user event log behind `GET /api/auth/events`.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
@@ -329,10 +329,8 @@ pub fn all_since(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Err
             continue;
         };
         let members = match joined.entry(conversation) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(members_joined(&snapshot, conversation)?)
-            }
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(members_joined(&snapshot, conversation)?),
         };
         rows.extend(
             members

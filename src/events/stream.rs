@@ -7,13 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rocket::request::{FromRequest, Outcome, Request};
-use std::pin::Pin;
 
-use rocket::futures::{Stream, StreamExt};
+use rocket::futures::StreamExt;
 use rocket::http::hyper::body::Bytes;
 use rocket::http::ContentType;
 use rocket::response::stream::ByteStream;
-use rocket::response::{self, Responder, Response};
+use rocket::response::{self, DirectBody, Responder, Response};
 use rocket::tokio::select;
 use rocket::tokio::time::{interval, sleep, MissedTickBehavior};
 use rocket::Shutdown;
@@ -153,7 +152,7 @@ fn frame_rest(buf: &mut Vec<u8>, kind: &str, data: &str) {
 /// Through Rocket's streamed bodies every piece went from the handler's task to the
 /// connection's through a one-slot channel and a copy: under a burst, one more task switch
 /// and wake-up per delivery.
-pub struct SseStream(Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>);
+pub struct SseStream(DirectBody);
 
 impl<'r> Responder<'r, 'static> for SseStream {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
@@ -162,7 +161,7 @@ impl<'r> Responder<'r, 'static> for SseStream {
             .raw_header("Cache-Control", "no-cache")
             .raw_header("X-Accel-Buffering", "no")
             .finalize();
-        response.set_direct_body(Box::pin(self.0.map(Bytes::from)));
+        response.set_direct_body(self.0);
         Ok(response)
     }
 }
@@ -281,7 +280,7 @@ pub async fn open(
             }
         }
     };
-    Ok(SseStream(Box::pin(frames.0)))
+    Ok(SseStream(Box::pin(frames.0.map(Bytes::from))))
 }
 
 /// Time left before a token expiring at `exp` (seconds since the epoch).

@@ -1,8 +1,9 @@
 //! HTTPS served directly (API.md §12, "HTTPS"): the real binary with a certificate made here
 //! and signed by a CA of the test's own, as `mkcert` does. A file goes up and comes back
-//! through TLS, and an event stream delivers through it; plain HTTP on that port is not served; a connection that never finishes its
-//! handshake is closed after `header_timeout_secs` like a plain one (the Rocket patch covers
-//! TLS); and a missing or wrong certificate or key stops the server at start, naming the file.
+//! through TLS, and an event stream delivers through it; plain HTTP on that port is not
+//! served; a connection that never finishes its handshake is closed after
+//! `header_timeout_secs` like a plain one (the Rocket patch covers TLS); and a missing or
+//! wrong certificate or key stops the server at start, naming the file.
 
 use std::io::{ErrorKind, Read};
 use std::net::TcpStream;

@@ -7,11 +7,17 @@ struct RawStream {
     /// Its status and `Retry-After`, and the envelope of an answer other than 200 (a stream's
     /// body is left unread: `null`).
     answer: Resp,
-    _socket: BufReader<TcpStream>,
+    content_type: String,
+    socket: BufReader<TcpStream>,
 }
 
 /// `GET path` (an event stream) on the server at `base`, with `token` if any.
 fn open_raw(base: &str, path: &str, token: Option<&str>) -> RawStream {
+    request_raw(base, "GET", path, token)
+}
+
+/// `method path` for an event stream on the server at `base`, with `token` if any.
+fn request_raw(base: &str, method: &str, path: &str, token: Option<&str>) -> RawStream {
     let host = base.trim_start_matches("http://").trim_end_matches('/');
     let mut socket = TcpStream::connect(host).expect("connect");
     socket
@@ -20,7 +26,7 @@ fn open_raw(base: &str, path: &str, token: Option<&str>) -> RawStream {
     let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         socket,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n{auth}\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n{auth}\r\n"
     )
     .unwrap();
     let mut reader = BufReader::new(socket);
@@ -31,7 +37,7 @@ fn open_raw(base: &str, path: &str, token: Option<&str>) -> RawStream {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("status line {line:?}"));
-    let (mut retry_after, mut length) = (None, None);
+    let (mut retry_after, mut length, mut content_type) = (None, None, String::new());
     loop {
         line.clear();
         reader.read_line(&mut line).expect("header line");
@@ -43,6 +49,7 @@ fn open_raw(base: &str, path: &str, token: Option<&str>) -> RawStream {
         match name.trim().to_ascii_lowercase().as_str() {
             "retry-after" => retry_after = Some(value.trim().to_string()),
             "content-length" => length = value.trim().parse::<usize>().ok(),
+            "content-type" => content_type = value.trim().to_string(),
             _ => {}
         }
     }
@@ -60,7 +67,8 @@ fn open_raw(base: &str, path: &str, token: Option<&str>) -> RawStream {
             body,
             retry_after,
         },
-        _socket: reader,
+        content_type,
+        socket: reader,
     }
 }
 
@@ -184,35 +192,19 @@ fn streams_end_when_their_token_expires() {
 fn a_head_request_for_a_stream_answers_headers_only_and_holds_no_place() {
     let app = LiveApp::spawn(&[("max_streams_per_user", json!(1))]);
     let alice = app.user("alice").token;
+    let mut head = request_raw(&app.base, "HEAD", "/api/auth/events", Some(&alice)).expect_open();
+    assert_eq!(head.content_type, "text/event-stream");
+    // The same connection answers the next request: nothing of a body came before it.
     let host = app.base.trim_start_matches("http://").trim_end_matches('/');
-    let mut socket = TcpStream::connect(host).expect("connect");
-    socket
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     write!(
-        socket,
-        "HEAD /api/auth/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {alice}\r\n\r\n"
+        head.socket.get_mut(),
+        "GET /api/health HTTP/1.1\r\nHost: {host}\r\n\r\n"
     )
     .unwrap();
-    let mut reader = BufReader::new(socket.try_clone().unwrap());
-    let mut head = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("a header line");
-        if line.trim_end().is_empty() {
-            break;
-        }
-        head.push(line.trim_end().to_ascii_lowercase());
-    }
-    assert!(head[0].starts_with("http/1.1 200"), "{head:?}");
-    assert!(
-        head.iter().any(|h| h == "content-type: text/event-stream"),
-        "{head:?}"
-    );
-    // The same connection answers the next request: nothing of a body came before it.
-    write!(socket, "GET /api/health HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
     let mut line = String::new();
-    reader.read_line(&mut line).expect("the next status line");
+    head.socket
+        .read_line(&mut line)
+        .expect("the next status line");
     assert!(line.starts_with("HTTP/1.1 200"), "{line:?}");
     // The one place allowed is free.
     let _open = open_raw(&app.base, "/api/auth/events", Some(&alice)).expect_open();
