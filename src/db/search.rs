@@ -211,9 +211,9 @@ const MERGE_PAGES: i64 = 64;
 ///
 /// FTS5 adds a segment per indexed batch, and by default merges segments as it writes
 /// them. That merging was most of what indexing cost sending, so migration V10 turns it off
-/// (`automerge = 0`) and the writer merges here when it is idle instead. Under a long burst
-/// FTS5 still merges a level once it holds 16 segments (`crisismerge`), so searches slow
-/// down only a little until the writer is idle again.
+/// (`automerge = 0`) and the writer merges here instead: one step with each batch it indexes
+/// while busy, and step after step when idle. Without the busy writer's step, FTS5 merged a
+/// level at once when it held 16 segments (`crisismerge`), holding that batch's sends.
 pub fn merge_step(conn: &Connection) -> rusqlite::Result<bool> {
     let mut merged = false;
     for sql in [

@@ -235,3 +235,62 @@ fn under_litestream_chatd_never_checkpoints_the_wal() {
     });
     assert!(wal_len() > 0, "the WAL is left to Litestream at exit");
 }
+
+/// A busy writer merges the search indexes as it indexes: a step after each batch of queued
+/// messages it indexes, so segments do not pile up to FTS5's crisis merge (16 on a level),
+/// which held every send of the batch that reached it for tens of milliseconds
+/// (bench/RESULTS.md, sixth sitting).
+#[test]
+fn a_busy_writer_merges_the_search_indexes_as_it_indexes() {
+    const BATCHES: i64 = 15;
+    let (dir, db) = db_on_temp_file();
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        db.write(|conn| {
+            insert_user(conn, "sender")?;
+            conn.execute(
+                "INSERT INTO conversations (kind, name, created_at) VALUES ('group', 'g', 0)",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // One batch's worth of varied messages per write, back to back: the writer indexes
+        // at each commit and is never idle long enough to merge in between.
+        for batch in 0..BATCHES {
+            db.write(move |conn| {
+                conn.execute(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+                     INSERT INTO messages (conversation_id, sender_id, content, status, created_at)
+                     SELECT 1, 1, '今天晚上吃什么 ' || (?2 * 100000 + i) || ' 第' || (i * 7919 % 10007) || '号', 0, 0
+                     FROM n",
+                    (db::search::INDEX_BATCH, batch),
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+    });
+    let conn = rusqlite::Connection::open(dir.path().join("chat.db")).unwrap();
+    let queued = db::search::queued(&conn).unwrap();
+    assert_eq!(queued, 0, "every batch was indexed as it committed");
+    for index in ["message_search", "message_grams"] {
+        let segments: i64 = conn
+            .query_row(
+                &format!("SELECT COUNT(DISTINCT segid) FROM {index}_idx"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        // Without merging there is one segment per batch (15); with it, 6.
+        assert!(
+            segments < 10,
+            "{index} holds {segments} segments after {BATCHES} batches"
+        );
+    }
+}
