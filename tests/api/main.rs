@@ -6,6 +6,8 @@
 #[path = "../common/server.rs"]
 mod server;
 
+#[path = "../common/debian.rs"]
+mod debian;
 #[path = "../common/flood.rs"]
 mod flood;
 mod helpers;

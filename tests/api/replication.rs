@@ -157,6 +157,7 @@ impl Site {
 /// The command of `deploy/chatd-media-mirror.service` with its two folders replaced by
 /// `from` and `to` (the mirror, or, after a restore, the way back).
 fn copy_media(from: &Path, to: &Path) {
+    crate::debian::ensure(Path::new("/usr/bin/rsync"), "rsync", "");
     let (exec, _) = unit("chatd-media-mirror.service");
     let line = exec
         .replace(

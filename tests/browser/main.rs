@@ -10,6 +10,8 @@
 //! `CHATD_SCREENSHOTS=docs/screenshots cargo test --test browser` also refreshes the
 //! README's screenshots.
 
+#[path = "../common/debian.rs"]
+mod debian;
 #[allow(dead_code)]
 #[path = "../common/server.rs"]
 mod server;
@@ -52,23 +54,10 @@ fn chromium() -> PathBuf {
     let exe = std::env::var_os("CHATD_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if exe.exists() {
-        return exe;
-    }
-    let installed = Command::new("sh")
-        .arg("-c")
-        .arg(
-            "command -v apt-get >/dev/null && [ \"$(id -u)\" = 0 ] && \
-             (apt-get update -qq || true) && \
-             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium",
-        )
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        installed && exe.exists(),
-        "{} is missing and could not be installed: run `apt-get install chromium` \
-         (or set CHATD_CHROMIUM to a Chromium binary)",
-        exe.display()
+    debian::ensure(
+        &exe,
+        "chromium",
+        " (or set CHATD_CHROMIUM to a Chromium binary)",
     );
     exe
 }
