@@ -397,9 +397,10 @@ fn main() {
             let lo = steady + g * burst / 10;
             let hi = steady + (g + 1) * burst / 10;
             // A burst of fewer than ten messages leaves some tenths empty.
-            let Some(first) = sent.lock().unwrap().get(&lo).copied().filter(|_| lo < hi) else {
+            if lo == hi {
                 continue;
-            };
+            }
+            let first = sent.lock().unwrap()[&lo];
             let mut v: Vec<u64> = all
                 .iter()
                 .filter(|(seq, _)| *seq >= lo && *seq < hi)

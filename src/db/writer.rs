@@ -298,10 +298,8 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (bool, Vec<Reply>, Indexing)
         let indexed = n >= super::search::INDEX_BATCH;
         if indexed {
             super::search::index_queued(conn)?;
-            // A merge step with each indexing, so that under a long run of sends the
-            // segments do not pile up to FTS5's crisis merge (16 on a level): that merge
-            // held every send of its batch for tens of milliseconds (bench/RESULTS.md).
-            // Merging is upkeep: its failure (undone with its statement) fails no send.
+            // A busy writer merges as it indexes (why: `search::merge_step`). Merging is
+            // upkeep: its failure (undone with its statement) fails no send.
             if let Err(e) = super::search::merge_step(conn) {
                 tracing::warn!("writer cannot merge the search index: {e}");
             }
